@@ -1,0 +1,61 @@
+//! credgate-core: the engine of credgate, API credentials for a wallet-as-a-service
+//! platform, with no I/O at all.
+//!
+//! No clock, no randomness, no files, no environment, no network: time (`now`, Unix
+//! seconds) and entropy (bytes) are arguments. Every host — WebAssembly in browsers and
+//! edge workers, WebAssembly in wasmtime, the Python extension — runs this crate unchanged
+//! and only converts types.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`permission`] | types, actions, scopes, the text and JSON forms (SPEC §1) |
+//! | [`request`], [`authorize`] | requests and the decision (SPEC §2) |
+//! | [`spec`] | set types and credential spec validation (SPEC §3, §4) |
+//! | [`ip`] | IPv4 allowlists (SPEC §4) |
+//! | [`credential`] | the stored record and its lifecycle (SPEC §5) |
+//! | [`token`] | signing keys, JWKS, issuance and verification (SPEC §6) |
+//! | [`oauth`] | the token endpoint logic (SPEC §7) |
+//! | [`bearer`] | RFC 6750 headers and challenges |
+//! | [`check`] | the edge path and audit records (SPEC §8) |
+//! | [`preview`], [`lint`] | admin-page previews and advice |
+//! | [`facade`] | the JSON operations every host calls |
+//!
+//! ```
+//! use credgate_core::{authorize::PermissionSet, permission::Permission, request::Request};
+//!
+//! let set = PermissionSet::new(vec![Permission::parse("balances:read:vault:vlt_1")?]);
+//! let request = Request::new("balances", "read", Some("vlt_1"), None, None)?;
+//! assert!(set.authorize(&request, None).allowed);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod authorize;
+pub mod bearer;
+pub mod check;
+pub mod credential;
+pub mod encoding;
+pub mod facade;
+mod id;
+pub mod ip;
+mod json;
+pub mod lint;
+pub mod oauth;
+pub mod permission;
+pub mod preview;
+pub mod request;
+pub mod spec;
+pub mod token;
+
+pub use authorize::{Decision, PermissionSet, Reason};
+pub use check::{CheckOutcome, DecisionRecord};
+pub use credential::{Credential, NewCredential, Status};
+pub use id::is_valid_id;
+pub use ip::Allowlist;
+pub use json::parse_strict as parse_json_strict;
+pub use permission::Permission;
+pub use request::Request;
+pub use spec::{CredentialSpec, Environment, PermissionSetType};
+pub use token::{Claims, KeySet, SigningKey, Verifier, VerifyOptions};

@@ -1,0 +1,487 @@
+//! The OAuth 2.0 token endpoint (SPEC §7; RFC 6749 §4.4, client credentials only), without
+//! I/O: parse a token request from its method, headers and body, then issue a token
+//! response or an RFC 6749 §5.2 error with its HTTP status and headers.
+//!
+//! The internal reason (a SPEC §8 code) travels beside each error for audit logs; it is
+//! never part of what the client is sent.
+
+use std::fmt;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde::Serialize;
+
+use crate::authorize::PermissionSet;
+use crate::credential::{Credential, Status};
+use crate::ip::IpVerdict;
+use crate::token::{Claims, IssueParams, SigningKey, TOKEN_LIFETIME_SECS};
+
+/// How the client authenticated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// HTTP Basic (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+}
+
+impl AuthMethod {
+    /// The registered name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+        }
+    }
+}
+
+/// The RFC 6749 §5.2 error codes credgate uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthErrorCode {
+    /// `invalid_request` (400)
+    InvalidRequest,
+    /// `invalid_client` (401)
+    InvalidClient,
+    /// `unsupported_grant_type` (400)
+    UnsupportedGrantType,
+    /// `invalid_scope` (400)
+    InvalidScope,
+}
+
+impl OAuthErrorCode {
+    /// The registered code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::InvalidClient => 401,
+            _ => 400,
+        }
+    }
+}
+
+/// A token request was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthError {
+    /// The RFC 6749 error code sent to the client.
+    pub error: OAuthErrorCode,
+    /// The internal SPEC §8 reason, for audit logs only.
+    pub reason: &'static str,
+    /// A description for the client (no secrets, no internal reason).
+    pub description: String,
+    /// Whether the client used HTTP Basic (the 401 then carries `WWW-Authenticate: Basic`).
+    pub basic_auth_used: bool,
+}
+
+impl OAuthError {
+    fn new(error: OAuthErrorCode, reason: &'static str, description: impl Into<String>) -> Self {
+        Self {
+            error,
+            reason,
+            description: description.into(),
+            basic_auth_used: false,
+        }
+    }
+
+    /// The internal reason code (SPEC §8).
+    pub fn code(&self) -> &'static str {
+        self.reason
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.error.status()
+    }
+
+    /// The response headers: no caching, and `WWW-Authenticate` on a 401 after Basic.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = no_store_headers();
+        if self.error == OAuthErrorCode::InvalidClient && self.basic_auth_used {
+            headers.push((
+                "WWW-Authenticate",
+                "Basic realm=\"credgate\", charset=\"UTF-8\"".to_owned(),
+            ));
+        }
+        headers
+    }
+
+    /// The JSON body of RFC 6749 §5.2.
+    pub fn body(&self) -> serde_json::Value {
+        serde_json::json!({ "error": self.error.as_str(), "error_description": self.description })
+    }
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error.as_str(), self.description)
+    }
+}
+
+impl std::error::Error for OAuthError {}
+
+fn no_store_headers() -> Vec<(&'static str, String)> {
+    vec![
+        ("Cache-Control", "no-store".to_owned()),
+        ("Pragma", "no-cache".to_owned()),
+    ]
+}
+
+/// A parsed client-credentials token request.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenRequest {
+    /// The client id.
+    pub client_id: String,
+    /// The client secret, as sent.
+    pub client_secret: String,
+    /// The `scope` parameter, when given.
+    pub scope: Option<String>,
+    /// How the client authenticated.
+    pub auth_method: AuthMethod,
+}
+
+impl fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("scope", &self.scope)
+            .field("auth_method", &self.auth_method)
+            .finish()
+    }
+}
+
+/// Bodies longer than this are refused as `invalid_request` before parsing.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Parses a token request. Header names are matched case-insensitively; checks run in
+/// this order: method, content type, body (size, encoding, repeated parameters), both
+/// authentication methods at once, `grant_type` missing, `grant_type` unsupported, a
+/// malformed `Authorization` header, no client authentication.
+pub fn parse_token_request<'a>(
+    method: &str,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body: &str,
+) -> Result<TokenRequest, OAuthError> {
+    use OAuthErrorCode::*;
+    let invalid =
+        |description: String| OAuthError::new(InvalidRequest, "request.invalid", description);
+    if method != "POST" {
+        return Err(invalid(format!(
+            "the token endpoint takes POST, not `{method}`"
+        )));
+    }
+    let mut content_type = None;
+    let mut authorization = None;
+    for (name, value) in headers {
+        let slot = if name.eq_ignore_ascii_case("content-type") {
+            &mut content_type
+        } else if name.eq_ignore_ascii_case("authorization") {
+            &mut authorization
+        } else {
+            continue;
+        };
+        if slot.replace(value).is_some() {
+            return Err(invalid(format!("the `{name}` header is repeated")));
+        }
+    }
+    let form_media_type = content_type.is_some_and(|ct| {
+        ct.split(';').next().is_some_and(|media| {
+            media
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+    });
+    if !form_media_type {
+        return Err(invalid(
+            "the body must be application/x-www-form-urlencoded".to_owned(),
+        ));
+    }
+    if body.len() > MAX_BODY_BYTES {
+        return Err(invalid(format!(
+            "the body is larger than {MAX_BODY_BYTES} bytes"
+        )));
+    }
+    let form = Form::parse(body).map_err(invalid)?;
+    let body_id = form.get("client_id");
+    let body_secret = form.get("client_secret");
+    if authorization.is_some() && (body_id.is_some() || body_secret.is_some()) {
+        return Err(invalid(
+            "use one client authentication method: HTTP Basic or the body, not both".to_owned(),
+        ));
+    }
+    match form.get("grant_type") {
+        None => return Err(invalid("`grant_type` is missing".to_owned())),
+        Some("client_credentials") => {}
+        Some(other) => {
+            return Err(OAuthError::new(
+                UnsupportedGrantType,
+                "grant.unsupported",
+                format!("the grant type `{other}` is not supported: use client_credentials"),
+            ))
+        }
+    }
+    let scope = form.get("scope").map(str::to_owned);
+    if let Some(header) = authorization {
+        let (client_id, client_secret) = parse_basic(header).ok_or_else(|| OAuthError {
+            basic_auth_used: true,
+            ..OAuthError::new(
+                InvalidClient,
+                "client.malformed_auth",
+                "the Authorization header must be `Basic` with base64 of `client_id:client_secret`",
+            )
+        })?;
+        return Ok(TokenRequest {
+            client_id,
+            client_secret,
+            scope,
+            auth_method: AuthMethod::ClientSecretBasic,
+        });
+    }
+    match (body_id, body_secret) {
+        (Some(id), Some(secret)) => Ok(TokenRequest {
+            client_id: id.to_owned(),
+            client_secret: secret.to_owned(),
+            scope,
+            auth_method: AuthMethod::ClientSecretPost,
+        }),
+        _ => Err(OAuthError::new(
+            InvalidClient,
+            "client.no_auth",
+            "client authentication is required: HTTP Basic, or client_id and client_secret in the body",
+        )),
+    }
+}
+
+/// `Basic <base64(urlencode(id) ":" urlencode(secret))>` (RFC 6749 §2.3.1, RFC 7617).
+fn parse_basic(header: &str) -> Option<(String, String)> {
+    let (scheme, credentials) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(credentials.trim_start_matches(' ')).ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let id = form_decode(id)?;
+    let secret = form_decode(secret)?;
+    (!id.is_empty()).then_some((id, secret))
+}
+
+/// An `application/x-www-form-urlencoded` body. Empty values count as omitted
+/// (RFC 6749 §3.1); a repeated parameter is an error (§3.2).
+struct Form {
+    pairs: Vec<(String, String)>,
+}
+
+impl Form {
+    fn parse(body: &str) -> Result<Self, String> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for pair in body.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = form_decode(name).ok_or_else(|| format!("bad encoding in `{pair}`"))?;
+            let value = form_decode(value).ok_or_else(|| format!("bad encoding in `{pair}`"))?;
+            if pairs.iter().any(|(n, _)| *n == name) {
+                return Err(format!("the parameter `{name}` is repeated"));
+            }
+            pairs.push((name, value));
+        }
+        Ok(Self { pairs })
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(n, v)| n == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Decodes one form-urlencoded component: `+` is a space, `%XX` a byte; UTF-8 required.
+fn form_decode(text: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut input = text.bytes();
+    while let Some(b) = input.next() {
+        match b {
+            b'+' => bytes.push(b' '),
+            b'%' => {
+                let hi = char::from(input.next()?).to_digit(16)?;
+                let lo = char::from(input.next()?).to_digit(16)?;
+                bytes.push(u8::try_from(hi * 16 + lo).ok()?);
+            }
+            _ => bytes.push(b),
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until expiry: 3600.
+    pub expires_in: i64,
+    /// The granted permissions, space-separated.
+    pub scope: String,
+}
+
+impl TokenResponse {
+    /// The response headers (`Cache-Control: no-store`, `Pragma: no-cache`).
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        no_store_headers()
+    }
+}
+
+/// The server side of an issuance: who issues, with which key, when, and the token id.
+#[derive(Clone, Debug)]
+pub struct IssueContext<'a> {
+    /// The `iss` claim.
+    pub issuer: &'a str,
+    /// The `aud` claim.
+    pub audience: &'a str,
+    /// The signing key.
+    pub signing_key: &'a SigningKey,
+    /// Issue time, Unix seconds.
+    pub now: i64,
+    /// The token id, used as given (take it from a random source).
+    pub jti: &'a str,
+}
+
+/// What [`issue_token`] returns on success: the response and the claims that were signed.
+#[derive(Clone, Debug)]
+pub struct Issued {
+    /// The RFC 6749 §5.1 response.
+    pub response: TokenResponse,
+    /// The claims in the token.
+    pub claims: Claims,
+}
+
+/// Issues a token for an authenticated request. `credential` is the record found for the
+/// request's client id (`None` when there is none). Checks, in order: the client exists,
+/// is not deleted, not disabled, presented the right secret, calls from an allowed IP, and
+/// asks (with `scope`) only for what its permissions cover.
+pub fn issue_token(
+    credential: Option<&Credential>,
+    request: &TokenRequest,
+    client_ip: &str,
+    context: &IssueContext<'_>,
+) -> Result<Issued, OAuthError> {
+    use OAuthErrorCode::*;
+    let basic = request.auth_method == AuthMethod::ClientSecretBasic;
+    let refuse = |reason: &'static str| OAuthError {
+        basic_auth_used: basic,
+        ..OAuthError::new(InvalidClient, reason, "client authentication failed")
+    };
+    let credential = match credential {
+        Some(c) if c.client_id == request.client_id => c,
+        _ => return Err(refuse("client.unknown")),
+    };
+    match credential.status {
+        Status::Deleted => return Err(refuse("client.deleted")),
+        Status::Disabled => return Err(refuse("client.disabled")),
+        Status::Enabled => {}
+    }
+    if !credential.verify_secret(&request.client_secret) {
+        return Err(refuse("client.bad_secret"));
+    }
+    let compiled = credential.compile().map_err(|_| refuse("client.unknown"))?;
+    if compiled.allowlist.check(client_ip) != IpVerdict::Allowed {
+        return Err(refuse("client.ip_not_allowed"));
+    }
+    let permissions = match &request.scope {
+        None => compiled.permissions,
+        Some(scope) => {
+            let wanted = PermissionSet::parse_scope(scope).map_err(|e| {
+                OAuthError::new(
+                    InvalidScope,
+                    "scope.not_covered",
+                    format!("the requested scope is not valid: {}", e.error),
+                )
+            })?;
+            if let Some(extra) = wanted
+                .permissions()
+                .iter()
+                .find(|p| !compiled.permissions.covers(p))
+            {
+                return Err(OAuthError::new(
+                    InvalidScope,
+                    "scope.not_covered",
+                    format!("the credential's permissions do not cover `{extra}`"),
+                ));
+            }
+            wanted
+        }
+    };
+    let params = IssueParams {
+        issuer: context.issuer,
+        audience: context.audience,
+        client_id: &credential.client_id,
+        org: &credential.org,
+        env: credential.environment,
+        now: context.now,
+        jti: context.jti,
+    };
+    let claims = Claims::issue(&params, permissions, compiled.allowlist);
+    let response = TokenResponse {
+        access_token: context.signing_key.sign(&claims),
+        token_type: "Bearer",
+        expires_in: TOKEN_LIFETIME_SECS,
+        scope: claims.scope.clone(),
+    };
+    Ok(Issued { response, claims })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        // "a%3Ab" : "s+p%25" -> id "a:b", secret "s p%"
+        let header = format!("basic {}", STANDARD.encode("a%3Ab:s+p%25"));
+        let req = parse_token_request(
+            "POST",
+            [FORM, ("authorization", header.as_str())],
+            "grant_type=client_credentials",
+        )
+        .unwrap();
+        assert_eq!(
+            (req.client_id.as_str(), req.client_secret.as_str()),
+            ("a:b", "s p%")
+        );
+    }
+
+    #[test]
+    fn refusals_carry_status_and_reason() {
+        let e = parse_token_request("GET", [FORM], "").unwrap_err();
+        assert_eq!((e.status(), e.reason), (400, "request.invalid"));
+        let e = parse_token_request(
+            "POST",
+            [FORM],
+            "grant_type=client_credentials&scope=a&scope=b",
+        )
+        .unwrap_err();
+        assert_eq!(e.reason, "request.invalid");
+        let e = parse_token_request(
+            "POST",
+            [FORM, ("Authorization", "Basic !!")],
+            "grant_type=client_credentials",
+        )
+        .unwrap_err();
+        assert_eq!((e.status(), e.reason), (401, "client.malformed_auth"));
+        assert!(e.headers().iter().any(|(n, _)| *n == "WWW-Authenticate"));
+    }
+}

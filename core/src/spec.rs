@@ -1,0 +1,459 @@
+//! Credential specs and their validation (SPEC §3, §4): what a person asks for when they
+//! create a credential, checked all at once so every problem is reported together.
+//!
+//! This module owns the rules on names, descriptions, set types, permission lists,
+//! allowlists and environments. It never creates a credential (see [`crate::credential`]).
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::ip::{parse_entry, Allowlist, MAX_ENTRIES};
+use crate::permission::{Action, Permission, ResourceType, Scope};
+
+/// Bounds on names and descriptions, in Unicode scalar values.
+pub const TEXT_LEN: std::ops::RangeInclusive<usize> = 5..=50;
+/// Bounds on the number of permissions.
+pub const PERMISSIONS_LEN: std::ops::RangeInclusive<usize> = 1..=100;
+
+/// Where a credential may be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// `sandbox`
+    Sandbox,
+    /// `production`
+    Production,
+}
+
+impl Environment {
+    /// The lowercase word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sandbox => "sandbox",
+            Self::Production => "production",
+        }
+    }
+
+    /// Looks up the exact lowercase word.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "sandbox" => Some(Self::Sandbox),
+            "production" => Some(Self::Production),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The permission set types of SPEC §3; each pre-populates default permissions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PermissionSetType {
+    /// `wallets`
+    Wallets,
+    /// `transactions`
+    Transactions,
+    /// `controls`
+    Controls,
+    /// `monitoring`
+    Monitoring,
+}
+
+impl PermissionSetType {
+    /// Every set type, in the SPEC's order.
+    pub const ALL: [Self; 4] = [
+        Self::Wallets,
+        Self::Transactions,
+        Self::Controls,
+        Self::Monitoring,
+    ];
+
+    /// The lowercase word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Wallets => "wallets",
+            Self::Transactions => "transactions",
+            Self::Controls => "controls",
+            Self::Monitoring => "monitoring",
+        }
+    }
+
+    /// Looks up the exact lowercase word.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// The default permissions (all org scope), in the SPEC's order.
+    pub fn defaults(self) -> Vec<Permission> {
+        use Action::*;
+        use ResourceType as T;
+        let grants: &[(T, &[Action])] = match self {
+            Self::Wallets => &[
+                (T::Vault, &[Create, Read, Update]),
+                (T::Key, &[Create, Read, Update]),
+                (T::Balances, &[Read]),
+            ],
+            Self::Transactions => &[
+                (T::Transaction, &[Create, Read, Update]),
+                (T::Key, &[Read]),
+                (T::Balances, &[Read]),
+            ],
+            Self::Controls => &[
+                (T::Policy, &[Create, Read, Update, Delete]),
+                (T::Address, &[Create, Read, Update, Delete]),
+            ],
+            Self::Monitoring => &[
+                (T::Webhook, &[Create, Read, Update, Delete]),
+                (T::Audit, &[Read]),
+                (T::Transaction, &[Read]),
+            ],
+        };
+        grants
+            .iter()
+            .flat_map(|(kind, actions)| actions.iter().map(move |action| (*kind, *action)))
+            .filter_map(|(kind, action)| Permission::new(kind, action, Scope::Org, None).ok())
+            .collect()
+    }
+}
+
+impl fmt::Display for PermissionSetType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One validation problem: where, which code, and what to do about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// `name`, `permissions[2]`, `ip_allowlist[0]`, …
+    pub path: String,
+    /// A stable code of SPEC §4.
+    pub code: &'static str,
+    /// A message a person can act on.
+    pub message: String,
+}
+
+/// A spec failed validation; every problem is listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationErrors {
+    /// The problems, in field order.
+    pub problems: Vec<Problem>,
+}
+
+impl ValidationErrors {
+    /// The code of the first problem (`spec.invalid` if, impossibly, there is none).
+    pub fn code(&self) -> &'static str {
+        self.problems.first().map_or("spec.invalid", |p| p.code)
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the credential spec has {} problem(s)",
+            self.problems.len()
+        )?;
+        for p in &self.problems {
+            write!(f, "; {}: {}", p.path, p.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+/// A spec that passed validation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialSpec {
+    /// The name, as given.
+    pub name: String,
+    /// The description; `None` when absent, null or empty.
+    pub description: Option<String>,
+    /// The set type.
+    pub permission_set_type: PermissionSetType,
+    /// The permissions, in the given order.
+    pub permissions: Vec<Permission>,
+    /// The allowlist entries as given (validated).
+    pub ip_allowlist: Vec<String>,
+    /// The compiled allowlist.
+    pub allowlist: Allowlist,
+    /// The environment.
+    pub environment: Environment,
+}
+
+/// Validates a spec given as JSON, reporting every problem at once.
+pub fn validate(spec: &Value) -> Result<CredentialSpec, ValidationErrors> {
+    let mut problems = Vec::new();
+    let Some(map) = spec.as_object() else {
+        problems.push(problem(
+            "",
+            "spec.invalid",
+            "the credential spec must be a JSON object".to_owned(),
+        ));
+        return Err(ValidationErrors { problems });
+    };
+    let name = check_text(map, "name", "name", false, &mut problems);
+    let description = check_text(map, "description", "description", true, &mut problems);
+    let set_type = check_set_type(map, &mut problems);
+    let permissions = check_permissions(map, &mut problems);
+    let ips = check_allowlist(map, &mut problems);
+    let environment = check_environment(map, &mut problems);
+    match (name, description, set_type, permissions, ips, environment) {
+        (
+            Some(name),
+            Some(description),
+            Some(permission_set_type),
+            Some(permissions),
+            Some(ips),
+            Some(environment),
+        ) if problems.is_empty() => match Allowlist::parse(&ips) {
+            Ok(allowlist) => Ok(CredentialSpec {
+                name: name.unwrap_or_default(),
+                description,
+                permission_set_type,
+                permissions,
+                ip_allowlist: ips,
+                allowlist,
+                environment,
+            }),
+            Err(e) => Err(ValidationErrors {
+                problems: vec![problem("ip_allowlist", e.code(), e.to_string())],
+            }),
+        },
+        _ => Err(ValidationErrors { problems }),
+    }
+}
+
+fn problem(path: &str, code: &'static str, message: String) -> Problem {
+    Problem {
+        path: path.to_owned(),
+        code,
+        message,
+    }
+}
+
+/// Name or description: 5–50 scalar values, no control characters. Returns `Some(None)`
+/// for an optional field that is absent, null or empty.
+fn check_text(
+    map: &Map<String, Value>,
+    field: &str,
+    code_prefix: &str,
+    optional: bool,
+    problems: &mut Vec<Problem>,
+) -> Option<Option<String>> {
+    let (length_code, char_code) = match code_prefix {
+        "name" => ("name.length", "name.invalid_char"),
+        _ => ("description.length", "description.invalid_char"),
+    };
+    let text = match map.get(field) {
+        None | Some(Value::Null) if optional => return Some(None),
+        Some(Value::String(s)) if optional && s.is_empty() => return Some(None),
+        Some(Value::String(s)) => s,
+        None | Some(Value::Null) => {
+            problems.push(problem(
+                field,
+                length_code,
+                format!("the {field} is required: 5 to 50 characters"),
+            ));
+            return None;
+        }
+        Some(_) => {
+            problems.push(problem(
+                field,
+                length_code,
+                format!("the {field} must be a string of 5 to 50 characters"),
+            ));
+            return None;
+        }
+    };
+    let before = problems.len();
+    let count = text.chars().count();
+    if !TEXT_LEN.contains(&count) {
+        problems.push(problem(
+            field,
+            length_code,
+            format!("the {field} has {count} characters; use 5 to 50"),
+        ));
+    }
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        problems.push(problem(
+            field,
+            char_code,
+            format!(
+                "the {field} contains the control character U+{:04X}; remove it",
+                u32::from(c)
+            ),
+        ));
+    }
+    (problems.len() == before).then(|| Some(text.clone()))
+}
+
+fn check_set_type(
+    map: &Map<String, Value>,
+    problems: &mut Vec<Problem>,
+) -> Option<PermissionSetType> {
+    let found = map
+        .get("permission_set_type")
+        .and_then(Value::as_str)
+        .and_then(PermissionSetType::from_name);
+    if found.is_none() {
+        problems.push(problem(
+            "permission_set_type",
+            "set_type.unknown",
+            "choose a permission set type: wallets, transactions, controls or monitoring"
+                .to_owned(),
+        ));
+    }
+    found
+}
+
+fn check_permissions(
+    map: &Map<String, Value>,
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<Permission>> {
+    let Some(Value::Array(items)) = map.get("permissions") else {
+        let message = match map.get("permissions") {
+            None | Some(Value::Null) => "add at least one permission",
+            Some(_) => "`permissions` must be an array of permissions",
+        };
+        problems.push(problem(
+            "permissions",
+            "permissions.empty",
+            message.to_owned(),
+        ));
+        return None;
+    };
+    let before = problems.len();
+    if items.is_empty() {
+        problems.push(problem(
+            "permissions",
+            "permissions.empty",
+            "add at least one permission".to_owned(),
+        ));
+    }
+    if items.len() > *PERMISSIONS_LEN.end() {
+        problems.push(problem(
+            "permissions",
+            "permissions.too_many",
+            format!(
+                "{} permissions; at most {} are allowed",
+                items.len(),
+                PERMISSIONS_LEN.end()
+            ),
+        ));
+    }
+    let mut parsed: Vec<Option<Permission>> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match Permission::from_value(item) {
+            Ok(p) => parsed.push(Some(p)),
+            Err(e) => {
+                problems.push(problem(
+                    &format!("permissions[{i}]"),
+                    e.code(),
+                    e.to_string(),
+                ));
+                parsed.push(None);
+            }
+        }
+    }
+    for (i, p) in parsed.iter().enumerate() {
+        if let Some(p) = p {
+            if parsed
+                .iter()
+                .take(i)
+                .any(|earlier| earlier.as_ref() == Some(p))
+            {
+                problems.push(problem(
+                    &format!("permissions[{i}]"),
+                    "permissions.duplicate",
+                    format!("`{p}` is listed twice"),
+                ));
+            }
+        }
+    }
+    (problems.len() == before).then(|| parsed.into_iter().flatten().collect())
+}
+
+fn check_allowlist(map: &Map<String, Value>, problems: &mut Vec<Problem>) -> Option<Vec<String>> {
+    let Some(Value::Array(items)) = map.get("ip_allowlist") else {
+        let message = match map.get("ip_allowlist") {
+            None | Some(Value::Null) => {
+                "add at least one IPv4 address or CIDR (`0.0.0.0/0` allows all)"
+            }
+            Some(_) => "`ip_allowlist` must be an array of IPv4 addresses or CIDRs",
+        };
+        problems.push(problem("ip_allowlist", "ip.empty", message.to_owned()));
+        return None;
+    };
+    let before = problems.len();
+    if items.is_empty() {
+        problems.push(problem(
+            "ip_allowlist",
+            "ip.empty",
+            "add at least one IPv4 address or CIDR (`0.0.0.0/0` allows all)".to_owned(),
+        ));
+    }
+    if items.len() > MAX_ENTRIES {
+        problems.push(problem(
+            "ip_allowlist",
+            "ip.too_many",
+            format!("{} entries; at most {MAX_ENTRIES} are allowed", items.len()),
+        ));
+    }
+    let mut texts = Vec::with_capacity(items.len());
+    let mut networks = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("ip_allowlist[{i}]");
+        let Some(text) = item.as_str() else {
+            problems.push(problem(
+                &path,
+                "ip.invalid",
+                "each entry must be a string such as `203.0.113.7` or `198.51.100.0/24`".to_owned(),
+            ));
+            networks.push(None);
+            continue;
+        };
+        texts.push(text.to_owned());
+        match parse_entry(text) {
+            Ok(net) => networks.push(Some(net)),
+            Err(e) => {
+                problems.push(problem(&path, e.code(), e.to_string()));
+                networks.push(None);
+            }
+        }
+    }
+    for (j, network) in networks.iter().enumerate() {
+        if network.is_some() && networks.iter().take(j).any(|earlier| earlier == network) {
+            let text = items.get(j).and_then(Value::as_str).unwrap_or_default();
+            problems.push(problem(
+                &format!("ip_allowlist[{j}]"),
+                "ip.duplicate",
+                format!("`{text}` is already in the allowlist"),
+            ));
+        }
+    }
+    (problems.len() == before).then_some(texts)
+}
+
+fn check_environment(map: &Map<String, Value>, problems: &mut Vec<Problem>) -> Option<Environment> {
+    let found = map
+        .get("environment")
+        .and_then(Value::as_str)
+        .and_then(Environment::from_name);
+    if found.is_none() {
+        problems.push(problem(
+            "environment",
+            "environment.unknown",
+            "choose an environment: sandbox or production".to_owned(),
+        ));
+    }
+    found
+}

@@ -1,0 +1,717 @@
+//! Access tokens (SPEC §6): Ed25519 signing keys, JWKS in and out, deterministic issuance,
+//! and verification in exactly the SPEC's order.
+//!
+//! Tokens are compact JWS (RFC 7515) with the RFC 9068 profile, signed with Ed25519
+//! (RFC 8037). No key ever comes from a token: keys come from a [`KeySet`] the host trusts.
+//! This module takes the time as an argument and never reads a clock.
+
+use std::fmt;
+
+use ed25519_dalek::{Signature, Signer as _, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::authorize::PermissionSet;
+use crate::encoding::{b64url_decode, b64url_encode, hex_decode};
+use crate::ip::Allowlist;
+use crate::json::{parse_object_strict, parse_strict};
+use crate::spec::Environment;
+
+/// Tokens longer than this many bytes are rejected before anything else.
+pub const MAX_TOKEN_BYTES: usize = 8192;
+
+/// Lifetime of an issued token, in seconds.
+pub const TOKEN_LIFETIME_SECS: i64 = 3600;
+
+/// Header members that would let a token choose its own key or processing rules.
+const FORBIDDEN_HEADERS: [&str; 6] = ["crit", "jku", "jwk", "x5u", "x5c", "b64"];
+
+/// The kind of a token failure: one stable `token.*` code each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenErrorKind {
+    /// `token.too_large`
+    TooLarge,
+    /// `token.malformed`
+    Malformed,
+    /// `token.unsupported_alg`
+    UnsupportedAlg,
+    /// `token.wrong_type`
+    WrongType,
+    /// `token.forbidden_header`
+    ForbiddenHeader,
+    /// `token.unknown_key`
+    UnknownKey,
+    /// `token.bad_signature`
+    BadSignature,
+    /// `token.missing_claim`
+    MissingClaim,
+    /// `token.invalid_claim`
+    InvalidClaim,
+    /// `token.expired`
+    Expired,
+    /// `token.not_yet_valid`
+    NotYetValid,
+    /// `token.wrong_issuer`
+    WrongIssuer,
+    /// `token.wrong_audience`
+    WrongAudience,
+    /// `token.revoked`: the token's `jti` is on the revocation list the host passed.
+    Revoked,
+}
+
+impl TokenErrorKind {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::TooLarge => "token.too_large",
+            Self::Malformed => "token.malformed",
+            Self::UnsupportedAlg => "token.unsupported_alg",
+            Self::WrongType => "token.wrong_type",
+            Self::ForbiddenHeader => "token.forbidden_header",
+            Self::UnknownKey => "token.unknown_key",
+            Self::BadSignature => "token.bad_signature",
+            Self::MissingClaim => "token.missing_claim",
+            Self::InvalidClaim => "token.invalid_claim",
+            Self::Expired => "token.expired",
+            Self::NotYetValid => "token.not_yet_valid",
+            Self::WrongIssuer => "token.wrong_issuer",
+            Self::WrongAudience => "token.wrong_audience",
+            Self::Revoked => "token.revoked",
+        }
+    }
+
+    /// A short fixed description, safe to send in `WWW-Authenticate` (no user input).
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::TooLarge => "the access token is too large",
+            Self::Malformed => "the access token is not a well-formed compact JWS",
+            Self::UnsupportedAlg => "the access token is not signed with EdDSA",
+            Self::WrongType => "the token is not an access token (typ at+jwt)",
+            Self::ForbiddenHeader => "the access token header has a forbidden member",
+            Self::UnknownKey => "the access token is signed by an unknown key",
+            Self::BadSignature => "the access token signature is invalid",
+            Self::MissingClaim => "the access token lacks a required claim",
+            Self::InvalidClaim => "the access token has an invalid claim",
+            Self::Expired => "the access token expired",
+            Self::NotYetValid => "the access token is not valid yet",
+            Self::WrongIssuer => "the access token is from another issuer",
+            Self::WrongAudience => "the access token is for another audience",
+            Self::Revoked => "the access token was revoked",
+        }
+    }
+}
+
+/// A token failed verification: its kind (the code) and a detail for a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenError {
+    kind: TokenErrorKind,
+    detail: String,
+}
+
+impl TokenError {
+    fn new(kind: TokenErrorKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> TokenErrorKind {
+        self.kind
+    }
+
+    /// The stable SPEC §8 code.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.description(), self.detail)
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+/// A key set is unusable: not a JWKS object with a `keys` array, or two usable keys with
+/// the same `kid`. Code `jwks.invalid`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JwksError {
+    detail: String,
+}
+
+impl JwksError {
+    fn new(detail: impl Into<String>) -> Self {
+        Self {
+            detail: detail.into(),
+        }
+    }
+
+    /// The stable SPEC §8 code.
+    pub fn code(&self) -> &'static str {
+        "jwks.invalid"
+    }
+}
+
+impl fmt::Display for JwksError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid JWKS: {}", self.detail)
+    }
+}
+
+impl std::error::Error for JwksError {}
+
+/// A signing key could not be built: the seed is not 32 bytes of hex, or the kid is empty.
+/// Code `key.invalid`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyError {
+    detail: String,
+}
+
+impl KeyError {
+    /// The stable code (project-defined, see docs/CODES.md).
+    pub fn code(&self) -> &'static str {
+        "key.invalid"
+    }
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid signing key: {}", self.detail)
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+/// An Ed25519 signing key with its `kid`, derived from a 32-byte seed (RFC 8032).
+#[derive(Clone)]
+pub struct SigningKey {
+    kid: String,
+    key: ed25519_dalek::SigningKey,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The seed is a secret: never print it.
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// Builds the key for `kid` from a seed. The seed is the whole secret: take it from a
+    /// cryptographically secure source.
+    pub fn from_seed(kid: &str, seed: &[u8; 32]) -> Result<Self, KeyError> {
+        if kid.is_empty() {
+            return Err(KeyError {
+                detail: "the kid must not be empty".to_owned(),
+            });
+        }
+        Ok(Self {
+            kid: kid.to_owned(),
+            key: ed25519_dalek::SigningKey::from_bytes(seed),
+        })
+    }
+
+    /// Builds the key from a seed given as 64 hex characters.
+    pub fn from_hex(kid: &str, seed_hex: &str) -> Result<Self, KeyError> {
+        let seed: [u8; 32] = hex_decode(seed_hex)
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| KeyError {
+                detail: "the seed must be 32 bytes as 64 hex characters".to_owned(),
+            })?;
+        Self::from_seed(kid, &seed)
+    }
+
+    /// The key id.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public key as a JWK (RFC 8037): `kty`, `crv`, `x`, `kid`, `alg`, `use`.
+    pub fn public_jwk(&self) -> Value {
+        serde_json::json!({
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": b64url_encode(self.key.verifying_key().as_bytes()),
+            "kid": self.kid,
+            "alg": "EdDSA",
+            "use": "sig",
+        })
+    }
+
+    /// Signs `claims` as a compact JWS; deterministic (Ed25519 signatures are).
+    pub fn sign(&self, claims: &Claims) -> String {
+        #[derive(Serialize)]
+        struct Header<'a> {
+            alg: &'static str,
+            kid: &'a str,
+            typ: &'static str,
+        }
+        let header = Header {
+            alg: "EdDSA",
+            kid: &self.kid,
+            typ: "at+jwt",
+        };
+        // Serializing these plain structs cannot fail; an empty object would fail verification.
+        let header = serde_json::to_vec(&header).unwrap_or_default();
+        let payload = serde_json::to_vec(claims).unwrap_or_default();
+        let mut token = b64url_encode(&header);
+        token.push('.');
+        token.push_str(&b64url_encode(&payload));
+        let signature = self.key.sign(token.as_bytes());
+        token.push('.');
+        token.push_str(&b64url_encode(&signature.to_bytes()));
+        token
+    }
+}
+
+/// The trusted public keys, by `kid` (RFC 7517). Several keys means rotation.
+#[derive(Clone, Debug, Default)]
+pub struct KeySet {
+    keys: Vec<(String, VerifyingKey)>,
+}
+
+impl KeySet {
+    /// Reads a JWKS from JSON text (duplicate member names rejected).
+    pub fn from_json(text: &str) -> Result<Self, JwksError> {
+        let value =
+            parse_strict(text.as_bytes()).map_err(|e| JwksError::new(format!("not JSON: {e}")))?;
+        Self::from_value(&value)
+    }
+
+    /// Reads a JWKS. Keys that are not Ed25519 OKP keys with a `kid` and a 32-byte `x`, or
+    /// that are marked for another `use` or `alg`, are skipped.
+    pub fn from_value(jwks: &Value) -> Result<Self, JwksError> {
+        let keys = jwks
+            .as_object()
+            .and_then(|o| o.get("keys"))
+            .and_then(Value::as_array)
+            .ok_or_else(|| JwksError::new("expected an object with a `keys` array"))?;
+        let mut set = Self::default();
+        for (kid, key) in keys.iter().filter_map(usable_key) {
+            if set.get(&kid).is_some() {
+                return Err(JwksError::new(format!("two keys have the kid `{kid}`")));
+            }
+            set.keys.push((kid, key));
+        }
+        Ok(set)
+    }
+
+    /// The key set of some signing keys.
+    pub fn from_signing_keys<'a>(keys: impl IntoIterator<Item = &'a SigningKey>) -> Self {
+        Self {
+            keys: keys
+                .into_iter()
+                .map(|k| (k.kid.clone(), k.key.verifying_key()))
+                .collect(),
+        }
+    }
+
+    /// The key with this `kid`.
+    pub fn get(&self, kid: &str) -> Option<&VerifyingKey> {
+        self.keys.iter().find(|(k, _)| k == kid).map(|(_, key)| key)
+    }
+
+    /// The kids, in order.
+    pub fn kids(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(|(kid, _)| kid.as_str())
+    }
+
+    /// Number of usable keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether no key is usable.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The set as a JWKS document.
+    pub fn to_jwks(&self) -> Value {
+        let keys: Vec<Value> = self
+            .keys
+            .iter()
+            .map(|(kid, key)| {
+                serde_json::json!({
+                    "kty": "OKP", "crv": "Ed25519", "x": b64url_encode(key.as_bytes()),
+                    "kid": kid, "alg": "EdDSA", "use": "sig",
+                })
+            })
+            .collect();
+        serde_json::json!({ "keys": keys })
+    }
+}
+
+fn usable_key(jwk: &Value) -> Option<(String, VerifyingKey)> {
+    let jwk = jwk.as_object()?;
+    let text = |name: &str| jwk.get(name).and_then(Value::as_str);
+    if text("kty")? != "OKP" || text("crv")? != "Ed25519" {
+        return None;
+    }
+    if jwk.get("use").is_some_and(|u| u.as_str() != Some("sig")) {
+        return None;
+    }
+    if jwk
+        .get("alg")
+        .is_some_and(|a| !matches!(a.as_str(), Some("EdDSA" | "Ed25519")))
+    {
+        return None;
+    }
+    let kid = text("kid")?;
+    let x: [u8; 32] = b64url_decode(text("x")?)?.try_into().ok()?;
+    let key = VerifyingKey::from_bytes(&x).ok()?;
+    Some((kid.to_owned(), key))
+}
+
+/// The `aud` claim: one audience or several.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// A single audience.
+    One(String),
+    /// Several audiences.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Whether `audience` is (among) the token's audience.
+    pub fn contains(&self, audience: &str) -> bool {
+        match self {
+            Self::One(a) => a == audience,
+            Self::Many(all) => all.iter().any(|a| a == audience),
+        }
+    }
+}
+
+/// The claims of a credgate access token, typed. Serializes in issuance order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Claims {
+    /// Issuer.
+    pub iss: String,
+    /// Subject: the client id.
+    pub sub: String,
+    /// Audience.
+    pub aud: Audience,
+    /// The client id (RFC 9068).
+    pub client_id: String,
+    /// Issued at, Unix seconds.
+    pub iat: i64,
+    /// Expires at, Unix seconds.
+    pub exp: i64,
+    /// Not before, Unix seconds (optional on input, never issued).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// Token id.
+    pub jti: String,
+    /// Space-separated canonical permissions.
+    pub scope: String,
+    /// The credential's organisation.
+    pub org: String,
+    /// The allowlist, in CIDR form.
+    pub ips: Vec<String>,
+    /// The credential's environment.
+    pub env: Environment,
+    /// Any other claims, kept as given.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+    #[serde(skip)]
+    permissions: PermissionSet,
+    #[serde(skip)]
+    allowlist: Allowlist,
+}
+
+/// The claims every credgate token carries, in the order they are checked for presence.
+pub const REQUIRED_CLAIMS: [&str; 11] = [
+    "iss",
+    "sub",
+    "aud",
+    "client_id",
+    "iat",
+    "exp",
+    "jti",
+    "scope",
+    "org",
+    "ips",
+    "env",
+];
+
+/// What a token is issued for; see [`Claims::issue`].
+#[derive(Clone, Debug)]
+pub struct IssueParams<'a> {
+    /// The `iss` claim.
+    pub issuer: &'a str,
+    /// The `aud` claim.
+    pub audience: &'a str,
+    /// The client id (`sub` and `client_id`).
+    pub client_id: &'a str,
+    /// The organisation.
+    pub org: &'a str,
+    /// The environment.
+    pub env: Environment,
+    /// Issue time, Unix seconds.
+    pub now: i64,
+    /// The token id, used as given.
+    pub jti: &'a str,
+}
+
+impl Claims {
+    /// The claims of a new token: valid from `now` for [`TOKEN_LIFETIME_SECS`].
+    pub fn issue(
+        params: &IssueParams<'_>,
+        permissions: PermissionSet,
+        allowlist: Allowlist,
+    ) -> Self {
+        Self {
+            iss: params.issuer.to_owned(),
+            sub: params.client_id.to_owned(),
+            aud: Audience::One(params.audience.to_owned()),
+            client_id: params.client_id.to_owned(),
+            iat: params.now,
+            exp: params.now.saturating_add(TOKEN_LIFETIME_SECS),
+            nbf: None,
+            jti: params.jti.to_owned(),
+            scope: permissions.scope_string(),
+            org: params.org.to_owned(),
+            ips: allowlist.cidrs(),
+            env: params.env,
+            extra: Map::new(),
+            permissions,
+            allowlist,
+        }
+    }
+
+    /// The permissions of the `scope` claim, compiled.
+    pub fn permissions(&self) -> &PermissionSet {
+        &self.permissions
+    }
+
+    /// The allowlist of the `ips` claim, compiled.
+    pub fn allowlist(&self) -> &Allowlist {
+        &self.allowlist
+    }
+
+    /// Reads and type-checks the payload: every required claim present (in
+    /// [`REQUIRED_CLAIMS`] order), then each of the right JSON type and grammar.
+    fn from_payload(mut payload: Map<String, Value>) -> Result<Self, TokenError> {
+        if let Some(missing) = REQUIRED_CLAIMS.iter().find(|c| !payload.contains_key(**c)) {
+            return Err(TokenError::new(
+                TokenErrorKind::MissingClaim,
+                format!("`{missing}` is missing"),
+            ));
+        }
+        let invalid = |name: &str, what: &str| {
+            TokenError::new(
+                TokenErrorKind::InvalidClaim,
+                format!("`{name}` must be {what}"),
+            )
+        };
+        let mut take = |name: &str| payload.remove(name).unwrap_or(Value::Null);
+        let string = |name: &str, value: Value| match value {
+            Value::String(s) => Ok(s),
+            _ => Err(invalid(name, "a string")),
+        };
+        let integer = |name: &str, value: &Value| {
+            value
+                .as_i64()
+                .ok_or_else(|| invalid(name, "an integer number of seconds"))
+        };
+        let iss = string("iss", take("iss"))?;
+        let sub = string("sub", take("sub"))?;
+        let aud = serde_json::from_value::<Audience>(take("aud"))
+            .map_err(|_| invalid("aud", "a string or an array of strings"))?;
+        let client_id = string("client_id", take("client_id"))?;
+        let iat = integer("iat", &take("iat"))?;
+        let exp = integer("exp", &take("exp"))?;
+        let nbf = match take("nbf") {
+            Value::Null => None,
+            value => Some(integer("nbf", &value)?),
+        };
+        let jti = string("jti", take("jti"))?;
+        let scope = string("scope", take("scope"))?;
+        let permissions = PermissionSet::parse_scope(&scope)
+            .map_err(|_| invalid("scope", "space-separated canonical permissions"))?;
+        let org = string("org", take("org"))?;
+        let ips = serde_json::from_value::<Vec<String>>(take("ips"))
+            .map_err(|_| invalid("ips", "an array of strings"))?;
+        let allowlist =
+            Allowlist::parse_claim(&ips).map_err(|_| invalid("ips", "an array of IPv4 CIDRs"))?;
+        let env = string("env", take("env"))?;
+        let env =
+            Environment::from_name(&env).ok_or_else(|| invalid("env", "sandbox or production"))?;
+        Ok(Self {
+            iss,
+            sub,
+            aud,
+            client_id,
+            iat,
+            exp,
+            nbf,
+            jti,
+            scope,
+            org,
+            ips,
+            env,
+            extra: payload,
+            permissions,
+            allowlist,
+        })
+    }
+}
+
+/// What a verifier expects of every token.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct VerifyOptions {
+    /// The expected `iss`.
+    pub issuer: String,
+    /// The audience that must be in `aud`.
+    pub audience: String,
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+    pub leeway: u64,
+    /// Token ids revoked before their expiry (optional; SPEC §5).
+    pub revoked_jtis: Vec<String>,
+}
+
+/// A key set and options, prepared once and used for every token.
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    keys: KeySet,
+    options: VerifyOptions,
+}
+
+impl Verifier {
+    /// Prepares a verifier.
+    pub fn new(keys: KeySet, options: VerifyOptions) -> Self {
+        Self { keys, options }
+    }
+
+    /// The trusted keys.
+    pub fn keys(&self) -> &KeySet {
+        &self.keys
+    }
+
+    /// The options.
+    pub fn options(&self) -> &VerifyOptions {
+        &self.options
+    }
+
+    /// Verifies a compact JWS at time `now` (Unix seconds), in the order of SPEC §6; the
+    /// first failure wins.
+    pub fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
+        use TokenErrorKind as K;
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::new(
+                K::TooLarge,
+                format!("{} bytes, the limit is {MAX_TOKEN_BYTES}", token.len()),
+            ));
+        }
+        let malformed = |detail: &str| TokenError::new(K::Malformed, detail);
+        let mut parts = token.split('.');
+        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(malformed("expected three parts separated by `.`"));
+        };
+        let decode = |part: &str, name: &str| {
+            b64url_decode(part).ok_or_else(|| {
+                malformed(&format!(
+                    "the {name} is not canonical base64url without padding"
+                ))
+            })
+        };
+        let header = decode(header_b64, "header")?;
+        let payload = decode(payload_b64, "payload")?;
+        let signature = decode(signature_b64, "signature")?;
+        let header = parse_object_strict(&header).ok_or_else(|| {
+            malformed("the header is not a JSON object with distinct member names")
+        })?;
+        let payload = parse_object_strict(&payload).ok_or_else(|| {
+            malformed("the payload is not a JSON object with distinct member names")
+        })?;
+
+        match header.get("alg").and_then(Value::as_str) {
+            Some("EdDSA" | "Ed25519") => {}
+            _ => {
+                return Err(TokenError::new(
+                    K::UnsupportedAlg,
+                    "`alg` must be `EdDSA` or `Ed25519`",
+                ))
+            }
+        }
+        let typ_ok = header
+            .get("typ")
+            .and_then(Value::as_str)
+            .is_some_and(|typ| {
+                typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
+            });
+        if !typ_ok {
+            return Err(TokenError::new(K::WrongType, "`typ` must be `at+jwt`"));
+        }
+        if let Some(name) = FORBIDDEN_HEADERS.iter().find(|h| header.contains_key(**h)) {
+            return Err(TokenError::new(
+                K::ForbiddenHeader,
+                format!("`{name}` is not allowed"),
+            ));
+        }
+        let kid = header
+            .get("kid")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let key = self.keys.get(kid).ok_or_else(|| {
+            TokenError::new(K::UnknownKey, format!("no trusted key has kid `{kid}`"))
+        })?;
+        let signature: [u8; 64] = signature.try_into().map_err(|s: Vec<u8>| {
+            TokenError::new(
+                K::BadSignature,
+                format!("{} signature bytes, expected 64", s.len()),
+            )
+        })?;
+        let signing_input_len = header_b64.len() + 1 + payload_b64.len();
+        let signing_input = token
+            .as_bytes()
+            .get(..signing_input_len)
+            .unwrap_or_default();
+        key.verify_strict(signing_input, &Signature::from_bytes(&signature))
+            .map_err(|_| TokenError::new(K::BadSignature, "Ed25519 strict verification failed"))?;
+
+        let claims = Claims::from_payload(payload)?;
+        let now = i128::from(now);
+        let leeway = i128::from(self.options.leeway);
+        if now >= i128::from(claims.exp) + leeway {
+            return Err(TokenError::new(K::Expired, format!("at {}", claims.exp)));
+        }
+        if claims.nbf.is_some_and(|nbf| now + leeway < i128::from(nbf)) {
+            return Err(TokenError::new(K::NotYetValid, "before `nbf`"));
+        }
+        if now + leeway < i128::from(claims.iat) {
+            return Err(TokenError::new(K::NotYetValid, "issued in the future"));
+        }
+        if claims.iss != self.options.issuer {
+            return Err(TokenError::new(
+                K::WrongIssuer,
+                format!("issued by `{}`", claims.iss),
+            ));
+        }
+        if !claims.aud.contains(&self.options.audience) {
+            return Err(TokenError::new(
+                K::WrongAudience,
+                format!(
+                    "`{}` is not an audience of the token",
+                    self.options.audience
+                ),
+            ));
+        }
+        if self.options.revoked_jtis.contains(&claims.jti) {
+            return Err(TokenError::new(
+                K::Revoked,
+                format!("`{}` is revoked", claims.jti),
+            ));
+        }
+        Ok(claims)
+    }
+}
