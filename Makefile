@@ -1,0 +1,88 @@
+# credgate — one engine in Rust, run natively, as WebAssembly (browsers, Node, edge
+# workers, wasmtime) and as a Python extension. `make help` lists the targets.
+#
+# The two commands of the README do all set-up on a fresh machine and skip what is
+# already there:   make demo   (the main job)   and   make test   (every test).
+
+SHELL         := /bin/bash
+.SHELLFLAGS   := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT          := $(abspath .)
+SHARED        ?= $(abspath $(ROOT)/../shared)
+CARGO         ?= cargo
+VENV          := $(ROOT)/.venv
+PY            := $(VENV)/bin/python
+NODE_MODULES  := $(ROOT)/node_modules
+# Vector files or folders; relative paths are taken from the repository root.
+VECTORS       ?= $(SHARED)/conformance $(ROOT)/tests/vectors
+override VECTORS := $(foreach v,$(VECTORS),$(abspath $(v)))
+# Hosts that run the conformance vectors; each fragment defines conformance-<host>.
+HOSTS         := native wasm python wasmtime
+
+export CARGO_TERM_COLOR ?= never
+
+-include wasm/wasm.mk
+-include python/python.mk
+-include host-wasmtime/wasmtime.mk
+
+.PHONY: help demo test lint setup setup-rust venv test-native conformance conformance-native \
+        bench bench-native demo-native fmt
+
+## help: list the targets
+help:
+	@echo "credgate — make targets:"
+	@grep -hE '^## [a-z-]+:' $(MAKEFILE_LIST) | sed -e 's/^## /  /' | sort
+
+## demo: the main job — the whole credential story, run through the wasmtime host (`credgate demo`)
+demo: demo-wasmtime
+
+## demo-native: the same story told by the core directly (no host)
+demo-native:
+	$(CARGO) run -q -p credgate-core --example story
+
+## test: every test on every host: fmt, clippy, unit/property/interop tests, conformance, bindings
+test: lint test-native conformance test-wasm test-python test-wasmtime
+	@echo "make test: all green"
+
+## setup: install every tool the hosts need (idempotent)
+setup: setup-rust setup-wasm setup-python setup-wasmtime
+
+## setup-rust: rustfmt and clippy for the pinned toolchain
+setup-rust:
+	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+	@rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+
+## venv: the project-local Python virtual environment (.venv)
+venv: $(PY)
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+## lint: cargo fmt --check and clippy (-D warnings) on every crate and target
+lint: setup-rust setup-wasm
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy -p credgate-wasm -p credgate-abi --target wasm32-unknown-unknown --locked -- -D warnings
+
+## test-native: the core's unit, property, interop and doc tests, and the runner's tests
+test-native:
+	$(CARGO) test --locked -p credgate-core -p credgate-conformance
+
+## conformance: every host runs $(VECTORS) (default: ../shared/conformance and tests/vectors)
+conformance:
+	@status=0; for host in $(HOSTS); do \
+	  $(MAKE) --no-print-directory conformance-$$host VECTORS="$(VECTORS)" || status=1; \
+	done; exit $$status
+
+## conformance-native: the core itself, through the JSON façade
+conformance-native:
+	@$(CARGO) run -q --locked --release -p credgate-conformance --bin conformance-native -- $(VECTORS)
+
+## bench: every benchmark, each comparing side by side in one run (see BENCHMARKS.md)
+bench: bench-native bench-wasm bench-python bench-wasmtime
+
+## bench-native: criterion — verify_strict alone vs full verification, authorize, allowlist
+bench-native:
+	$(CARGO) bench --locked -p credgate-core --bench engine -- --warm-up-time 1 --measurement-time 3
+	@python3 core/benches/report.py target/criterion
