@@ -3,6 +3,15 @@
 //! verification; `authorize` over a 20-permission compiled set; allowlist matching over
 //! 6 entries. `core/benches/report.py` prints the ratios from criterion's estimates.
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented function"
+)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "fixtures are known-good; a failure must stop the benchmark"
+)]
+
 use std::hint::black_box;
 use std::net::Ipv4Addr;
 
@@ -135,5 +144,9 @@ fn allowlist(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, tokens, authorize, allowlist);
+criterion_group!(
+    name = benches;
+    config = Criterion::default();
+    targets = tokens, authorize, allowlist
+);
 criterion_main!(benches);

@@ -4,6 +4,7 @@
 //! compiled form reused on the hot path; it never parses anything while deciding.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -88,18 +89,21 @@ pub struct Decision {
     pub reason: Reason,
     /// On allow: the text form of the first matching permission, in the set's order.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub matched: Option<String>,
+    pub matched: Option<Arc<str>>,
     /// On deny: the permissions with the request's type and action whose scope or
     /// resource did not cover it, so a person can see why.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub near_misses: Option<Vec<String>>,
+    pub near_misses: Option<Vec<Arc<str>>>,
 }
 
 /// A parsed permission set, compiled once and evaluated many times.
+///
+/// Canonical texts are shared (`Arc<str>`), so a decision names its permissions without
+/// copying them: `authorize` does not allocate on allow.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PermissionSet {
     permissions: Vec<Permission>,
-    texts: Vec<String>,
+    texts: Vec<Arc<str>>,
 }
 
 /// A permission at a position of a list could not be parsed.
@@ -114,7 +118,10 @@ pub struct IndexedPermissionError {
 impl PermissionSet {
     /// Compiles permissions in the given order (the order decides `matched`).
     pub fn new(permissions: Vec<Permission>) -> Self {
-        let texts = permissions.iter().map(Permission::to_string).collect();
+        let texts = permissions
+            .iter()
+            .map(|p| Arc::from(p.to_string()))
+            .collect();
         Self { permissions, texts }
     }
 
@@ -149,7 +156,7 @@ impl PermissionSet {
     }
 
     /// The canonical texts, in order.
-    pub fn texts(&self) -> &[String] {
+    pub fn texts(&self) -> &[Arc<str>] {
         &self.texts
     }
 
@@ -296,7 +303,7 @@ mod tests {
         let d = s.authorize(&req("balances", "read", Some("b"), None), None);
         assert_eq!(
             d.near_misses,
-            Some(vec!["balances:read:vault:a".to_owned()])
+            Some(vec![Arc::from("balances:read:vault:a")])
         );
     }
 }

@@ -3,6 +3,8 @@
 //!
 //! This module composes the others; it owns only the order of the steps.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::authorize::{Decision, Reason};
@@ -22,10 +24,10 @@ pub struct CheckOutcome {
     pub reason: Reason,
     /// On allow, the permission that matched.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub matched: Option<String>,
+    pub matched: Option<Arc<str>>,
     /// On a permission deny, the near misses.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub near_misses: Option<Vec<String>>,
+    pub near_misses: Option<Vec<Arc<str>>>,
     /// A person-readable explanation.
     pub message: String,
     /// The `WWW-Authenticate` value to send with a refusal.
@@ -90,7 +92,7 @@ pub struct DecisionRecord {
     /// The reason code.
     pub reason: Reason,
     /// The permission that allowed it.
-    pub matched: Option<String>,
+    pub matched: Option<Arc<str>>,
 }
 
 impl Verifier {

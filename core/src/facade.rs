@@ -179,7 +179,9 @@ struct AuthorizeInput {
     org: Option<String>,
 }
 
-fn permission_set(values: &[Value]) -> Result<PermissionSet, Value> {
+/// Compiles a permission list in either form, for [`authorize_with`]. `Err` is the failure
+/// output: the permission's code, a message and the `index` of the bad entry.
+pub fn permission_set_from(values: &[Value]) -> Result<PermissionSet, Value> {
     PermissionSet::from_values(values).map_err(|e| {
         let mut out = fail(
             e.error.code(),
@@ -192,23 +194,33 @@ fn permission_set(values: &[Value]) -> Result<PermissionSet, Value> {
     })
 }
 
+/// The `authorize` output for a compiled set and a request in its JSON form.
+pub fn authorize_with(set: &PermissionSet, request: &Value, org: Option<&str>) -> Value {
+    let request = match Request::from_value(request) {
+        Ok(request) => request,
+        Err(e) => return fail(e.code(), e.to_string()),
+    };
+    with_ok(serde_json::to_value(set.authorize(&request, org)).unwrap_or_default())
+}
+
 fn authorize(value: Value) -> Output {
     let i: AuthorizeInput = input(value)?;
-    let request = Request::from_value(&i.request).map_err(|e| fail(e.code(), e.to_string()))?;
-    let set = permission_set(&i.permissions)?;
-    let decision = set.authorize(&request, i.org.as_deref());
-    let mut out = serde_json::to_value(&decision).unwrap_or_default();
+    Request::from_value(&i.request).map_err(|e| fail(e.code(), e.to_string()))?;
+    let set = permission_set_from(&i.permissions)?;
+    Ok(authorize_with(&set, &i.request, i.org.as_deref()))
+}
+
+/// Adds `"ok": true` to a successful output object.
+fn with_ok(mut out: Value) -> Value {
     if let Some(map) = out.as_object_mut() {
         map.insert("ok".to_owned(), json!(true));
     }
-    Ok(out)
+    out
 }
 
 #[derive(Deserialize)]
-struct VerifyInput {
-    token: String,
+struct VerifierInput {
     jwks: Value,
-    now: i64,
     issuer: String,
     audience: String,
     #[serde(default)]
@@ -217,61 +229,117 @@ struct VerifyInput {
     revoked_jtis: Vec<String>,
 }
 
-impl VerifyInput {
-    fn verifier(&self) -> Result<Verifier, Value> {
-        let keys = KeySet::from_value(&self.jwks).map_err(|e| fail(e.code(), e.to_string()))?;
-        Ok(Verifier::new(
-            keys,
-            VerifyOptions {
-                issuer: self.issuer.clone(),
-                audience: self.audience.clone(),
-                leeway: self.leeway,
-                revoked_jtis: self.revoked_jtis.clone(),
-            },
-        ))
+/// Prepares a [`Verifier`] from the `verify_token` input members `jwks`, `issuer`,
+/// `audience`, `leeway` and `revoked_jtis` (other members are ignored). `Err` is the
+/// failure output (`jwks.invalid` or `input.invalid`).
+pub fn verifier_from(value: &Value) -> Result<Verifier, Value> {
+    let i = VerifierInput::deserialize(value)
+        .map_err(|e| fail("input.invalid", format!("invalid input: {e}")))?;
+    let keys = KeySet::from_value(&i.jwks).map_err(|e| fail(e.code(), e.to_string()))?;
+    Ok(Verifier::new(
+        keys,
+        VerifyOptions {
+            issuer: i.issuer,
+            audience: i.audience,
+            leeway: i.leeway,
+            revoked_jtis: i.revoked_jtis,
+        },
+    ))
+}
+
+/// The `verify_token` output for a prepared verifier.
+pub fn verify_with(verifier: &Verifier, token: &str, now: i64) -> Value {
+    match verifier.verify(token, now) {
+        Ok(claims) => json!({ "ok": true, "claims": claims }),
+        Err(e) => fail(e.code(), e.to_string()),
     }
 }
 
-fn verify_token(value: Value) -> Output {
-    let i: VerifyInput = input(value)?;
-    let claims = i
-        .verifier()?
-        .verify(&i.token, i.now)
-        .map_err(|e| fail(e.code(), e.to_string()))?;
-    Ok(json!({ "ok": true, "claims": claims }))
-}
-
 #[derive(Deserialize)]
-struct CheckInput {
-    #[serde(flatten)]
-    verify: VerifyInput,
-    request: Value,
-    client_ip: String,
+struct VerifyInput {
+    token: String,
+    now: i64,
 }
 
-fn check(value: Value) -> Output {
-    let i: CheckInput = input(value)?;
-    let verifier = i.verify.verifier()?;
-    let request = match Request::from_value(&i.request) {
+fn verify_token(value: Value) -> Output {
+    let verifier = verifier_from(&value)?;
+    let i: VerifyInput = input(value)?;
+    Ok(verify_with(&verifier, &i.token, i.now))
+}
+
+/// The `check` output for a prepared verifier; the request is in its JSON form, so an
+/// invalid one gets the operation's 400 `request.invalid` answer.
+pub fn check_with(
+    verifier: &Verifier,
+    token: &str,
+    now: i64,
+    client_ip: &str,
+    request: &Value,
+) -> Value {
+    checked(request, client_ip, now, |r| {
+        verifier.check(token, now, client_ip, r)
+    })
+}
+
+/// Like [`check_with`], reading the token from an `Authorization` header value
+/// (`None` = no header; a missing or malformed one is refused with `bearer.*`).
+pub fn check_authorization_with(
+    verifier: &Verifier,
+    authorization: Option<&str>,
+    now: i64,
+    client_ip: &str,
+    request: &Value,
+) -> Value {
+    checked(request, client_ip, now, |r| {
+        verifier.check_authorization(authorization, now, client_ip, r)
+    })
+}
+
+fn checked(
+    request: &Value,
+    client_ip: &str,
+    now: i64,
+    decide: impl FnOnce(&Request) -> crate::check::CheckOutcome,
+) -> Value {
+    let request = match Request::from_value(request) {
         Ok(request) => request,
         Err(e) => {
-            return Ok(json!({
+            return json!({
                 "ok": true, "allowed": false, "status": Reason::RequestInvalid.status(),
                 "reason": Reason::RequestInvalid, "message": e.to_string(),
-            }))
+            })
         }
     };
-    let outcome = verifier.check(&i.verify.token, i.verify.now, &i.client_ip, &request);
-    let record = outcome.record(&request, &i.client_ip, i.verify.now);
-    let mut out = serde_json::to_value(&outcome).unwrap_or_default();
+    let outcome = decide(&request);
+    let record = outcome.record(&request, client_ip, now);
+    let mut out = with_ok(serde_json::to_value(&outcome).unwrap_or_default());
     if let Some(map) = out.as_object_mut() {
-        map.insert("ok".to_owned(), json!(true));
         map.insert(
             "audit".to_owned(),
             serde_json::to_value(&record).unwrap_or_default(),
         );
     }
-    Ok(out)
+    out
+}
+
+#[derive(Deserialize)]
+struct CheckInput {
+    token: String,
+    now: i64,
+    request: Value,
+    client_ip: String,
+}
+
+fn check(value: Value) -> Output {
+    let verifier = verifier_from(&value)?;
+    let i: CheckInput = input(value)?;
+    Ok(check_with(
+        &verifier,
+        &i.token,
+        i.now,
+        &i.client_ip,
+        &i.request,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -410,7 +478,7 @@ struct ResourcesInput {
 
 fn preview(value: Value) -> Output {
     let i: PreviewInput = input(value)?;
-    let set = permission_set(&i.permissions)?;
+    let set = permission_set_from(&i.permissions)?;
     let mut out = json!({ "ok": true, "permissions": set.texts(), "grants": grants(&set) });
     if let (Some(resources), Some(map)) = (i.resources, out.as_object_mut()) {
         for (vault, keys) in &resources.vaults {

@@ -35,6 +35,7 @@
 pub mod authorize;
 pub mod bearer;
 pub mod check;
+pub mod codes;
 pub mod credential;
 pub mod encoding;
 pub mod facade;

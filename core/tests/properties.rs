@@ -1,5 +1,11 @@
 //! Property tests: the invariants users rely on, checked on random inputs.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failure is the point"
+)]
+
 use credgate_core::authorize::PermissionSet;
 use credgate_core::ip::{parse_entry, Allowlist, ClientIp};
 use credgate_core::permission::{Action, Permission, ResourceType, Scope};

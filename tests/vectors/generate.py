@@ -1103,6 +1103,15 @@ def token_with_sig_char(chars):
     raise AssertionError("not found")
 
 
+def payload_with_dash_underscore():
+    """base64url of a claim set whose encoding contains both '-' and '_'."""
+    for i in range(3):
+        p = b64u(compact(base_claims(jti="jti-alphabet-" + "x" * i + ">>>???")))
+        if "-" in p and "_" in p:
+            return p
+    raise AssertionError("not found")
+
+
 def verify_cases():
     cs = []
     k1, k2, k3, att = SEEDS["k1"], SEEDS["k2"], SEEDS["k3"], SEEDS["attacker"]
@@ -1176,6 +1185,8 @@ def verify_cases():
            tp[0] + "." + tp[1] + "." + tp[2].replace("-", "+"), "token.malformed"),
         vt("'/' instead of '_' in the signature of a valid token",
            tp[0] + "." + tp[1] + "." + tp[2].replace("_", "/"), "token.malformed"),
+        vt("'+' and '/' (standard base64) in the payload part (alg none)",
+           nh + "." + payload_with_dash_underscore().replace("-", "+").replace("_", "/") + ".", "token.malformed"),
         vt("character outside base64url in the payload", nh + "." + vp[:10] + "*" + vp[11:] + ".",
            "token.malformed"),
         vt("space in the payload part", nh + "." + vp[:10] + " " + vp[10:] + ".", "token.malformed"),
@@ -1600,6 +1611,9 @@ def token_request_cases():
         tr("Basic: secret with percent-encoded colon and plus (RFC 6749 2.3.1)", GRANT,
            {"Content-Type": FORM, "Authorization": basic("cid_1:a%3Ab%2Bc%25d")},
            expect=tr_ok("cid_1", "a:b+c%d", "client_secret_basic")),
+        tr("Basic: lower-case hex digits in percent-encoding", GRANT,
+           {"Content-Type": FORM, "Authorization": basic("cid_1:a%3ab%2bc")},
+           expect=tr_ok("cid_1", "a:b+c", "client_secret_basic")),
         tr("Basic: '+' in the encoded secret means a space", GRANT,
            {"Content-Type": FORM, "Authorization": basic("cid_1:p+q")},
            expect=tr_ok("cid_1", "p q", "client_secret_basic")),
