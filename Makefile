@@ -86,3 +86,4 @@ bench: bench-native bench-wasm bench-python bench-wasmtime
 bench-native:
 	$(CARGO) bench --locked -p credgate-core --bench engine -- --warm-up-time 1 --measurement-time 3
 	@python3 core/benches/report.py target/criterion
+	$(CARGO) bench --locked -q -p credgate-core --bench ratio

@@ -21,6 +21,7 @@ the starter JWKS), attacker seed = sha256("credgate-conformance-attacker").
 import base64
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -223,6 +224,11 @@ OPS = {
     "lint",
 }
 
+# Façade ops beyond CONFORMANCE.md's table (docs: the JSON façade); allowed only in the files
+# listed here, so the other files stay runnable by any runner of the table.
+HOST_OPS = {"create_credential", "update_credential", "parse_bearer"}
+HOST_OP_FILES = {"decisions_host_ops.json"}
+
 FILES = {}
 
 
@@ -230,7 +236,7 @@ def suite(filename, name, comment, cases):
     names = set()
     for c in cases:
         assert set(c) == {"name", "op", "input", "expect"}, c
-        assert c["op"] in OPS, c["op"]
+        assert c["op"] in OPS or (filename in HOST_OP_FILES and c["op"] in HOST_OPS), c["op"]
         assert c["name"] not in names, ("duplicate case name", filename, c["name"])
         names.add(c["name"])
     FILES[filename] = {"comment": comment, "suite": name, "cases": cases}
@@ -1902,6 +1908,818 @@ suite("interop_pyjwt.json", "interop_pyjwt",
 
 
 # --------------------------------------------------------------------------------------
+# decisions  (docs/DECISIONS.md: where the SPEC is silent)
+# --------------------------------------------------------------------------------------
+# Every case name starts with "decision (<section>: <the decision>)" so a reader can find
+# the line of docs/DECISIONS.md it pins. Decisions already pinned by the files above
+# (e.g. the allowlist error order in ip.json, the issuance order in issue.json) are not
+# repeated here.
+
+P25519 = 2**255 - 19
+D25519 = (-121665 * pow(121666, P25519 - 2, P25519)) % P25519
+
+
+def is_ed25519_point(enc: bytes) -> bool:
+    """RFC 8032 §5.1.3 point decoding: y < p and (y^2-1)/(d*y^2+1) has a square root."""
+    y = int.from_bytes(enc, "little") & ((1 << 255) - 1)
+    if y >= P25519:
+        return False
+    u = (y * y - 1) % P25519
+    v = (D25519 * y * y + 1) % P25519
+    x2 = u * pow(v, P25519 - 2, P25519) % P25519
+    if x2 == 0:
+        return not enc[31] >> 7
+    return pow(x2, (P25519 - 1) // 2, P25519) == 1
+
+
+def not_a_point() -> bytes:
+    """32 bytes (canonical y < p) that are not the encoding of any Ed25519 point."""
+    for i in range(100):
+        cand = hashlib.sha256(b"credgate-not-a-point-%d" % i).digest()
+        cand = cand[:31] + bytes([cand[31] & 0x7F])
+        if not is_ed25519_point(cand):
+            return cand
+    raise AssertionError("not found")
+
+
+# Fixed WWW-Authenticate challenges of the edge path (docs/DECISIONS.md "The edge path":
+# every 403 is insufficient_scope; descriptions are fixed text, never user input). The docs
+# do not spell the description texts out: these (and the two constants below) are the texts
+# the core prints, pinned so that every host prints the same bytes.
+def challenge_403(description):
+    return 'Bearer realm="credgate", error="insufficient_scope", error_description="' + description + '"'
+
+
+# One description for every invalid_client refusal at issuance (docs/DECISIONS.md).
+INVALID_CLIENT_DESCRIPTION = "client authentication failed"
+BASIC_CHALLENGE = 'Basic realm="credgate", charset="UTF-8"'
+
+
+def decision_cases():
+    cs = []
+    k1, k2 = SEEDS["k1"], SEEDS["k2"]
+
+    # ---- Permissions and requests
+    d = "decision (permissions: words are exact lower case, JSON form checked like text)"
+    cs += [
+        pp_err(f"{d}: Vault:read:org -> unknown_type", "Vault:read:org", "permission.unknown_type"),
+        pp_err(f"{d}: vault:READ:org -> unknown_action", "vault:READ:org", "permission.unknown_action"),
+        pp_err(f"{d}: vault:read:ORG -> unknown_scope", "vault:read:ORG", "permission.unknown_scope"),
+        pj_err(f"{d}: JSON type Vault -> unknown_type", {"type": "Vault", "action": "read", "scope": "org"},
+               "permission.unknown_type"),
+        pj_err(f"{d}: JSON action READ -> unknown_action", {"type": "vault", "action": "READ", "scope": "org"},
+               "permission.unknown_action"),
+    ]
+    d = "decision (permissions: JSON form takes exactly type, action, scope, resource; null resource = none)"
+    cs += [
+        pj_err(f"{d}: another member -> invalid",
+               {"type": "vault", "action": "read", "scope": "org", "note": "x"}, "permission.invalid"),
+        pj_err(f"{d}: resource \"\" -> invalid_resource",
+               {"type": "balances", "action": "read", "scope": "vault", "resource": ""},
+               "permission.invalid_resource"),
+        pj_ok(f"{d}: resource null on vault scope is absent",
+              {"type": "balances", "action": "read", "scope": "vault", "resource": None},
+              "balances:read:vault", perm_obj("balances", "read", "vault")),
+        pj_ok(f"{d}: resource null on org scope is absent (no resource_with_org_scope)",
+              {"type": "vault", "action": "read", "scope": "org", "resource": None},
+              "vault:read:org", perm_obj("vault", "read", "org")),
+        az(f"{d}: resource null in authorize matches any vault",
+           [{"type": "vault", "action": "read", "scope": "vault", "resource": None}],
+           req("vault", "read", vault="vlt_1"), allow("vault:read:vault")),
+    ]
+    d = "decision (requests: exactly type, action, vault, key, org; other members are request.invalid)"
+    cs += [
+        az(f"{d}: misspelt vualt in authorize", ["vault:read:org"],
+           {"type": "vault", "action": "read", "vualt": "vlt_1"}, {"error": "request.invalid"}),
+    ]
+    d = "decision (requests: the org id follows the resource grammar)"
+    cs += [
+        az(f"{d}: org with a slash", ["vault:read:org"], req("vault", "read", org="org/1"),
+           {"error": "request.invalid"}, org="org/1"),
+        az(f"{d}: empty org", ["vault:read:org"], req("vault", "read", org=""), {"error": "request.invalid"}),
+        az(f"{d}: 65-char org", ["vault:read:org"], req("vault", "read", org="o" * 65),
+           {"error": "request.invalid"}, org="o" * 65),
+        az(f"{d}: org a number", ["vault:read:org"], {"type": "vault", "action": "read", "org": 1},
+           {"error": "request.invalid"}),
+        az(f"{d}: 64-char org accepted", ["vault:read:org"], req("vault", "read", org="o" * 64),
+           allow("vault:read:org"), org="o" * 64),
+    ]
+    d = "decision (authorize: request, then permissions, then org, then matching)"
+    cs += [
+        az(f"{d}: two invalid permissions -> the first one's code and index",
+           ["vault:read:org", "vault:frob:org", "wallet:read:org"], req("vault", "read"),
+           {"ok": False, "error": "permission.unknown_action", "index": 1}),
+        az(f"{d}: request naming an org when no org is given -> org_mismatch (fail closed)",
+           ["balances:read:org"], req("balances", "read", vault="vlt_1", org="org_1"),
+           deny(reason="deny.org_mismatch")),
+    ]
+    d = "decision (authorize: near_misses lists same type and action only)"
+    cs += [
+        az(f"{d}: near_misses is [] when nothing is a near miss",
+           ["balances:read:vault:vlt_2", "transaction:read:org"], req("transaction", "update"), deny([])),
+    ]
+
+    # ---- Allowlists
+    d = "decision (allowlists: duplicates compare networks, the later entry is reported)"
+    cs += [
+        ipc(f"{d}: 203.0.113.7 then 203.0.113.7/32", ["203.0.113.7", "203.0.113.7/32"], "203.0.113.7",
+            "ip.duplicate"),
+        vs(f"{d}: 203.0.113.7 then 203.0.113.7/32 in a spec",
+           spec(ip_allowlist=["203.0.113.7", "203.0.113.7/32"]), [("ip_allowlist[1]", "ip.duplicate")]),
+        vs(f"{d}: 203.0.113.7/32 then 203.0.113.7 in a spec",
+           spec(ip_allowlist=["198.51.100.0/24", "203.0.113.7/32", "203.0.113.7"]),
+           [("ip_allowlist[2]", "ip.duplicate")]),
+    ]
+    d = "decision (allowlists: entries are IPv4 only, an IPv4-mapped IPv6 entry too is IPv6)"
+    cs += [
+        ipc(f"{d}: ::ffff:203.0.113.7 entry", ["::ffff:203.0.113.7"], "203.0.113.7", "ip.ipv6_unsupported"),
+        vs(f"{d}: ::ffff:203.0.113.7 entry in a spec", spec(ip_allowlist=["::ffff:203.0.113.7"]),
+           [("ip_allowlist[0]", "ip.ipv6_unsupported")]),
+    ]
+    d = "decision (client address: strict dotted quad or IPv6; spaces, brackets, zones, leading zeros invalid)"
+    cs += [
+        ipc(f"{d}: 010.0.0.1", ["0.0.0.0/0"], "010.0.0.1", "invalid"),
+        ipc(f"{d}: 203.0.113.07", ["0.0.0.0/0"], "203.0.113.07", "invalid"),
+        ipc(f"{d}: trailing space", ["0.0.0.0/0"], "203.0.113.7 ", "invalid"),
+        ipc(f"{d}: bracketed IPv6", ["0.0.0.0/0"], "[::1]", "invalid"),
+        ipc(f"{d}: bracketed IPv4-mapped IPv6", ["203.0.113.7"], "[::ffff:203.0.113.7]", "invalid"),
+        ipc(f"{d}: IPv6 with a zone", ["0.0.0.0/0"], "fe80::1%eth0", "invalid"),
+    ]
+    d = "decision (client address: IPv4-mapped IPv6 in either notation is that IPv4 address)"
+    cs += [
+        ipc(f"{d}: hex ::ffff:cb00:7107 allowed by 203.0.113.0/24", ["203.0.113.0/24"], "::ffff:cb00:7107", True),
+        ipc(f"{d}: hex ::ffff:cb00:7107 is 203.0.113.7", ["203.0.113.7"], "::ffff:cb00:7107", True),
+        ipc(f"{d}: hex ::FFFF:CB00:7107 in upper case", ["203.0.113.7"], "::FFFF:CB00:7107", True),
+        ipc(f"{d}: hex ::ffff:cb00:7107 outside 198.51.100.0/24", ["198.51.100.0/24"], "::ffff:cb00:7107", False),
+    ]
+
+    # ---- Specs
+    d = "decision (specs: missing or wrongly typed members get the member's own code)"
+    cs += [
+        vs(f"{d}: missing name -> name.length", spec(name=DROP), [("name", "name.length")]),
+        vs(f"{d}: name a number -> name.length", spec(name=12345), [("name", "name.length")]),
+        vs(f"{d}: missing set type -> set_type.unknown", spec(permission_set_type=DROP),
+           [("permission_set_type", "set_type.unknown")]),
+        vs(f"{d}: missing permissions -> permissions.empty", spec(permissions=DROP),
+           [("permissions", "permissions.empty")]),
+        vs(f"{d}: missing ip_allowlist -> ip.empty", spec(ip_allowlist=DROP), [("ip_allowlist", "ip.empty")]),
+        vs(f"{d}: missing environment -> environment.unknown", spec(environment=DROP),
+           [("environment", "environment.unknown")]),
+        vs(f"{d}: empty object -> all five at once", {}, [
+            ("name", "name.length"), ("permission_set_type", "set_type.unknown"),
+            ("permissions", "permissions.empty"), ("ip_allowlist", "ip.empty"),
+            ("environment", "environment.unknown")]),
+    ]
+    d = "decision (specs: a spec that is not a JSON object is spec.invalid at path \"\")"
+    cs += [
+        vs(f"{d}: an array", ["Payments backend"], [("", "spec.invalid")]),
+        vs(f"{d}: null", None, [("", "spec.invalid")]),
+    ]
+    d = "decision (specs: a name both too short and with a control character gets both problems)"
+    cs += [
+        vs(f"{d}: 4 characters with U+0001", spec(name="ab\u0001c"),
+           [("name", "name.length"), ("name", "name.invalid_char")]),
+    ]
+    d = "decision (specs: too_many is reported at the list's path and each entry is still checked)"
+    p101 = [f"vault:read:vault:v{i}" for i in range(100)] + ["vault:frob:org"]
+    cs += [
+        vs(f"{d}: 101 permissions, the last one invalid", spec(permissions=p101),
+           [("permissions", "permissions.too_many"), ("permissions[100]", "permission.unknown_action")]),
+        vs(f"{d}: 7 ip entries, the sixth invalid",
+           spec(ip_allowlist=["203.0.113.1", "203.0.113.2", "198.51.100.0/24", "192.0.2.0/25", "10.0.0.0/8",
+                              "010.0.0.1", "172.16.0.0/12"]),
+           [("ip_allowlist", "ip.too_many"), ("ip_allowlist[5]", "ip.invalid")]),
+    ]
+    d = "decision (specs: unknown spec members are not errors, and lint does not flag them)"
+    extra = dict(spec(), labels=["team-payments"], owner="ops@example.test")
+    cs += [
+        vs(f"{d}: validate_spec", extra),
+        case(f"{d}: lint", "lint", {"spec": extra}, {"ok": True, "findings": []}),
+    ]
+
+    # ---- Tokens
+    valid = mint()
+    d = "decision (tokens: typ is compared case-insensitively, RFC 7515 §4.1.9)"
+    cs += [
+        vt(f"{d}: AT+JWT accepted", mint(header=hdr(typ="AT+JWT")), ok_claims()),
+        vt(f"{d}: Application/At+Jwt accepted", mint(header=hdr(typ="Application/At+Jwt")), ok_claims()),
+    ]
+    d = "decision (tokens: a missing alg or typ is a wrong one)"
+    cs += [
+        vt(f"{d}: missing alg -> unsupported_alg (also typ missing)", mint(header=hdr(alg=DROP, typ=DROP)),
+           "token.unsupported_alg"),
+        vt(f"{d}: alg null -> unsupported_alg", mint(header=hdr(alg=None)), "token.unsupported_alg"),
+        vt(f"{d}: missing typ -> wrong_type", mint(header=hdr(typ=DROP)), "token.wrong_type"),
+    ]
+    d = "decision (tokens: a kid that is not a string is unknown_key)"
+    cs += [
+        vt(f"{d}: kid a number", mint(header=hdr(kid=1)), "token.unknown_key"),
+        vt(f"{d}: kid null", mint(header=hdr(kid=None)), "token.unknown_key"),
+    ]
+    np_x = b64u(not_a_point())
+    k1j, k2j = jwk("k1", k1), jwk("k2", k2)
+    d = "decision (JWKS: x values that are not a valid Ed25519 point are skipped)"
+    cs += [
+        vt(f"{d}: 32-byte x off the curve -> key skipped, unknown_key", valid, "token.unknown_key",
+           jwks={"keys": [jwk("k1", x=np_x), k2j]}),
+        vt(f"{d}: a skipped off-curve key does not clash with a usable key of the same kid", valid, ok_claims(),
+           jwks={"keys": [jwk("k1", x=np_x), k1j]}),
+    ]
+    d = "decision (JWKS: entries of keys that are not objects are skipped like keys of other kinds)"
+    cs += [
+        vt(f"{d}: string, number, null and array entries", valid, ok_claims(),
+           jwks={"keys": ["k1", 5, None, [], k1j]}),
+    ]
+    d = "decision (tokens: scope must be canonical permissions separated by single spaces)"
+    late = IAT + 7200  # every case below would also be expired: invalid_claim comes first
+    for label, scope in [("not permission text", "vault:read"), ("upper-case word", "Vault:read:org"),
+                         ("double space", "vault:read:org  key:read:org"), ("trailing space", "vault:read:org "),
+                         ("a tab", "vault:read:org\tkey:read:org"), ("resource with org scope", "vault:read:org:v1")]:
+        cs.append(vt(f"{d}: {label} -> invalid_claim", mint(payload=base_claims(scope=scope)),
+                     "token.invalid_claim", now=late))
+    d = "decision (tokens: ips must be strict CIDRs, no count limit)"
+    for label, ips in [("host bits set", ["203.0.113.7/24"]), ("leading zero", ["010.0.0.1/32"]),
+                       ("IPv6", ["::1/128"]), ("a number", [5])]:
+        cs.append(vt(f"{d}: {label} -> invalid_claim", mint(payload=base_claims(ips=ips)), "token.invalid_claim",
+                     now=late))
+    ten = base_claims(ips=[f"10.0.0.{i}/32" for i in range(10)])
+    cs.append(vt(f"{d}: 10 entries accepted", mint(payload=ten), ok_claims(ten)))
+    d = "decision (tokens: env must be sandbox or production)"
+    cs += [
+        vt(f"{d}: staging -> invalid_claim", mint(payload=base_claims(env="staging")), "token.invalid_claim",
+           now=late),
+        vt(f"{d}: Production -> invalid_claim", mint(payload=base_claims(env="Production")),
+           "token.invalid_claim", now=late),
+    ]
+    d = "decision (tokens: exp - iat is not checked on input)"
+    day = base_claims(exp=IAT + 86400)
+    minute = base_claims(exp=IAT + 60)
+    cs += [
+        vt(f"{d}: a 24-hour token verifies", mint(payload=day), ok_claims(day), now=IAT + 7200),
+        vt(f"{d}: a 60-second token verifies", mint(payload=minute), ok_claims(minute), now=IAT + 30),
+    ]
+    d = "decision (tokens: claims other than the known ones are kept and returned as given)"
+    extra_claims = dict(base_claims(), cnf={"x5t#S256": "abc", "n": [1, 2]}, tenant="t1", flag=None)
+    exp_extra = ok_claims(extra_claims)
+    exp_extra["claims"].update({"cnf": {"x5t#S256": "abc", "n": [1, 2]}, "tenant": "t1", "flag": None})
+    cs.append(vt(f"{d}: object, string and null claims", mint(payload=extra_claims), exp_extra))
+    d = "decision (tokens: the optional revocation list is checked after every SPEC check, token.revoked)"
+
+    def revoked(name, token, expect, jtis, **kw):
+        c = vt(name, token, expect, **kw)
+        c["input"]["revoked_jtis"] = jtis
+        return c
+
+    cs += [
+        revoked(f"{d}: jti on the list -> revoked", valid, "token.revoked", ["jti-other", "jti-vec-0001"]),
+        revoked(f"{d}: jti not on the list -> verifies", valid, ok_claims(), ["jti-other"]),
+        revoked(f"{d}: empty list -> verifies", valid, ok_claims(), []),
+        revoked(f"{d}: jti compared exactly (case)", valid, ok_claims(), ["JTI-VEC-0001"]),
+        revoked(f"{d}: wrong audience comes before revoked", valid, "token.wrong_audience", ["jti-vec-0001"],
+                audience=OTHER_AUD),
+        revoked(f"{d}: expired comes before revoked", valid, "token.expired", ["jti-vec-0001"], now=IAT + 3600),
+        revoked(f"{d}: bad signature comes before revoked", mint(seed=k2), "token.bad_signature",
+                ["jti-vec-0001"]),
+    ]
+
+    # ---- The edge path (check)
+    claims = base_claims(scope="balances:read:vault:vlt_1 transaction:read:org", ips=["203.0.113.0/24"],
+                         org="org_1")
+    tok = mint(payload=claims)
+    IN = "203.0.113.9"
+    B = req("balances", "read", vault="vlt_1")
+    d = "decision (check: the request is validated before the token, 400 request.invalid)"
+    cs += [
+        ck(f"{d}: invalid request with a malformed token", "garbage", req("wallet", "read"), IN,
+           {"allowed": False, "status": 400, "reason": "request.invalid"}),
+        ck(f"{d}: misspelt vualt member", tok, {"type": "balances", "action": "read", "vualt": "vlt_1"}, IN,
+           {"allowed": False, "status": 400, "reason": "request.invalid"}),
+    ]
+    d = "decision (check: every 403 carries a Bearer insufficient_scope challenge with a fixed description)"
+    cs += [
+        ck(f"{d}: no matching permission", tok, req("audit", "read"), IN,
+           dict(c_deny(403, "deny.no_matching_permission"),
+                www_authenticate=challenge_403("the access token does not grant this action"))),
+        ck(f"{d}: ip not allowed", tok, B, "192.0.2.1",
+           dict(c_deny(403, "deny.ip_not_allowed"),
+                www_authenticate=challenge_403("the client IP address is not allowed for this token"))),
+        ck(f"{d}: ip invalid (010.0.0.1)", tok, B, "010.0.0.1",
+           dict(c_deny(403, "deny.ip_invalid"),
+                www_authenticate=challenge_403("the client IP address could not be read"))),
+        ck(f"{d}: org mismatch", tok, req("balances", "read", vault="vlt_1", org="org_2"), IN,
+           dict(c_deny(403, "deny.org_mismatch"),
+                www_authenticate=challenge_403("the access token belongs to another organisation"))),
+    ]
+    d = "decision (check: IPv4-mapped IPv6 in hex notation is that IPv4 address)"
+    cs.append(ck(f"{d}: ::ffff:cb00:7109 is 203.0.113.9", tok, B, "::ffff:cb00:7109",
+                 c_allow("balances:read:vault:vlt_1")))
+    d = "decision (check: revoked jti -> 401 token.revoked)"
+    c = ck(f"{d}: jti on the list", tok, B, IN, c_deny(401, "token.revoked"))
+    c["input"]["revoked_jtis"] = ["jti-vec-0001"]
+    cs.append(c)
+    d = "decision (JWKS: an invalid JWKS is refused before any token is looked at)"
+    cs.append(ck(f"{d}: check with keys an object", tok, B, IN, {"ok": False, "error": "jwks.invalid"},
+                 jwks={"keys": {}}))
+
+    # ---- Token endpoint: parse_token_request
+    Bh = basic("cid_1:s3cr3t")
+    H = {"Content-Type": FORM, "Authorization": Bh}
+    d = "decision (token endpoint: methods are case-sensitive, content type media type is not)"
+    cs += [
+        tr(f"{d}: post -> invalid_request", GRANT, H, method="post", expect=BAD_REQ),
+        tr(f"{d}: post with a Bearer header -> invalid_request (method first)", GRANT,
+           {"Content-Type": FORM, "Authorization": "Bearer x"}, method="post", expect=BAD_REQ),
+        tr(f"{d}: mixed-case content type accepted", GRANT,
+           {"Content-Type": "Application/X-WWW-Form-URLENCODED", "Authorization": Bh},
+           expect=tr_ok("cid_1", "s3cr3t", "client_secret_basic")),
+    ]
+    d = "decision (token endpoint: empty parameters count as omitted, RFC 6749 §3.1; repeats never allowed)"
+    cs += [
+        tr(f"{d}: empty scope= is not an error", GRANT + "&scope=", H,
+           expect=tr_ok("cid_1", "s3cr3t", "client_secret_basic")),
+        tr(f"{d}: empty grant_type= is a missing grant_type", "grant_type=", H, expect=BAD_REQ),
+        tr(f"{d}: empty client_id= and client_secret= are no authentication",
+           GRANT + "&client_id=&client_secret=", expect=NO_AUTH),
+        tr(f"{d}: scope=&scope= is a repeat", GRANT + "&scope=&scope=", H, expect=BAD_REQ),
+        tr(f"{d}: an empty grant_type repeated by a real one is a repeat",
+           "grant_type=&grant_type=client_credentials", H, expect=BAD_REQ),
+    ]
+    d = "decision (token endpoint: a repeated Authorization or Content-Type header is invalid_request)"
+    cs += [
+        tr(f"{d}: Authorization and authorization", GRANT, {"Content-Type": FORM, "Authorization": Bh,
+                                                            "authorization": Bh}, expect=BAD_REQ),
+        tr(f"{d}: Content-Type and content-type", GRANT, {"Content-Type": FORM, "content-type": FORM,
+                                                          "Authorization": Bh}, expect=BAD_REQ),
+    ]
+    d = "decision (token endpoint: a non-Basic scheme or Basic without id:secret and a non-empty id is malformed)"
+    cs += [
+        tr(f"{d}: Authorization: Bearer x", GRANT, {"Content-Type": FORM, "Authorization": "Bearer x"},
+           expect=MALFORMED),
+        tr(f"{d}: empty Basic", GRANT, {"Content-Type": FORM, "Authorization": "Basic "}, expect=MALFORMED),
+        tr(f"{d}: Basic with an empty client id", GRANT, {"Content-Type": FORM, "Authorization": basic(":s3cr3t")},
+           expect=MALFORMED),
+    ]
+    d = "decision (token endpoint: a body client_id without client_secret is client.no_auth)"
+    cs += [
+        tr(f"{d}: client_id only", GRANT + "&client_id=cid_1", expect=NO_AUTH),
+        tr(f"{d}: client_id with an empty client_secret", GRANT + "&client_id=cid_1&client_secret=", expect=NO_AUTH),
+    ]
+    d = "decision (token endpoint: the body is at most 16 KiB and must be well encoded)"
+    head = GRANT + "&client_id=cid_1&client_secret=s&x="
+    cs += [
+        tr(f"{d}: 16384 bytes accepted", head + "a" * (16384 - len(head)),
+           expect=tr_ok("cid_1", "s", "client_secret_post")),
+        tr(f"{d}: 16385 bytes -> invalid_request", head + "a" * (16385 - len(head)), expect=BAD_REQ),
+        tr(f"{d}: bad percent-encoding -> invalid_request", GRANT + "&client_id=cid_1&client_secret=a%zz",
+           expect=BAD_REQ),
+        tr(f"{d}: percent-encoding that is not UTF-8 -> invalid_request",
+           GRANT + "&client_id=cid_1&client_secret=a%ff", expect=BAD_REQ),
+    ]
+
+    # ---- Token endpoint: issue_token
+    cred = credential()
+    CLIENT = dict(it_err("invalid_client", 401, "client.unknown"), error_description=INVALID_CLIENT_DESCRIPTION)
+
+    def refused(reason):
+        return dict(it_err("invalid_client", 401, reason), error_description=INVALID_CLIENT_DESCRIPTION)
+
+    d = "decision (issuance: client.unknown comes first)"
+    c_other = it(f"{d}: client_id in the input differs from the credential's", cred, CLIENT)
+    c_other["input"]["client_id"] = "cid_other"
+    c_same = it(f"{d}: client_id in the input equal to the credential's is fine", cred, it_ok(cred))
+    c_same["input"]["client_id"] = "cid_issue_1"
+    c_del = it(f"{d}: unknown before deleted", credential(status="deleted"), CLIENT, secret="nope")
+    c_del["input"]["client_id"] = "cid_other"
+    cs += [c_other, c_same, c_del, it(f"{d}: no credential record (null)", None, CLIENT)]
+    d = "decision (issuance: every invalid_client refusal has one description)"
+    cs += [
+        it(f"{d}: bad secret", cred, refused("client.bad_secret"), secret="nope"),
+        it(f"{d}: disabled", credential(status="disabled"), refused("client.disabled")),
+        it(f"{d}: deleted", credential(status="deleted"), refused("client.deleted")),
+        it(f"{d}: ip not allowed", cred, refused("client.ip_not_allowed"), ip="192.0.2.1"),
+    ]
+    d = "decision (issuance: an unparseable client IP is client.ip_not_allowed)"
+    cs += [
+        it(f"{d}: not-an-ip", cred, refused("client.ip_not_allowed"), ip="not-an-ip"),
+        it(f"{d}: 010.0.0.1", cred, refused("client.ip_not_allowed"), ip="010.0.0.1"),
+    ]
+    d = "decision (issuance: WWW-Authenticate Basic when the client used Basic, SPEC §7)"
+    c_basic = it(f"{d}: bad secret over Basic", cred,
+                 dict(refused("client.bad_secret"), headers={"WWW-Authenticate": BASIC_CHALLENGE}), secret="nope")
+    c_basic["input"]["auth_method"] = "client_secret_basic"
+    cs.append(c_basic)
+    d = "decision (issuance: a malformed scope is invalid_scope, scope.not_covered)"
+    NOT = it_err("invalid_scope", 400, "scope.not_covered")
+    cs += [
+        it(f"{d}: not permission text", cred, NOT, scope="vault:read"),
+        it(f"{d}: upper-case word", cred, NOT, scope="Vault:read:org"),
+        it(f"{d}: empty after decoding (one space, from scope=+)", cred, NOT, scope=" "),
+        it(f"{d}: double space between covered permissions", cred, NOT, scope="vault:read:org  key:read:vault"),
+        it(f"{d}: trailing space", cred, NOT, scope="vault:read:org "),
+        it(f"{d}: client checks come first (ip not allowed)", cred, refused("client.ip_not_allowed"),
+           scope="vault:read", ip="192.0.2.1"),
+    ]
+    return cs
+
+
+suite("decisions.json", "decisions",
+      "The decisions of docs/DECISIONS.md (where the SPEC is silent) not already pinned by the other files, "
+      "generated by generate.py; each case name starts with \"decision (<section>: <decision>)\". Permission words "
+      "exact and lower case (Vault/READ/ORG), the JSON form's members and null resource, request members and the "
+      "org grammar, authorize's input order (first invalid permission with its index, org without a caller org), "
+      "near_misses [], duplicate allowlist networks (a.b.c.d = a.b.c.d/32), IPv4-mapped entries are IPv6, strict "
+      "client addresses and hex IPv4-mapped clients, missing spec members, spec.invalid, a name with two "
+      "problems, too_many with entries still checked, unknown spec members, typ case-insensitive, missing "
+      "alg/typ, non-string kid, off-curve and non-object JWKS keys, claim grammars (scope, ips, env), lifetimes "
+      "other than 3600, extra claims, the revocation list (revoked_jtis, checked last), check's request-first "
+      "400 and 403 challenges, jwks.invalid in check, the token endpoint's method/content type/empty and "
+      "repeated parameters/headers/Authorization rules and body limits, and issuance's client.unknown, one "
+      "invalid_client description, the Basic challenge, unparseable client IPs and malformed scopes.",
+      decision_cases())
+
+
+# --------------------------------------------------------------------------------------
+# preview  (docs/PREVIEW.md)
+# --------------------------------------------------------------------------------------
+# Expectations are computed here from docs/PREVIEW.md and SPEC §2's match rules (a model
+# written for this file), not read from the core. The order of ids inside `vaults`/`keys`
+# is not documented, so every case lists at most one id per list or gives them sorted.
+
+
+def parse_text(p):
+    if isinstance(p, dict):
+        return p["type"], p["action"], p["scope"], p.get("resource")
+    parts = p.split(":")
+    return parts[0], parts[1], parts[2], (parts[3] if len(parts) == 4 else None)
+
+
+def model_matches(perm, t, a, vault, key):
+    pt, pa, ps, pr = perm
+    if (pt, pa) != (t, a):
+        return False
+    if ps == "org":
+        return True
+    if ps == "vault":
+        return vault is not None and (pr is None or pr == vault)
+    return key is not None and (pr is None or pr == key)
+
+
+def model_preview(perms, resources=None):
+    parsed = [parse_text(p) for p in perms]
+    out = {"ok": True, "permissions": [":".join(x for x in q if x is not None) for q in parsed], "grants": []}
+    for t in TYPES:
+        for a in ACTIONS:
+            rel = [q for q in parsed if q[0] == t and q[1] == a]
+            if not rel:
+                continue
+            org = any(q[2] == "org" for q in rel)
+            all_vaults = org or any(q[2] == "vault" and q[3] is None for q in rel)
+            all_keys = all_vaults or any(q[2] == "key" and q[3] is None for q in rel)
+            named_v = sorted({q[3] for q in rel if q[2] == "vault" and q[3] is not None})
+            named_k = sorted({q[3] for q in rel if q[2] == "key" and q[3] is not None})
+            out["grants"].append({"type": t, "action": a, "org": org, "all_vaults": all_vaults,
+                                  "vaults": [] if all_vaults else named_v, "all_keys": all_keys,
+                                  "keys": [] if all_keys else named_k})
+    if resources is not None:
+        def allowed(vault, key):
+            return [f"{t}:{a}" for t in TYPES for a in ACTIONS
+                    if any(model_matches(q, t, a, vault, key) for q in parsed)]
+        view = {"org": allowed(None, None), "vaults": {}, "keys": {}}
+        for v, keys in resources.get("vaults", {}).items():
+            view["vaults"][v] = allowed(v, None)
+            for k in keys:
+                view["keys"][f"{v}/{k}"] = allowed(v, k)
+        out["resources"] = view
+    return out
+
+
+def pv(name, perms, resources=None, expect=None):
+    inp = {"permissions": perms}
+    if resources is not None:
+        inp["resources"] = resources
+    return case(name, "preview", inp, expect if expect is not None else model_preview(perms, resources))
+
+
+def preview_cases():
+    doc_perms = ["balances:read:vault:v1", "key:read:org"]
+    doc_res = {"vaults": {"v1": ["k1"]}}
+    # The worked example of docs/PREVIEW.md, written out by hand; the model must agree with it.
+    doc_example = {
+        "ok": True,
+        "permissions": ["balances:read:vault:v1", "key:read:org"],
+        "grants": [
+            {"type": "key", "action": "read", "org": True, "all_vaults": True, "vaults": [], "all_keys": True,
+             "keys": []},
+            {"type": "balances", "action": "read", "org": False, "all_vaults": False, "vaults": ["v1"],
+             "all_keys": False, "keys": []},
+        ],
+        "resources": {"org": ["key:read"], "vaults": {"v1": ["key:read", "balances:read"]},
+                      "keys": {"v1/k1": ["key:read", "balances:read"]}},
+    }
+    assert model_preview(doc_perms, doc_res) == doc_example
+    E = {"ok": False, "error": "request.invalid"}
+    cs = [
+        pv("docs/PREVIEW.md worked example", doc_perms, doc_res, doc_example),
+        pv("without resources: grants only", doc_perms),
+        pv("org scope: org-level, every vault and every key", ["vault:read:org"]),
+        pv("vault scope without resource: every vault and every key, no org-level", ["balances:read:vault"]),
+        pv("vault scope on V: only V (and its keys)", ["balances:read:vault:vlt_1"]),
+        pv("key scope without resource: every key, no vault", ["key:update:key"]),
+        pv("key scope on K: only K", ["key:update:key:key_9"]),
+        pv("org scope wins over narrower permissions of the same type and action",
+           ["balances:read:vault:vlt_1", "balances:read:key:key_1", "balances:read:org"]),
+        pv("vault scope without resource wins over named vaults and keys",
+           ["balances:read:vault:vlt_1", "balances:read:vault", "balances:read:key:key_1"]),
+        pv("key scope without resource with a named vault", ["key:read:key", "key:read:vault:vlt_2"]),
+        pv("named vault and named key together", ["transaction:create:vault:vlt_1", "transaction:create:key:key_2"]),
+        pv("grants in vocabulary order (types, then actions), whatever the input order",
+           ["audit:read:org", "key:delete:org", "vault:update:org", "key:create:vault", "vault:create:org",
+            "webhook:read:org"]),
+        pv("JSON-form permissions are printed in text form",
+           [{"type": "balances", "action": "read", "scope": "vault", "resource": "vlt_1"},
+            {"type": "vault", "action": "read", "scope": "org"}]),
+        pv("no permissions: no grants", []),
+        pv("resources: vaults with and without keys",
+           ["vault:read:org", "balances:read:vault:vlt_1", "key:update:key:key_9", "transaction:read:key"],
+           {"vaults": {"vlt_1": ["key_1", "key_9"], "vlt_2": ["key_9"], "vlt_3": []}}),
+        pv("resources: key scope allows nothing at org or vault level",
+           ["key:read:key:key_1"], {"vaults": {"vlt_1": ["key_1", "key_2"]}}),
+        pv("resources: vault:create needs org scope", ["vault:create:org", "key:create:vault:vlt_1"],
+           {"vaults": {"vlt_1": [], "vlt_2": []}}),
+        pv("resources: empty object gives the org level only", ["vault:read:org"], {}),
+        pv("resources: no vaults", ["balances:read:vault"], {"vaults": {}}),
+        pv("bad permission -> its code and index", ["vault:read:org", "key:read:org", "vault:frob:org"],
+           expect={"ok": False, "error": "permission.unknown_action", "index": 2}),
+        pv("bad permission: the first bad one is reported", ["wallet:read:org", "vault:read:galaxy"],
+           expect={"ok": False, "error": "permission.unknown_type", "index": 0}),
+        pv("bad JSON-form permission", ["vault:read:org", {"type": "vault", "action": "read"}],
+           expect={"ok": False, "error": "permission.invalid", "index": 1}),
+        pv("resource with org scope in preview", ["balances:read:org:vlt_1"],
+           expect={"ok": False, "error": "permission.resource_with_org_scope", "index": 0}),
+        pv("bad vault id in resources -> request.invalid", ["vault:read:org"], {"vaults": {"v/1": []}}, E),
+        pv("empty vault id in resources -> request.invalid", ["vault:read:org"], {"vaults": {"": []}}, E),
+        pv("65-char vault id in resources -> request.invalid", ["vault:read:org"], {"vaults": {"v" * 65: []}}, E),
+        pv("bad key id in resources -> request.invalid", ["vault:read:org"], {"vaults": {"vlt_1": ["k 1"]}}, E),
+    ]
+    return cs
+
+
+suite("preview.json", "preview",
+      "preview (docs/PREVIEW.md), generated by generate.py from a model of the documented shape and SPEC §2's "
+      "match rules (checked against the doc's worked example): `permissions` in text form, `grants` per type and "
+      "action in vocabulary order with org/all_vaults/vaults/all_keys/keys for org, vault and key scopes with and "
+      "without resources, `resources` (org level, each vault, each vault/key) when given, a bad permission -> "
+      "{ok:false, error, index}, a bad vault or key id -> request.invalid.",
+      preview_cases())
+
+
+# --------------------------------------------------------------------------------------
+# lint  (docs/CODES.md "Lint findings")
+# --------------------------------------------------------------------------------------
+
+DAY = 24 * 3600
+CREATED = 1790000000
+
+
+def ln(name, s, findings, now=None, created_at=None, expect=None):
+    inp = {"spec": s}
+    if now is not None:
+        inp["now"] = now
+    if created_at is not None:
+        inp["created_at"] = created_at
+    if expect is None:
+        expect = {"ok": True, "findings": [{"code": c, "path": p} for c, p in findings]}
+    return case(name, "lint", inp, expect)
+
+
+def lint_cases():
+    # spec() is sandbox, wallets, vault:read:org + balances:read:vault:vlt_1, 203.0.113.0/24: no findings.
+    prod = dict(environment="production")
+    cs = [
+        ln("clean spec: no findings", spec(), []),
+        ln("clean production spec: no findings", spec(**prod), []),
+        # lint.all_addresses
+        ln("all_addresses: 0.0.0.0/0", spec(ip_allowlist=["0.0.0.0/0"]),
+           [("lint.all_addresses", "ip_allowlist[0]")]),
+        ln("all_addresses is not also wide_network nor private in production",
+           spec(ip_allowlist=["0.0.0.0/0"], **prod), [("lint.all_addresses", "ip_allowlist[0]")]),
+        # lint.wide_network: wider than /16, other than /0
+        ln("wide_network: /15", spec(ip_allowlist=["198.0.0.0/15"]), [("lint.wide_network", "ip_allowlist[0]")]),
+        ln("wide_network: /1", spec(ip_allowlist=["128.0.0.0/1"]), [("lint.wide_network", "ip_allowlist[0]")]),
+        ln("wide_network boundary: /16 is not wide", spec(ip_allowlist=["198.51.0.0/16"]), []),
+        ln("wide_network at its index", spec(ip_allowlist=["203.0.113.7", "64.0.0.0/8"]),
+           [("lint.wide_network", "ip_allowlist[1]")]),
+        # lint.overlapping_networks: the inner entry is reported, whatever the order
+        ln("overlapping_networks: address inside an earlier /24",
+           spec(ip_allowlist=["198.51.100.0/24", "198.51.100.7"]),
+           [("lint.overlapping_networks", "ip_allowlist[1]")]),
+        ln("overlapping_networks: address inside a later /24",
+           spec(ip_allowlist=["198.51.100.7", "198.51.100.0/24"]),
+           [("lint.overlapping_networks", "ip_allowlist[0]")]),
+        ln("overlapping_networks: /25 inside /24", spec(ip_allowlist=["192.0.2.128/25", "192.0.2.0/24"]),
+           [("lint.overlapping_networks", "ip_allowlist[0]")]),
+        ln("adjacent networks do not overlap", spec(ip_allowlist=["192.0.2.0/25", "192.0.2.128/25"]), []),
+        ln("everything is inside 0.0.0.0/0", spec(ip_allowlist=["203.0.113.7", "0.0.0.0/0"]),
+           [("lint.overlapping_networks", "ip_allowlist[0]"), ("lint.all_addresses", "ip_allowlist[1]")]),
+        # lint.private_network_in_production
+        ln("private_network_in_production: 192.168.1.0/24", spec(ip_allowlist=["192.168.1.0/24"], **prod),
+           [("lint.private_network_in_production", "ip_allowlist[0]")]),
+        ln("private_network_in_production: 172.31.255.0/24", spec(ip_allowlist=["172.31.255.0/24"], **prod),
+           [("lint.private_network_in_production", "ip_allowlist[0]")]),
+        ln("private_network_in_production: loopback 127.0.0.1", spec(ip_allowlist=["127.0.0.1"], **prod),
+           [("lint.private_network_in_production", "ip_allowlist[0]")]),
+        ln("private_network_in_production: link-local 169.254.10.0/24",
+           spec(ip_allowlist=["169.254.10.0/24"], **prod),
+           [("lint.private_network_in_production", "ip_allowlist[0]")]),
+        ln("172.32.0.0/24 is public", spec(ip_allowlist=["172.32.0.0/24"], **prod), []),
+        ln("private network in sandbox: no finding", spec(ip_allowlist=["192.168.1.0/24"]), []),
+        ln("private and wide: 10.0.0.0/8 in production",
+           spec(ip_allowlist=["10.0.0.0/8"], **prod),
+           [("lint.wide_network", "ip_allowlist[0]"), ("lint.private_network_in_production", "ip_allowlist[0]")]),
+        # lint.redundant_permission: the narrower permission is reported
+        ln("redundant_permission: vault:V under org", spec(permissions=["vault:read:org", "vault:read:vault:vlt_1"]),
+           [("lint.redundant_permission", "permissions[1]")]),
+        ln("redundant_permission: listed before the wider one",
+           spec(permissions=["vault:read:vault:vlt_1", "vault:read:org"]),
+           [("lint.redundant_permission", "permissions[0]")]),
+        ln("redundant_permission: key:K under vault scope without resource",
+           spec(permissions=["balances:read:vault", "balances:read:key:key_1"]),
+           [("lint.redundant_permission", "permissions[1]")]),
+        ln("not redundant: another action", spec(permissions=["vault:read:org", "vault:update:vault:vlt_1"]), []),
+        ln("not redundant: vault:V does not cover vault:W",
+           spec(permissions=["balances:read:vault:vlt_1", "balances:read:vault:vlt_2"]), []),
+        ln("not redundant: key scope does not cover vault scope",
+           spec(permissions=["balances:read:key", "balances:read:vault:vlt_1"]), []),
+        # lint.outside_set_type
+        ln("outside_set_type: audit in wallets", spec(permissions=["vault:read:org", "audit:read:org"]),
+           [("lint.outside_set_type", "permissions[1]")]),
+        ln("outside_set_type: vault in monitoring",
+           spec(permission_set_type="monitoring", permissions=["webhook:read:org", "vault:create:org"]),
+           [("lint.outside_set_type", "permissions[1]")]),
+        ln("not outside_set_type: another action of a default type (transactions: key:delete)",
+           spec(permission_set_type="transactions", permissions=["key:delete:vault:vlt_1"]), []),
+        # lint.org_wide_delete
+        ln("org_wide_delete: vault:delete:org in production",
+           spec(permissions=["vault:read:org", "vault:delete:org"], **prod),
+           [("lint.org_wide_delete", "permissions[1]")]),
+        ln("delete at org scope in sandbox: no finding", spec(permissions=["vault:delete:org"]), []),
+        ln("delete at vault scope in production: no finding",
+           spec(permissions=["vault:delete:vault:vlt_1"], **prod), []),
+        # lint.stale_credential: older than 90 days at now
+        ln("stale_credential: 90 days and 1 second", spec(), [("lint.stale_credential", "created_at")],
+           now=CREATED + 90 * DAY + 1, created_at=CREATED),
+        ln("stale_credential boundary: exactly 90 days is not stale", spec(), [], now=CREATED + 90 * DAY,
+           created_at=CREATED),
+        ln("fresh credential: 1 day", spec(), [], now=CREATED + DAY, created_at=CREATED),
+        ln("no age check without created_at", spec(), [], now=CREATED + 400 * DAY),
+        ln("no age check without now", spec(), [], created_at=CREATED),
+        # several at once
+        ln("every finding at once", spec(
+            permission_set_type="wallets",
+            permissions=["vault:read:org", "vault:read:vault:vlt_1", "audit:read:org", "key:delete:org"],
+            ip_allowlist=["0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16"],
+            environment="production"), [
+            ("lint.all_addresses", "ip_allowlist[0]"),
+            ("lint.wide_network", "ip_allowlist[1]"),
+            ("lint.overlapping_networks", "ip_allowlist[1]"),
+            ("lint.private_network_in_production", "ip_allowlist[1]"),
+            ("lint.overlapping_networks", "ip_allowlist[2]"),
+            ("lint.private_network_in_production", "ip_allowlist[2]"),
+            ("lint.redundant_permission", "permissions[1]"),
+            ("lint.outside_set_type", "permissions[2]"),
+            ("lint.org_wide_delete", "permissions[3]"),
+            ("lint.stale_credential", "created_at"),
+        ], now=CREATED + 200 * DAY, created_at=CREATED),
+        # invalid spec: not linted
+        ln("invalid spec: ok false, the validation errors, no findings",
+           spec(name="abc", ip_allowlist=["0.0.0.0/0", "010.0.0.1"]), None,
+           expect={"ok": False, "errors": [{"path": "name", "code": "name.length"},
+                                           {"path": "ip_allowlist[1]", "code": "ip.invalid"}], "findings": []}),
+    ]
+    return cs
+
+
+suite("lint.json", "lint",
+      "lint (docs/CODES.md \"Lint findings\", core/src/lint.rs), generated by generate.py: one case per finding "
+      "code that produces exactly that finding (findings compared as a set), boundaries (/16 not wide, /15 wide, "
+      "/0 only all_addresses; 172.31/172.32; exactly 90 days not stale, one second more stale), the inner entry of "
+      "an overlap reported whatever the order, private ranges only in production, redundant = covered by another "
+      "permission of the same type and action, a clean spec, every finding at once, and an invalid spec "
+      "(ok:false with errors and findings []).",
+      lint_cases())
+
+
+# --------------------------------------------------------------------------------------
+# decisions reachable only through the façade's host helpers (docs/DECISIONS.md
+# "Credentials", "The edge path"): create_credential, update_credential, parse_bearer.
+# These ops are not in CONFORMANCE.md's table, so they live in their own file that a
+# runner implementing only that table can leave out; every credgate host runs them.
+# --------------------------------------------------------------------------------------
+
+
+def b32(data: bytes) -> str:
+    return base64.b32encode(data).decode().lower().rstrip("=")
+
+
+SECRET_RE = re.compile(r"cgs_(live|test)_[a-z2-7]{60}")
+
+
+def expected_created(s, org, now, entropy):
+    """The create_credential output, computed from docs/DECISIONS.md "Credentials": the client
+    id from 16 random bytes, the secret from the next 32 and an 8-character checksum = base32 of
+    the first 5 bytes of SHA-256 of the secret before it (the core takes entropy[0:16] for the id
+    and entropy[16:48] for the secret; the docs give only the sizes)."""
+    env = "live" if s["environment"] == "production" else "test"
+    body = f"cgs_{env}_" + b32(entropy[16:48])
+    secret = body + b32(hashlib.sha256(body.encode()).digest()[:5])
+    assert SECRET_RE.fullmatch(secret), secret
+    client_id = "cid_" + b32(entropy[:16])
+    assert len(client_id) == 4 + 26
+    desc = s.get("description")
+    record = {
+        "client_id": client_id,
+        "secret_sha256": hashlib.sha256(secret.encode()).hexdigest(),
+        "org": org,
+        "name": s["name"],
+        "description": desc if desc else None,
+        "permission_set_type": s["permission_set_type"],
+        "permissions": [":".join(x for x in parse_text(p) if x is not None) for p in s["permissions"]],
+        "ip_allowlist": s["ip_allowlist"],
+        "environment": s["environment"],
+        "status": "enabled",
+        "created_at": now,
+        "updated_at": now,
+    }
+    return {"ok": True, "credential": record, "client_secret": secret}
+
+
+def host_op_cases():
+    cs = []
+    entropy = hashlib.sha256(b"credgate-conformance-entropy-1").digest() + \
+        hashlib.sha256(b"credgate-conformance-entropy-2").digest()[:16]
+    assert len(entropy) == 48
+
+    def cc(name, s, expect=None, ent=entropy, org="org_acme", now=NOW):
+        inp = {"spec": s, "org": org, "now": now, "entropy": ent.hex()}
+        return case(name, "create_credential", inp, expect if expect is not None else
+                    expected_created(s, org, now, ent))
+
+    d = "decision (credentials: cid_ + 26 base32; secrets cgs_test_/cgs_live_ + 52 base32 + 8-char checksum)"
+    cs += [
+        cc(f"{d}: sandbox credential, empty description stored as null", spec(description="")),
+        cc(f"{d}: production credential, JSON-form permission stored as text",
+           spec(environment="production", permissions=[{"type": "vault", "action": "read", "scope": "org"},
+                                                       "balances:read:vault:vlt_1"])),
+        cc(f"{d}: 47 bytes of entropy -> entropy.insufficient", spec(),
+           {"ok": False, "error": "entropy.insufficient"}, ent=entropy[:47]),
+        cc(f"{d}: an invalid spec is refused with all its problems", spec(name="abc", environment="dev"),
+           {"ok": False, "errors": [{"path": "name", "code": "name.length"},
+                                    {"path": "environment", "code": "environment.unknown"}]}),
+    ]
+
+    def uc(name, cred, action, expect, now=NOW + 5):
+        return case(name, "update_credential", {"credential": cred, "action": action, "now": now}, expect)
+
+    enabled, disabled, deleted = credential(), credential(status="disabled"), credential(status="deleted")
+    d = "decision (credentials: enabling an enabled one, or disabling a disabled one, is a no-op keeping updated_at)"
+    cs += [
+        uc(f"{d}: enable an enabled credential", enabled, "enable", {"ok": True, "credential": enabled}),
+        uc(f"{d}: disable a disabled credential", disabled, "disable", {"ok": True, "credential": disabled}),
+        uc(f"{d}: disable an enabled credential changes updated_at", enabled, "disable",
+           {"ok": True, "credential": dict(enabled, status="disabled", updated_at=NOW + 5)}),
+        uc(f"{d}: enable a disabled credential changes updated_at", disabled, "enable",
+           {"ok": True, "credential": dict(disabled, status="enabled", updated_at=NOW + 5)}),
+        uc(f"{d}: delete an enabled credential", enabled, "delete",
+           {"ok": True, "credential": dict(enabled, status="deleted", updated_at=NOW + 5)}),
+    ]
+    d = "decision (credentials: any change to a deleted credential is credential.deleted)"
+    for action in ("enable", "disable", "delete"):
+        cs.append(uc(f"{d}: {action}", deleted, action, {"ok": False, "error": "credential.deleted"}))
+
+    def pb(name, authorization, expect):
+        return case(name, "parse_bearer", {"authorization": authorization}, expect)
+
+    MISSING = {"ok": False, "error": "bearer.missing", "status": 401, "www_authenticate": 'Bearer realm="credgate"'}
+    d = "decision (edge path: a missing token gets a bare Bearer realm challenge, RFC 6750 §3.1)"
+    cs.append(pb(f"{d}: no Authorization header", None, MISSING))
+    d = "decision (edge path: an Authorization header with another scheme counts as no bearer token)"
+    cs += [
+        pb(f"{d}: Basic", "Basic " + base64.b64encode(b"cid_1:s3cr3t").decode(), MISSING),
+        pb(f"{d}: Bearer still parses", "Bearer abc.def.ghi", {"ok": True, "token": "abc.def.ghi"}),
+    ]
+    return cs
+
+
+suite("decisions_host_ops.json", "decisions_host_ops",
+      "Decisions of docs/DECISIONS.md reachable only through the JSON façade's host helpers (ops beyond "
+      "CONFORMANCE.md's table: create_credential, update_credential, parse_bearer), generated by generate.py: "
+      "client id and secret formats with the secret's checksum computed independently, entropy.insufficient, "
+      "no-op enable/disable keeping updated_at, credential.deleted for any change to a deleted credential, the "
+      "bare Bearer challenge for a missing token and another scheme counting as no bearer token.",
+      host_op_cases())
+
+
+# --------------------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------------------
 
@@ -1922,7 +2740,7 @@ def self_check():
         assert list(back)[0] == "comment", fname
         assert isinstance(back["suite"], str) and back["cases"], fname
         for c in back["cases"]:
-            assert c["op"] in OPS, (fname, c["name"])
+            assert c["op"] in OPS or (fname in HOST_OP_FILES and c["op"] in HOST_OPS), (fname, c["name"])
 
 
 def main(argv):
