@@ -140,14 +140,17 @@ impl PermissionSet {
     /// Parses a space-separated list of canonical texts, as in a token's `scope` or an
     /// OAuth `scope` parameter. Empty items (double spaces) are rejected.
     pub fn parse_scope(scope: &str) -> Result<Self, IndexedPermissionError> {
-        scope
+        // Exact parsing means an accepted text is already canonical: share it as is.
+        let (permissions, texts) = scope
             .split(' ')
             .enumerate()
             .map(|(index, text)| {
-                Permission::parse(text).map_err(|error| IndexedPermissionError { index, error })
+                Permission::parse(text)
+                    .map(|p| (p, Arc::from(text)))
+                    .map_err(|error| IndexedPermissionError { index, error })
             })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Self::new)
+            .collect::<Result<(Vec<_>, Vec<_>), _>>()?;
+        Ok(Self { permissions, texts })
     }
 
     /// The permissions, in order.

@@ -227,9 +227,17 @@ impl Permission {
 
     /// Parses the canonical text form `type:action:scope[:resource]`, exactly.
     pub fn parse(text: &str) -> Result<Self, PermissionError> {
-        let segments: Vec<&str> = text.split(':').collect();
-        let shape_ok = matches!(segments.len(), 3 | 4)
-            && segments.iter().all(|s| !s.is_empty())
+        // Split without allocating: this runs for every permission of every token verified.
+        let mut segments = [""; 4];
+        let mut count = 0usize;
+        for segment in text.split(':') {
+            if let Some(slot) = segments.get_mut(count) {
+                *slot = segment;
+            }
+            count += 1;
+        }
+        let shape_ok = matches!(count, 3 | 4)
+            && segments.iter().take(count).all(|s| !s.is_empty())
             && !text.chars().any(char::is_whitespace);
         if !shape_ok {
             return Err(PermissionError::Invalid {
@@ -238,8 +246,8 @@ impl Permission {
                 ),
             });
         }
-        let part = |i: usize| segments.get(i).copied().unwrap_or_default();
-        Self::from_words(part(0), part(1), part(2), segments.get(3).copied())
+        let [kind, action, scope, resource] = segments;
+        Self::from_words(kind, action, scope, (count == 4).then_some(resource))
     }
 
     /// Parses either form: a text string or a JSON object
