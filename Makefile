@@ -25,6 +25,7 @@ export CARGO_TERM_COLOR ?= never
 -include wasm/wasm.mk
 -include python/python.mk
 -include host-wasmtime/wasmtime.mk
+-include examples/admin-page/admin.mk
 
 .PHONY: help demo test lint setup setup-rust venv test-native conformance conformance-native \
         bench bench-native demo-native fmt
@@ -42,11 +43,11 @@ demo-native:
 	$(CARGO) run -q -p credgate-core --example story
 
 ## test: every test on every host: fmt, clippy, unit/property/interop tests, conformance, bindings
-test: lint test-native conformance test-wasm test-python test-wasmtime
+test: lint test-native conformance test-wasm test-python test-wasmtime test-admin
 	@echo "make test: all green"
 
 ## setup: install every tool the hosts need (idempotent)
-setup: setup-rust setup-wasm setup-python setup-wasmtime
+setup: setup-rust setup-wasm setup-python setup-wasmtime setup-browser
 
 ## setup-rust: rustfmt and clippy for the pinned toolchain
 setup-rust:

@@ -1,0 +1,434 @@
+//! credgate for JavaScript: the core engine behind `wasm-bindgen`, published as the npm
+//! package `credgate`.
+//!
+//! This crate only converts. A JS value comes in, becomes the core's JSON façade input
+//! (`serde-wasm-bindgen`), the core decides, and its output goes back as a plain JS object in
+//! the same snake_case shape every host uses (the conformance format). Nothing here decides
+//! anything about permissions, tokens or credentials.
+//!
+//! Three things live here and nowhere else:
+//! - the choice, per function, of whether a failure is thrown or returned (`Failure`);
+//! - the one conversion of a failure into a JS `Error` carrying `code` (and `path` / `errors`
+//!   for validation problems) — `CallError` and its `From` impl;
+//! - the host's clock and entropy: when a call leaves out `now`, `entropy` or `jti`, they come
+//!   from `Date.now()` and `crypto.getRandomValues` (`host`). The core never reads either.
+//!
+//! Two builds come from this crate. The default (feature `full`) has one function per façade
+//! operation (`ops`) plus the prepared [`Verifier`] and [`PermissionSet`]; the edge build
+//! (`--no-default-features`) keeps only the prepared objects, at about half the
+//! size, for edge workers that verify and authorize but never issue.
+
+use credgate_core::authorize::PermissionSet as CorePermissionSet;
+use credgate_core::facade;
+use credgate_core::token::Verifier as CoreVerifier;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use wasm_bindgen::prelude::*;
+
+mod host;
+#[cfg(feature = "full")]
+mod ops;
+mod types;
+
+// ---------------------------------------------------------------------------------------
+// Errors: one type, one conversion into a JS `Error`.
+// ---------------------------------------------------------------------------------------
+
+/// A failure on its way to JavaScript: a stable code, a message a person can act on, and the
+/// details the core gives with it: for validation, every problem (`errors`) and the `path` of
+/// the first; for a permission list, the `index` of the bad entry.
+#[derive(Debug)]
+struct CallError {
+    code: String,
+    message: String,
+    details: Map<String, Value>,
+}
+
+/// Members of a façade failure output that are copied onto the thrown `Error` as they are.
+const DETAILS: [&str; 3] = ["path", "errors", "index"];
+
+impl CallError {
+    fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.to_owned(),
+            message: message.into(),
+            details: Map::new(),
+        }
+    }
+
+    /// The façade's failure output (`{"error", "message", ...}`) as an error.
+    fn from_output(output: &Map<String, Value>) -> Self {
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+        let first = output
+            .get("errors")
+            .and_then(Value::as_array)
+            .and_then(|list| list.first());
+        let code = text(output.get("error"))
+            .or_else(|| text(first.and_then(|p| p.get("code"))))
+            .unwrap_or_else(|| "input.invalid".to_owned());
+        let message = text(output.get("message"))
+            .or_else(|| text(first.and_then(|p| p.get("message"))))
+            .unwrap_or_else(|| code.clone());
+        let mut details: Map<String, Value> = DETAILS
+            .iter()
+            .filter_map(|&name| Some((name.to_owned(), output.get(name)?.clone())))
+            .collect();
+        if let Some(path) = first.and_then(|p| p.get("path")) {
+            details.entry("path").or_insert_with(|| path.clone());
+        }
+        Self {
+            code,
+            message,
+            details,
+        }
+    }
+
+    fn invalid_input(message: impl std::fmt::Display) -> Self {
+        Self::new("input.invalid", format!("invalid input: {message}"))
+    }
+}
+
+impl From<serde_wasm_bindgen::Error> for CallError {
+    /// A JS value that does not have the expected shape.
+    fn from(error: serde_wasm_bindgen::Error) -> Self {
+        let js = JsValue::from(error);
+        let message = js
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_else(|| format!("{js:?}"));
+        Self::invalid_input(message)
+    }
+}
+
+impl From<CallError> for JsValue {
+    fn from(error: CallError) -> JsValue {
+        let js = js_sys::Error::new(&error.message);
+        js.set_name("CredgateError");
+        let object: &JsValue = js.as_ref();
+        set(object, "code", &JsValue::from_str(&error.code));
+        for (name, value) in &error.details {
+            if let Ok(value) = to_js(value) {
+                set(object, name, &value);
+            }
+        }
+        js.into()
+    }
+}
+
+/// Sets a property on an object we just created; that cannot fail for a plain `Error`.
+fn set(target: &JsValue, name: &str, value: &JsValue) {
+    // `Reflect.set` only fails on frozen objects or throwing setters, never on a fresh Error.
+    let _ = js_sys::Reflect::set(target, &JsValue::from_str(name), value);
+}
+
+type CallResult<T = JsValue> = Result<T, CallError>;
+
+// ---------------------------------------------------------------------------------------
+// Conversion between JS values and the core's JSON values.
+// ---------------------------------------------------------------------------------------
+
+/// A JS value as JSON (`undefined` is `null`), through serde-wasm-bindgen with a bound on
+/// nesting: a value nested deeper than [`MAX_DEPTH`] — or cyclic — is `input.invalid`, never a
+/// stack overflow inside the module.
+fn from_js(value: JsValue) -> CallResult<Value> {
+    if value.is_undefined() {
+        return Ok(Value::Null);
+    }
+    Ok(Bounded { depth: 0 }.deserialize(serde_wasm_bindgen::Deserializer::from(value))?)
+}
+
+/// The deepest nesting accepted from JavaScript: serde_json's own recursion limit, so a value
+/// is accepted here exactly when its JSON text would be by the core's parser.
+const MAX_DEPTH: usize = 128;
+
+/// Builds a JSON value from any serde input, counting nesting depth.
+#[derive(Clone, Copy)]
+struct Bounded {
+    depth: usize,
+}
+
+impl Bounded {
+    fn deeper<E: de::Error>(self) -> Result<Self, E> {
+        if self.depth >= MAX_DEPTH {
+            return Err(E::custom(format!(
+                "the value is nested deeper than {MAX_DEPTH} levels (or refers to itself)"
+            )));
+        }
+        Ok(Self {
+            depth: self.depth + 1,
+        })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Bounded {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Bounded {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON-compatible value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("a number that is not finite"))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        self.deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let inner = self.deeper()?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(inner)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let inner = self.deeper()?;
+        let mut members = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(inner)?;
+            members.insert(key, value);
+        }
+        Ok(Value::Object(members))
+    }
+}
+
+fn to_js<T: Serialize + ?Sized>(value: &T) -> CallResult {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| CallError::invalid_input(format!("a value has no JS form ({e})")))
+}
+
+/// An input that must be a JSON object (every operation's input is one).
+fn object(value: JsValue, what: &str) -> CallResult<Map<String, Value>> {
+    match from_js(value)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(CallError::invalid_input(format!(
+            "{what} must be an object"
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Calling the façade and deciding between a thrown error and a returned answer.
+// ---------------------------------------------------------------------------------------
+
+/// What a function does with a failure the core reports as data.
+#[derive(Clone, Copy, Debug)]
+enum Failure {
+    /// The caller asked for a thing (claims, a credential, a parsed permission) and did not get
+    /// it: `"ok": false`, `"error"` or `"errors"` is thrown.
+    Throw,
+    /// The output is an answer the caller acts on: a decision (deny with its HTTP status), an
+    /// OAuth error response (status, headers) or a validation report (`errors`). Only an
+    /// `"error"` with neither (invalid input, an invalid permission or allowlist) is thrown.
+    Answer,
+}
+
+/// A façade output, thrown or returned as `failure` says.
+fn returned(output: Value, failure: Failure) -> CallResult {
+    if let Value::Object(map) = &output {
+        let has = |name: &str| map.get(name).is_some_and(|v| !v.is_null());
+        let failed = map.get("ok") == Some(&Value::Bool(false));
+        let throw = match failure {
+            Failure::Throw => failed || has("error") || has("errors"),
+            Failure::Answer => has("error") && !has("status") && !has("errors"),
+        };
+        if throw {
+            return Err(CallError::from_output(map));
+        }
+    }
+    to_js(&output)
+}
+
+/// The boundary: a result for JavaScript, its error thrown as a `CredgateError`.
+fn answer<T>(result: CallResult<T>) -> Result<T, JsValue> {
+    result.map_err(JsValue::from)
+}
+
+/// [`answer`] for a body that uses `?`.
+fn answer_with<T>(body: impl FnOnce() -> CallResult<T>) -> Result<T, JsValue> {
+    answer(body())
+}
+
+// ---------------------------------------------------------------------------------------
+// Prepared objects for the hot path.
+// ---------------------------------------------------------------------------------------
+
+/// A parsed JWKS and verification options, prepared once and used for every token.
+/// Call `free()` when done (or rely on the FinalizationRegistry where available).
+#[wasm_bindgen]
+pub struct Verifier {
+    inner: CoreVerifier,
+}
+
+#[wasm_bindgen]
+impl Verifier {
+    /// Parses the JWKS (`jwks.invalid` is thrown) and keeps the options.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Jwks")] jwks: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "VerifierOptions")] options: JsValue,
+    ) -> Result<Verifier, JsValue> {
+        answer_with(|| {
+            let mut input = object(options, "the options")?;
+            input.insert("jwks".to_owned(), from_js(jwks)?);
+            let inner = facade::verifier_from(&Value::Object(input)).map_err(failure)?;
+            Ok(Verifier { inner })
+        })
+    }
+
+    /// Verifies a token and returns its claims, like `verifyToken`; throws `token.*`.
+    /// `now` defaults to the current time.
+    #[wasm_bindgen(unchecked_return_type = "VerifiedToken")]
+    pub fn verify(
+        &self,
+        token: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "UnixSeconds | null")] now: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        answer_with(|| {
+            let now: Option<i64> = serde_wasm_bindgen::from_value(now)?;
+            let output = facade::verify_with(&self.inner, token, now.unwrap_or_else(host::now));
+            returned(output, Failure::Throw)
+        })
+    }
+
+    /// The edge path for one request, like `check`: every decision is returned. Give the
+    /// `token`, or else the raw `authorization` header value (RFC 6750; absent or `null` is a
+    /// missing header: 401 `bearer.missing`). `now` defaults to the current time.
+    #[wasm_bindgen(unchecked_return_type = "CheckResult")]
+    pub fn check(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "VerifierCheckInput")] input: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        answer_with(|| {
+            let input: PreparedCheck =
+                serde_json::from_value(from_js(input)?).map_err(CallError::invalid_input)?;
+            let now = input.now.unwrap_or_else(host::now);
+            let output = match (input.token, input.authorization) {
+                (Some(token), None) => {
+                    facade::check_with(&self.inner, &token, now, &input.client_ip, &input.request)
+                }
+                // No token: the header decides (absent or null = no header = `bearer.missing`).
+                (None, authorization) => facade::check_authorization_with(
+                    &self.inner,
+                    authorization.as_deref(),
+                    now,
+                    &input.client_ip,
+                    &input.request,
+                ),
+                (Some(_), Some(_)) => {
+                    return Err(CallError::invalid_input(
+                        "give `token` or `authorization`, not both",
+                    ))
+                }
+            };
+            returned(output, Failure::Answer)
+        })
+    }
+}
+
+/// The input of `Verifier.check`.
+#[derive(serde::Deserialize)]
+struct PreparedCheck {
+    token: Option<String>,
+    /// The `Authorization` header value, when `token` is not given.
+    authorization: Option<String>,
+    client_ip: String,
+    request: Value,
+    now: Option<i64>,
+}
+
+/// A permission list compiled once and evaluated many times (an admin page's local checks).
+/// Call `free()` when done.
+#[wasm_bindgen]
+pub struct PermissionSet {
+    inner: CorePermissionSet,
+}
+
+#[wasm_bindgen]
+impl PermissionSet {
+    /// Compiles permissions in text or JSON form; the first invalid one is thrown
+    /// (`permission.*`, with its `index`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "PermissionInput[]")] permissions: JsValue,
+    ) -> Result<PermissionSet, JsValue> {
+        answer_with(|| {
+            let values = match from_js(permissions)? {
+                Value::Array(values) => values,
+                _ => return Err(CallError::invalid_input("permissions must be an array")),
+            };
+            let inner = facade::permission_set_from(&values).map_err(failure)?;
+            Ok(PermissionSet { inner })
+        })
+    }
+
+    /// The canonical texts, in order.
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn permissions(&self) -> Result<JsValue, JsValue> {
+        answer(to_js(self.inner.texts()))
+    }
+
+    /// Decides a request, like `authorize`: a deny is returned, an invalid request thrown.
+    #[wasm_bindgen(unchecked_return_type = "Decision")]
+    pub fn authorize(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
+        org: Option<String>,
+    ) -> Result<JsValue, JsValue> {
+        answer_with(|| {
+            let output = facade::authorize_with(&self.inner, &from_js(request)?, org.as_deref());
+            returned(output, Failure::Answer)
+        })
+    }
+}
+
+/// A façade failure output (`Err` of the prepared helpers) as an error.
+fn failure(output: Value) -> CallError {
+    match &output {
+        Value::Object(map) => CallError::from_output(map),
+        _ => CallError::new("input.invalid", "invalid input"),
+    }
+}

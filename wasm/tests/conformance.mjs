@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// The conformance runner for the WASM module under Node.js (host name `wasm-node`).
+//
+//   node wasm/tests/conformance.mjs PATH...
+//
+// Each PATH is a vector file or a folder of them (searched recursively for `*.json`), in the
+// format of CONFORMANCE.md. Every case runs through the package's public API — the functions
+// a JS developer calls — and the answer is compared with `expect` as a JSON subset. A thrown
+// `CredgateError` counts as the façade's failure output `{ ok: false, error: code, ... }`.
+// Prints one line per failing case and `wasm-node: N passed, M failed`; exits non-zero when a
+// case fails, a file cannot be read or parsed, or a case names an unknown op.
+
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as credgate from "../pkg/node.js";
+
+/** Each conformance op, called through the public API with the vector's input. */
+export const OPS = {
+  parse_permission: (input) => credgate.parsePermission("text" in input ? input.text : input.permission),
+  validate_spec: (input) => credgate.validateSpec(input.spec),
+  ip_allowed: (input) => credgate.ipAllowed(input),
+  authorize: (input) => credgate.authorize(input),
+  verify_token: (input) => credgate.verifyToken(input),
+  check: (input) => credgate.check(input),
+  parse_token_request: (input) => credgate.parseTokenRequest(input),
+  issue_token: (input) => credgate.issueToken(input),
+  preview: (input) => credgate.preview(input),
+  lint: (input) => credgate.lint(input),
+  create_credential: (input) => credgate.createCredential(input),
+  update_credential: (input) => credgate.updateCredential(input),
+  set_type_defaults: (input) => credgate.setTypeDefaults(input.set_type),
+  public_jwks: (input) => credgate.publicJwks(input.signing_keys),
+  parse_bearer: (input) => credgate.parseBearer(input.authorization),
+  verify_secret: (input) => credgate.verifySecret(input),
+};
+
+/** Arrays compared as sets (order-free) wherever they appear as these members. */
+const SET_MEMBERS = new Set(["errors", "near_misses", "findings"]);
+
+/** Runs one case and returns the output the façade would give. */
+export function run(op, input) {
+  const call = OPS[op];
+  if (!call) throw new Error(`unknown op \`${op}\``);
+  try {
+    return call(input);
+  } catch (e) {
+    if (e?.name !== "CredgateError") throw e;
+    // The error's details (`path`, `errors`, `index`) are its own enumerable members.
+    const { code, ...details } = e;
+    return { ok: false, error: code, message: e.message, ...details };
+  }
+}
+
+/** Whether `expected` is a JSON subset of `actual` (CONFORMANCE.md). */
+export function subset(expected, actual, asSet = false) {
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) return false;
+    if (!asSet) return expected.every((e, i) => subset(e, actual[i]));
+    // Order-free: a matching of expected items to distinct actual items (backtracking).
+    const used = new Array(actual.length).fill(false);
+    const assign = (i) => {
+      if (i === expected.length) return true;
+      for (let j = 0; j < actual.length; j++) {
+        if (!used[j] && subset(expected[i], actual[j])) {
+          used[j] = true;
+          if (assign(i + 1)) return true;
+          used[j] = false;
+        }
+      }
+      return false;
+    };
+    return assign(0);
+  }
+  if (expected !== null && typeof expected === "object") {
+    if (actual === null || typeof actual !== "object" || Array.isArray(actual)) return false;
+    return Object.entries(expected).every(
+      ([k, v]) => Object.hasOwn(actual, k) && subset(v, actual[k], SET_MEMBERS.has(k)),
+    );
+  }
+  return expected === actual;
+}
+
+function vectorFiles(path) {
+  if (statSync(path).isDirectory()) {
+    return readdirSync(path)
+      .sort()
+      .flatMap((name) => {
+        const child = join(path, name);
+        return statSync(child).isDirectory() || name.endsWith(".json") ? vectorFiles(child) : [];
+      });
+  }
+  return [path];
+}
+
+export function main(paths, log = console.log) {
+  if (paths.length === 0) {
+    log("usage: conformance.mjs PATH... (vector files or folders)");
+    return 2;
+  }
+  let passed = 0;
+  let failed = 0;
+  let broken = false;
+  for (const file of paths.flatMap((p) => {
+    try {
+      return vectorFiles(p);
+    } catch (e) {
+      log(`${p}: cannot read: ${e.message}`);
+      broken = true;
+      return [];
+    }
+  })) {
+    let suite;
+    try {
+      suite = JSON.parse(readFileSync(file, "utf8"));
+      if (!Array.isArray(suite?.cases)) throw new Error("no `cases` array");
+    } catch (e) {
+      log(`${file}: cannot read: ${e.message}`);
+      broken = true;
+      continue;
+    }
+    for (const c of suite.cases) {
+      if (!Object.hasOwn(OPS, c.op)) {
+        log(`${file}: ${c.name}: unknown op \`${c.op}\``);
+        broken = true;
+        failed++;
+        continue;
+      }
+      let got;
+      try {
+        got = run(c.op, c.input);
+      } catch (e) {
+        got = { thrown: String(e?.stack ?? e) };
+      }
+      if (subset(c.expect, got)) {
+        passed++;
+      } else {
+        failed++;
+        log(`${file}: ${c.name}: expected ${JSON.stringify(c.expect)} got ${JSON.stringify(got)}`);
+      }
+    }
+  }
+  log(`wasm-node: ${passed} passed, ${failed} failed`);
+  return failed > 0 || broken ? 1 : 0;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -1,0 +1,107 @@
+// A TypeScript consumer of the published package: `tsc --noEmit` (strict) must accept it
+// against the installed tarball's types. The `@ts-expect-error` lines prove the types are
+// real (not `any`): each must be an error, or tsc fails on an unused directive.
+
+import {
+  authorize,
+  check,
+  createCredential,
+  issueToken,
+  parseBearer,
+  parsePermission,
+  PermissionSet,
+  publicJwks,
+  setTypeDefaults,
+  validateSpec,
+  Verifier,
+  verifyToken,
+  type CheckResult,
+  type Claims,
+  type CredentialSpec,
+  type CredgateError,
+  type Decision,
+  type Jwks,
+  type Request,
+} from "credgate";
+import init, { initSync } from "credgate/web";
+import wasmModule from "credgate/credgate_bg.wasm";
+import { initSync as initEdge, Verifier as EdgeVerifier } from "credgate/edge";
+import edgeModule from "credgate/credgate_edge_bg.wasm";
+
+initSync({ module: wasmModule });
+const ready: Promise<unknown> = init({ module_or_path: wasmModule });
+initEdge({ module: edgeModule });
+
+const spec: CredentialSpec = {
+  name: "Production - Transaction Service",
+  permission_set_type: "transactions",
+  permissions: ["transaction:read:org", { type: "balances", action: "read", scope: "vault", resource: "vlt_1" }],
+  ip_allowlist: ["203.0.113.0/24"],
+  environment: "production",
+};
+const report = validateSpec(spec);
+if (!report.ok) report.errors.forEach((e) => console.log(e.path, e.code, e.message));
+
+const { credential, client_secret } = createCredential({ spec, org: "org_1" });
+const signingKey = { kid: "k1", seed: "00".repeat(32) };
+const jwks: Jwks = publicJwks([signingKey]);
+const issued = issueToken({
+  credential,
+  client_secret,
+  client_ip: "203.0.113.9",
+  signing_key: signingKey,
+  issuer: "https://auth.example.test",
+  audience: "https://api.example.test",
+});
+const token: string = issued.ok ? issued.response.access_token : "";
+if (!issued.ok) console.log(issued.error, issued.status, issued.reason);
+
+const claims: Claims = verifyToken({ token, jwks, issuer: "https://auth.example.test", audience: "https://api.example.test" }).claims;
+const org: string = claims.org;
+
+const request: Request = { type: "balances", action: "read", vault: "vlt_1" };
+const decision: Decision = authorize({ permissions: credential.permissions, request, org });
+const why: string | undefined = decision.allowed ? decision.matched : decision.near_misses?.join(", ");
+
+const verifier = new Verifier(jwks, { issuer: "https://auth.example.test", audience: "https://api.example.test", leeway: 5 });
+const result: CheckResult = verifier.check({ token, client_ip: "203.0.113.9", request });
+const status: number = result.status;
+const challenge: string | undefined = result.www_authenticate;
+const viaHeader: CheckResult = verifier.check({ authorization: `Bearer ${token}`, client_ip: "203.0.113.9", request });
+const verified: Claims = verifier.verify(token).claims;
+const verifiedAt: Claims = verifier.verify(token, 1_700_000_000).claims;
+verifier.free();
+const edgeVerifier = new EdgeVerifier(jwks, { issuer: "https://auth.example.test", audience: "https://api.example.test" });
+const edgeStatus: number = edgeVerifier.check({ authorization: null, client_ip: "203.0.113.9", request }).status;
+edgeVerifier.free();
+const oneOff: CheckResult = check({ token, jwks, issuer: "a", audience: "b", client_ip: "203.0.113.9", request, now: 1_700_000_000 });
+
+const set = new PermissionSet(setTypeDefaults("wallets").permissions);
+const allowed: boolean = set.authorize(request, "org_1").allowed;
+const texts: string[] = set.permissions;
+set.free();
+
+const parsed = parsePermission("balances:read:vault:vlt_1");
+const canonical: string = parsed.canonical;
+const bearer = parseBearer(null);
+const noHeader = parseBearer();
+const bearerStatus: number | undefined = bearer.ok ? undefined : bearer.status;
+
+try {
+  parsePermission("nope");
+} catch (e) {
+  const err = e as CredgateError;
+  const code: string = err.code;
+  console.log(code, err.errors?.length);
+}
+
+// @ts-expect-error: a request type outside the vocabulary
+const badRequest: Request = { type: "wallet", action: "read" };
+// @ts-expect-error: permissions must be a list
+authorize({ permissions: "vault:read:org", request });
+// @ts-expect-error: the check result has no `claimz`
+console.log(result.claimz);
+// @ts-expect-error: a Verifier needs its options
+new Verifier(jwks);
+
+console.log(ready, verified, verifiedAt, noHeader, edgeStatus, org, why, status, challenge, viaHeader, oneOff, allowed, texts, canonical, bearerStatus, badRequest);

@@ -1,0 +1,631 @@
+/* tslint:disable */
+/* eslint-disable */
+
+/** Unix time in whole seconds. */
+export type UnixSeconds = number;
+
+export type ResourceType =
+| "vault" | "key" | "balances" | "transaction" | "address" | "policy" | "webhook" | "audit";
+export type Action = "create" | "read" | "update" | "delete";
+export type Scope = "org" | "vault" | "key";
+export type SetType = "wallets" | "transactions" | "controls" | "monitoring";
+export type Environment = "sandbox" | "production";
+
+/** A permission in JSON form; `resource` is absent for "every resource in the scope". */
+export interface Permission {
+    type: ResourceType;
+    action: Action;
+    scope: Scope;
+    resource?: string;
+}
+/** A permission in text form (`"balances:read:vault:vlt_01"`) or JSON form. */
+export type PermissionInput = string | Permission;
+
+export interface ParsedPermission {
+    ok: true;
+    /** The canonical text form. */
+    canonical: string;
+    permission: Permission;
+}
+
+/** What a caller wants to do and where. No vault and no key is an org-level action. */
+export interface Request {
+    type: ResourceType;
+    action: Action;
+    vault?: string | null;
+    /** A key always names its vault. */
+    key?: string | null;
+    org?: string | null;
+}
+
+/** Stable codes for a decision. */
+export type DecisionReason =
+| "allow"
+| "deny.no_matching_permission"
+| "deny.ip_not_allowed"
+| "deny.ip_invalid"
+| "deny.org_mismatch";
+
+export interface Decision {
+    ok: true;
+    allowed: boolean;
+    reason: DecisionReason;
+    /** On allow: the first matching permission, text form. */
+    matched?: string;
+    /** On deny: permissions of the same type and action whose scope or resource did not cover. */
+    near_misses?: string[];
+}
+
+export interface AuthorizeInput {
+    permissions: PermissionInput[];
+    request: Request;
+    /** The caller's organisation; a request naming another org is denied. */
+    org?: string | null;
+}
+
+export interface IpAllowedInput {
+    /** IPv4 addresses (`203.0.113.7`) or CIDRs (`198.51.100.0/24`), 1 to 6 entries. */
+    allowlist: string[];
+    ip: string;
+}
+export interface IpVerdict {
+    ok: true;
+    allowed: boolean;
+    reason: "allow" | "deny.ip_not_allowed" | "deny.ip_invalid";
+}
+
+/** A credential spec as a user submits it. */
+export interface CredentialSpec {
+    name: string;
+    description?: string | null;
+    permission_set_type: SetType;
+    permissions: PermissionInput[];
+    ip_allowlist: string[];
+    environment: Environment;
+}
+
+/** One validation problem: where (`name`, `permissions[2]`, `ip_allowlist[0]`), what, why. */
+export interface ValidationProblem {
+    path: string;
+    code: string;
+    message: string;
+}
+export type SpecValidation =
+| { ok: true }
+| {
+    ok: false;
+    /** The first problem's code. */
+    error: string;
+    errors: ValidationProblem[];
+};
+
+/** The stored credential record (only the secret's SHA-256 digest is kept). */
+export interface Credential {
+    client_id: string;
+    secret_sha256: string;
+    org: string;
+    name: string;
+    description: string | null;
+    permission_set_type: SetType;
+    permissions: string[];
+    ip_allowlist: string[];
+    environment: Environment;
+    status: "enabled" | "disabled" | "deleted";
+    created_at: UnixSeconds;
+    updated_at: UnixSeconds;
+}
+
+export interface CreateCredentialInput {
+    spec: CredentialSpec;
+    org: string;
+    /** Defaults to the current time. */
+    now?: UnixSeconds;
+    /** 48 bytes as 96 lowercase hex characters; defaults to `crypto.getRandomValues`. */
+    entropy?: string;
+}
+export interface CreatedCredential {
+    ok: true;
+    credential: Credential;
+    /** Shown once; never stored. */
+    client_secret: string;
+}
+
+export interface UpdateCredentialInput {
+    credential: Credential;
+    action: "enable" | "disable" | "delete";
+    /** Defaults to the current time. */
+    now?: UnixSeconds;
+}
+export interface UpdatedCredential {
+    ok: true;
+    credential: Credential;
+}
+
+export interface VerifySecretInput {
+    credential: Credential;
+    client_secret: string;
+}
+export interface SecretCheck {
+    ok: true;
+    /** The secret matches the stored digest (compared in constant time). */
+    valid: boolean;
+    /** The secret has credgate's format and checksum. */
+    well_formed: boolean;
+}
+
+export interface SetTypeDefaults {
+    ok: true;
+    permissions: string[];
+}
+
+/** An Ed25519 signing key: its id and 32-byte seed as 64 lowercase hex characters. */
+export interface SigningKey {
+    kid: string;
+    seed: string;
+}
+
+export interface Jwk {
+    kty: string;
+    crv?: string;
+    x?: string;
+    kid?: string;
+    alg?: string;
+    use?: string;
+    [member: string]: unknown;
+}
+export interface Jwks {
+    keys: Jwk[];
+    [member: string]: unknown;
+}
+
+/** Access-token claims (RFC 9068 profile). */
+export interface Claims {
+    iss: string;
+    sub: string;
+    aud: string | string[];
+    client_id: string;
+    iat: UnixSeconds;
+    exp: UnixSeconds;
+    nbf?: UnixSeconds;
+    jti: string;
+    /** Space-separated canonical permissions. */
+    scope: string;
+    org: string;
+    /** The allowlist in CIDR form (`a.b.c.d/n`). */
+    ips: string[];
+    env: Environment;
+    [member: string]: unknown;
+}
+
+export interface VerifierOptions {
+    issuer: string;
+    audience: string;
+    /** Seconds of clock skew tolerated; default 0. */
+    leeway?: number;
+    /** Token ids revoked before their expiry; verification fails for them. */
+    revoked_jtis?: string[];
+}
+
+export interface VerifyTokenInput extends VerifierOptions {
+    token: string;
+    jwks: Jwks;
+    /** Defaults to the current time. */
+    now?: UnixSeconds;
+}
+export interface VerifiedToken {
+    ok: true;
+    claims: Claims;
+}
+
+/** Codes of a token that does not verify (SPEC §6, in checking order). */
+export type TokenErrorCode =
+| "token.too_large"
+| "token.malformed"
+| "token.unsupported_alg"
+| "token.wrong_type"
+| "token.forbidden_header"
+| "token.unknown_key"
+| "token.bad_signature"
+| "token.missing_claim"
+| "token.invalid_claim"
+| "token.expired"
+| "token.not_yet_valid"
+| "token.wrong_issuer"
+| "token.wrong_audience";
+
+export interface CheckInput extends VerifyTokenInput {
+    request: Request;
+    client_ip: string;
+}
+/**
+ * The prepared form of `CheckInput`: the JWKS and options live in the `Verifier`. Give the
+ * `token`, or else the `Authorization` header value for credgate to read (RFC 6750; absent or
+ * `null` means no header: 401 `bearer.missing`).
+ */
+export type VerifierCheckInput = VerifierCheckCommon &
+(
+| { token: string; authorization?: undefined }
+| { authorization?: string | null; token?: undefined }
+);
+export interface VerifierCheckCommon {
+    request: Request;
+    client_ip: string;
+    /** Defaults to the current time. */
+    now?: UnixSeconds;
+}
+
+/** The decision record for audit logs. */
+export interface AuditRecord {
+    time: UnixSeconds;
+    client_id: string | null;
+    org: string | null;
+    jti: string | null;
+    request: Request | null;
+    client_ip: string;
+    allowed: boolean;
+    status: number;
+    reason: string;
+    matched: string | null;
+    [member: string]: unknown;
+}
+
+export interface CheckResult {
+    ok: true;
+    allowed: boolean;
+    /** 200 allow, 400 invalid request, 401 token failure, 403 IP/org/permission denial. */
+    status: 200 | 400 | 401 | 403;
+    reason: DecisionReason | TokenErrorCode | "request.invalid" | "bearer.missing" | "bearer.malformed";
+    /** A person-readable explanation. */
+    message: string;
+    matched?: string;
+    near_misses?: string[];
+    /** The `WWW-Authenticate` header value to send with a 401 or 403. */
+    www_authenticate?: string;
+    /** Present when the token verified. */
+    claims?: Claims;
+    /** Absent only for an invalid request (status 400). */
+    audit?: AuditRecord;
+}
+
+export type BearerResult =
+| { ok: true; token: string }
+| {
+    ok: false;
+    error: "bearer.missing" | "bearer.malformed";
+    message: string;
+    status: number;
+    www_authenticate: string;
+};
+
+export interface TokenRequestInput {
+    method: string;
+    /** Header names match case-insensitively. */
+    headers: Record<string, string>;
+    /** The `application/x-www-form-urlencoded` body. */
+    body: string;
+}
+export type TokenRequestResult =
+| {
+    ok: true;
+    client_id: string;
+    client_secret: string;
+    scope?: string;
+    auth_method: "client_secret_basic" | "client_secret_post";
+}
+| OAuthFailure;
+
+/** An RFC 6749 §5.2 error: `error` goes to the client, `reason` (a SPEC code) to the logs. */
+export interface OAuthFailure {
+    ok: false;
+    error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client"
+    | "unsupported_grant_type" | "invalid_scope";
+    error_description?: string;
+    status: 400 | 401;
+    reason: string;
+    headers?: Record<string, string>;
+    [member: string]: unknown;
+}
+
+export interface IssueTokenInput {
+    credential: Credential;
+    client_secret: string;
+    client_ip: string;
+    signing_key: SigningKey;
+    issuer: string;
+    audience: string;
+    /** Space-separated permissions to narrow the token to. */
+    scope?: string;
+    /** Defaults to the current time. */
+    now?: UnixSeconds;
+    /** Defaults to 16 random bytes in hex. */
+    jti?: string;
+}
+export type IssueTokenResult =
+| {
+    ok: true;
+    status: 200;
+    headers: Record<string, string>;
+    response: {
+        access_token: string;
+        token_type: "Bearer";
+        expires_in: number;
+        scope: string;
+    };
+    token: string;
+    claims: Claims;
+}
+| OAuthFailure;
+
+export interface PreviewInput {
+    permissions: PermissionInput[];
+    /** Concrete resources to evaluate: vault ids, each with its key ids. */
+    resources?: { vaults?: Record<string, string[]> };
+}
+/** The reach of one type and action. */
+export interface Grant {
+    type: ResourceType;
+    action: Action;
+    /** Org-level requests (no vault, no key) are allowed. */
+    org: boolean;
+    all_vaults: boolean;
+    vaults: string[];
+    all_keys: boolean;
+    keys: string[];
+}
+export interface Preview {
+    ok: true;
+    /** The permissions, canonical text, in order. */
+    permissions: string[];
+    grants: Grant[];
+    /** With `resources`: the `type:action` pairs allowed at the org, per vault, per `vault/key`. */
+    resources?: {
+        org: string[];
+        vaults: Record<string, string[]>;
+        keys: Record<string, string[]>;
+    };
+}
+
+export interface LintInput {
+    spec: CredentialSpec;
+    now?: UnixSeconds;
+    created_at?: UnixSeconds;
+}
+export interface LintFinding {
+    /** A stable `lint.*` code. */
+    code: string;
+    path: string;
+    message: string;
+}
+export type LintReport =
+| { ok: true; findings: LintFinding[] }
+| { ok: false; error: string; errors: ValidationProblem[]; findings: [] };
+
+/**
+ * What every function throws: a JS `Error` named `CredgateError` with a stable `code`
+ * (SPEC §8 / the project's docs) and, for validation problems, `path` and `errors`.
+ */
+export interface CredgateError extends Error {
+    name: "CredgateError";
+    code: string;
+    /** Validation: where the first problem is. */
+    path?: string;
+    /** Validation: every problem. */
+    errors?: ValidationProblem[];
+    /** A permission list: the position of the invalid entry. */
+    index?: number;
+}
+
+
+
+/**
+ * A permission list compiled once and evaluated many times (an admin page's local checks).
+ * Call `free()` when done.
+ */
+export class PermissionSet {
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * Decides a request, like `authorize`: a deny is returned, an invalid request thrown.
+     */
+    authorize(request: Request, org?: string | null): Decision;
+    /**
+     * Compiles permissions in text or JSON form; the first invalid one is thrown
+     * (`permission.*`, with its `index`).
+     */
+    constructor(permissions: PermissionInput[]);
+    /**
+     * The canonical texts, in order.
+     */
+    readonly permissions: string[];
+}
+
+/**
+ * A parsed JWKS and verification options, prepared once and used for every token.
+ * Call `free()` when done (or rely on the FinalizationRegistry where available).
+ */
+export class Verifier {
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * The edge path for one request, like `check`: every decision is returned. Give the
+     * `token`, or else the raw `authorization` header value (RFC 6750; absent or `null` is a
+     * missing header: 401 `bearer.missing`). `now` defaults to the current time.
+     */
+    check(input: VerifierCheckInput): CheckResult;
+    /**
+     * Parses the JWKS (`jwks.invalid` is thrown) and keeps the options.
+     */
+    constructor(jwks: Jwks, options: VerifierOptions);
+    /**
+     * Verifies a token and returns its claims, like `verifyToken`; throws `token.*`.
+     * `now` defaults to the current time.
+     */
+    verify(token: string, now?: UnixSeconds | null): VerifiedToken;
+}
+
+/**
+ * Authorizes a request against a list of permissions. A deny is returned; an invalid
+ * request (`request.invalid`) or permission (`permission.*`) is thrown.
+ */
+export function authorize(input: AuthorizeInput): Decision;
+
+/**
+ * The edge path: token, client IP, org, permission. Every decision is returned (401 for a
+ * token failure, 403 for a denial, 400 for an invalid request) with its `www_authenticate`
+ * value; a JWKS that cannot be used is thrown (`jwks.invalid`). `now` defaults to the
+ * current time.
+ */
+export function check(input: CheckInput): CheckResult;
+
+/**
+ * Every stable code credgate produces (decision reasons, error codes, lint codes), the same
+ * on every host: what `CredgateError.code`, `reason` and `findings[].code` can hold.
+ */
+export function codes(): string[];
+
+/**
+ * Creates a credential from a spec: returns the stored record and the client secret (shown
+ * once). Throws the first validation problem's code with every problem in `errors`.
+ * `now` defaults to the current time, `entropy` to 48 random bytes.
+ */
+export function createCredential(input: CreateCredentialInput): CreatedCredential;
+
+/**
+ * Whether a client IP is inside an allowlist. Throws `ip.*` when the allowlist is invalid.
+ */
+export function ipAllowed(input: IpAllowedInput): IpVerdict;
+
+/**
+ * Issues an access token for a credential (the token endpoint's answer). A refusal is
+ * returned as its OAuth error response. `now` defaults to the current time and `jti` to
+ * 16 random bytes in hex.
+ */
+export function issueToken(input: IssueTokenInput): IssueTokenResult;
+
+/**
+ * Advice on a credential spec (returned findings). `now` is optional and not defaulted:
+ * without it, time-based findings are skipped.
+ */
+export function lint(input: LintInput): LintReport;
+
+/**
+ * The operation names of the core's JSON façade, the same on every host.
+ */
+export function operations(): string[];
+
+/**
+ * Reads the Bearer token of an `Authorization` header value (RFC 6750). A missing or
+ * malformed header is returned with its HTTP status and `www_authenticate` value.
+ */
+export function parseBearer(authorization?: string | null): BearerResult;
+
+/**
+ * Parses a permission in its text form (`"balances:read:vault:vlt_01"`) or JSON form.
+ * Throws `permission.*` when it is invalid.
+ */
+export function parsePermission(permission: string | Permission): ParsedPermission;
+
+/**
+ * Parses an OAuth 2.0 token request (method, headers, form body). A request the token
+ * endpoint must refuse is returned as its OAuth error with HTTP status.
+ */
+export function parseTokenRequest(input: TokenRequestInput): TokenRequestResult;
+
+/**
+ * What a list of permissions allows, for an admin page (the project's preview shape).
+ */
+export function preview(input: PreviewInput): Preview;
+
+/**
+ * The public JWKS for a list of signing keys (`{kid, seed}`).
+ */
+export function publicJwks(signingKeys: SigningKey[]): Jwks;
+
+/**
+ * The default permissions of a permission set type. Throws `set_type.unknown`.
+ */
+export function setTypeDefaults(setType: SetType): SetTypeDefaults;
+
+/**
+ * Enables, disables or deletes a credential, returning the updated record.
+ * `now` defaults to the current time.
+ */
+export function updateCredential(input: UpdateCredentialInput): UpdatedCredential;
+
+/**
+ * Validates a credential spec and reports every problem at once (returned, not thrown).
+ */
+export function validateSpec(spec: CredentialSpec): SpecValidation;
+
+/**
+ * Checks a presented client secret against a stored credential (constant time).
+ */
+export function verifySecret(input: VerifySecretInput): SecretCheck;
+
+/**
+ * Verifies an access token and returns its claims; throws `token.*` or `jwks.invalid`.
+ * `now` defaults to the current time.
+ */
+export function verifyToken(input: VerifyTokenInput): VerifiedToken;
+
+export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+
+export interface InitOutput {
+    readonly memory: WebAssembly.Memory;
+    readonly __wbg_permissionset_free: (a: number, b: number) => void;
+    readonly __wbg_verifier_free: (a: number, b: number) => void;
+    readonly authorize: (a: any) => [number, number, number];
+    readonly check: (a: any) => [number, number, number];
+    readonly codes: () => [number, number, number];
+    readonly createCredential: (a: any) => [number, number, number];
+    readonly ipAllowed: (a: any) => [number, number, number];
+    readonly issueToken: (a: any) => [number, number, number];
+    readonly lint: (a: any) => [number, number, number];
+    readonly operations: () => [number, number, number];
+    readonly parseBearer: (a: any) => [number, number, number];
+    readonly parsePermission: (a: any) => [number, number, number];
+    readonly parseTokenRequest: (a: any) => [number, number, number];
+    readonly permissionset_authorize: (a: number, b: any, c: number, d: number) => [number, number, number];
+    readonly permissionset_new: (a: any) => [number, number, number];
+    readonly permissionset_permissions: (a: number) => [number, number, number];
+    readonly preview: (a: any) => [number, number, number];
+    readonly publicJwks: (a: any) => [number, number, number];
+    readonly setTypeDefaults: (a: any) => [number, number, number];
+    readonly updateCredential: (a: any) => [number, number, number];
+    readonly validateSpec: (a: any) => [number, number, number];
+    readonly verifier_check: (a: number, b: any) => [number, number, number];
+    readonly verifier_new: (a: any, b: any) => [number, number, number];
+    readonly verifier_verify: (a: number, b: number, c: number, d: any) => [number, number, number];
+    readonly verifySecret: (a: any) => [number, number, number];
+    readonly verifyToken: (a: any) => [number, number, number];
+    readonly __wbindgen_malloc: (a: number, b: number) => number;
+    readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
+    readonly __wbindgen_free: (a: number, b: number, c: number) => void;
+    readonly __wbindgen_exn_store: (a: number) => void;
+    readonly __externref_table_alloc: () => number;
+    readonly __wbindgen_externrefs: WebAssembly.Table;
+    readonly __externref_table_dealloc: (a: number) => void;
+    readonly __wbindgen_start: () => void;
+}
+
+export type SyncInitInput = BufferSource | WebAssembly.Module;
+
+/**
+ * Instantiates the given `module`, which can either be bytes or
+ * a precompiled `WebAssembly.Module`.
+ *
+ * @param {{ module: SyncInitInput }} module - Passing `SyncInitInput` directly is deprecated.
+ *
+ * @returns {InitOutput}
+ */
+export function initSync(module: { module: SyncInitInput } | SyncInitInput): InitOutput;
+
+/**
+ * If `module_or_path` is {RequestInfo} or {URL}, makes a request and
+ * for everything else, calls `WebAssembly.instantiate` directly.
+ *
+ * @param {{ module_or_path: InitInput | Promise<InitInput> }} module_or_path - Passing `InitInput` directly is deprecated.
+ *
+ * @returns {Promise<InitOutput>}
+ */
+export default function __wbg_init (module_or_path?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>): Promise<InitOutput>;

@@ -1,0 +1,117 @@
+// The published package: `npm pack` of wasm/pkg installs into a fresh folder and works from
+// every entry (Node, web with a compiled module, the `.wasm` export), and its TypeScript
+// types pass `tsc --noEmit` on a strict consumer.
+
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const pkgDir = fileURLToPath(new URL("../pkg/", import.meta.url));
+const tsc = fileURLToPath(new URL("../../node_modules/.bin/tsc", import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), "credgate-pack-"));
+const app = join(tmp, "app");
+let tarball;
+
+before(() => {
+  const [packed] = JSON.parse(execFileSync("npm", ["pack", pkgDir, "--json", "--pack-destination", tmp], { encoding: "utf8" }));
+  tarball = join(tmp, packed.filename);
+  mkdirSync(app);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", tarball], { cwd: app, stdio: "pipe" });
+});
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test("the tarball holds the module, the JS, the types and the README, nothing else", () => {
+  const list = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n").sort();
+  assert.deepEqual(list, [
+    "package/README.md",
+    "package/credgate.d.ts",
+    "package/credgate.js",
+    "package/credgate_bg.wasm",
+    "package/credgate_bg.wasm.d.ts",
+    "package/credgate_edge.d.ts",
+    "package/credgate_edge.js",
+    "package/credgate_edge_bg.wasm",
+    "package/credgate_edge_bg.wasm.d.ts",
+    "package/edge-node.d.ts",
+    "package/edge-node.js",
+    "package/edge-wasm-module.node.js",
+    "package/node.d.ts",
+    "package/node.js",
+    "package/package.json",
+    "package/wasm-module.d.ts",
+    "package/wasm-module.node.js",
+  ]);
+  const manifest = JSON.parse(readFileSync(join(app, "node_modules/credgate/package.json"), "utf8"));
+  for (const [entry, target] of Object.entries(manifest.exports)) {
+    if (typeof target === "object") assert.ok(JSON.stringify(target).includes('"types"'), `${entry} carries types`);
+  }
+});
+
+test("installed: the edge build's entries, for Node and for a worker with a compiled module", () => {
+  const script = `
+    import * as edge from "credgate/edge";
+    import { initSync, Verifier, PermissionSet } from "credgate/edge";
+    import edgeModule from "credgate/credgate_edge_bg.wasm";
+    if (!(edgeModule instanceof WebAssembly.Module)) throw new Error("not a compiled module");
+    initSync({ module: edgeModule });
+    const set = new PermissionSet(["vault:read:org"]);
+    const decision = set.authorize({ type: "vault", action: "read" });
+    let code;
+    try { new Verifier({ keys: 1 }, { issuer: "a", audience: "b" }); } catch (e) { code = e.code; }
+    console.log(JSON.stringify([decision.allowed, code, typeof edge.verifyToken, typeof edge.codes]));
+  `;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: app, encoding: "utf8" });
+  assert.deepEqual(JSON.parse(out), [true, "jwks.invalid", "undefined", "undefined"]);
+});
+
+test("installed: the Node entry, the web entry with a compiled module, and the .wasm export", () => {
+  const script = `
+    import * as node from "credgate";
+    import { initSync, parsePermission } from "credgate/web";
+    import wasmModule from "credgate/credgate_bg.wasm";
+    if (!(wasmModule instanceof WebAssembly.Module)) throw new Error("not a compiled module");
+    initSync({ module: wasmModule });
+    const a = node.parsePermission("balances:read:vault:vlt_1").canonical;
+    const b = parsePermission({ type: "vault", action: "read", scope: "org" }).canonical;
+    let code;
+    try { node.setTypeDefaults("nope"); } catch (e) { code = e.code; }
+    console.log(JSON.stringify([a, b, code]));
+  `;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: app, encoding: "utf8" });
+  assert.deepEqual(JSON.parse(out), ["balances:read:vault:vlt_1", "vault:read:org", "set_type.unknown"]);
+});
+
+test("a browser-style init from bytes works too (the default export)", () => {
+  const script = `
+    import { readFileSync } from "node:fs";
+    import init, { operations } from "credgate/web";
+    await init({ module_or_path: readFileSync(new URL("./node_modules/credgate/credgate_bg.wasm", import.meta.url)) });
+    console.log(operations().length);
+  `;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: app, encoding: "utf8" });
+  assert.ok(Number(out) >= 10);
+});
+
+test("tsc --noEmit accepts a strict consumer of the published types", () => {
+  copyFileSync(join(here, "consumer/consumer.ts"), join(app, "consumer.ts"));
+  copyFileSync(join(here, "consumer/tsconfig.json"), join(app, "tsconfig.json"));
+  const r = spawnSync(tsc, ["-p", join(app, "tsconfig.json")], { cwd: app, encoding: "utf8" });
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+});
+
+test("tsc rejects a consumer that misuses the types (the check can fail)", () => {
+  writeFileSync(join(app, "bad.ts"), `import { authorize } from "credgate";\nauthorize({ permissions: [], request: { type: "vault" } });\n`);
+  writeFileSync(
+    join(app, "tsconfig.bad.json"),
+    JSON.stringify({ extends: "./tsconfig.json", files: ["bad.ts"] }),
+  );
+  const r = spawnSync(tsc, ["-p", join(app, "tsconfig.bad.json")], { cwd: app, encoding: "utf8" });
+  assert.notEqual(r.status, 0);
+  assert.match(`${r.stdout}${r.stderr}`, /action/);
+});
