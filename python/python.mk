@@ -1,0 +1,54 @@
+# python/python.mk — the Python host (issue 4), included by the root Makefile.
+#
+# Uses the root's variables: ROOT, SHARED, VECTORS, CARGO, VENV, PY; depends on the root
+# target `venv` (creates $(VENV) with python3 -m venv and upgrades pip).
+#
+#   setup-python        install the pinned build/test tools into $(VENV) (idempotent, no prompts)
+#   build-python        build the extension with maturin and `pip install ./python` into $(VENV)
+#                       (rebuilds only when python/, core/ or Cargo.lock changed)
+#   test-python         clippy for the binding, pytest (package + example backend), mypy, stubtest
+#   conformance-python  run the vectors in $(VECTORS); prints `python: N passed, M failed`
+#   bench-python        credgate vs PyJWT, batch authorize, 1 vs 2 threads
+
+PYTHON_DIR        := $(ROOT)/python
+PYTHON_BACKEND    := $(ROOT)/examples/python-backend
+PYTHON_DEPS_STAMP := $(VENV)/.credgate-python-deps
+PYTHON_BUILD_STAMP:= $(VENV)/.credgate-python-build
+PYTHON_SOURCES    := $(shell find $(PYTHON_DIR)/src $(PYTHON_DIR)/credgate $(ROOT)/core/src \
+                       -type f \( -name '*.rs' -o -name '*.py' -o -name '*.pyi' -o -name 'py.typed' \) 2>/dev/null) \
+                     $(PYTHON_DIR)/Cargo.toml $(PYTHON_DIR)/pyproject.toml $(ROOT)/core/Cargo.toml \
+                     $(wildcard $(ROOT)/Cargo.lock)
+PIP               := $(PY) -m pip --disable-pip-version-check
+
+.PHONY: setup-python build-python test-python conformance-python bench-python
+
+## setup-python: install the pinned build and test tools into .venv (idempotent, no prompts)
+setup-python: venv $(PYTHON_DEPS_STAMP)
+
+$(PYTHON_DEPS_STAMP): $(PYTHON_DIR)/requirements-dev.txt
+	$(PIP) install -q -r $(PYTHON_DIR)/requirements-dev.txt
+	touch $@
+
+## build-python: build the extension (maturin) and pip install ./python into .venv when sources changed
+build-python: setup-python $(PYTHON_BUILD_STAMP)
+
+$(PYTHON_BUILD_STAMP): $(PYTHON_DEPS_STAMP) $(PYTHON_SOURCES)
+	rm -f $(PYTHON_DIR)/credgate/*.so
+	PATH="$(VENV)/bin:$$PATH" $(PIP) install -q --no-build-isolation --no-deps --force-reinstall $(PYTHON_DIR)
+	touch $@
+
+## test-python: clippy for the binding, pytest (package and example backend), mypy --strict, stubtest
+test-python: build-python
+	$(CARGO) clippy -q --locked -p credgate-python --all-targets -- -D warnings
+	cd $(ROOT) && CREDGATE_SHARED=$(SHARED) $(PY) -m pytest -q -p no:cacheprovider $(PYTHON_DIR)/tests
+	cd $(ROOT) && $(PY) -m pytest -q -p no:cacheprovider $(PYTHON_BACKEND)/tests
+	cd $(ROOT) && $(PY) -m mypy --strict --no-incremental $(PYTHON_DIR)/credgate $(PYTHON_BACKEND)/credgate_backend
+	cd $(ROOT) && $(PY) -m mypy.stubtest credgate
+
+## conformance-python: the Python extension runs $(VECTORS) (`python: N passed, M failed`)
+conformance-python: build-python
+	cd $(ROOT) && $(PY) -m credgate conformance $(VECTORS)
+
+## bench-python: credgate check/verify vs PyJWT decode, 1,000-request authorize batch, 1 vs 2 threads
+bench-python: build-python
+	cd $(ROOT) && $(PY) $(PYTHON_DIR)/bench/bench.py
