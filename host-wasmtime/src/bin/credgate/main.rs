@@ -1,0 +1,593 @@
+//! `credgate`: try, script and debug credgate from a shell.
+//!
+//! Every command runs the engine through the wasmtime host: the embedded
+//! `credgate_abi.wasm` (or `--module PATH`), inside the host's fuel, deadline and memory
+//! limits. This binary reads files, the clock and OS entropy; the engine never does.
+//!
+//! Exit status: 0 success (or allowed), 1 the engine refused (invalid input, denied
+//! request, failed verification: the SPEC code is printed), 2 usage error, 3 host failure
+//! (module, sandbox limit, file I/O).
+
+mod cache;
+mod demo;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use credgate_wasmtime::{
+    conformance, CheckInput, Created, CredgateModule, Host, HostError, IssueInput, Limits,
+    RequestInput, SigningKeyInput, VerifyInput,
+};
+use serde_json::{json, Value};
+
+/// Default issuer of tokens made and checked by this tool.
+pub const DEFAULT_ISSUER: &str = "https://auth.credgate.example";
+/// Default audience of tokens made and checked by this tool.
+pub const DEFAULT_AUDIENCE: &str = "https://api.credgate.example";
+
+#[derive(Parser)]
+#[command(
+    name = "credgate",
+    version,
+    about = "API credentials with Ed25519 access tokens: the credgate engine, run in a wasmtime sandbox",
+    long_about = "API credentials with Ed25519 access tokens: the credgate engine, run in a wasmtime sandbox.\n\n\
+        Every command runs the engine's WebAssembly module (embedded in this binary) through the \
+        wasmtime host, with a fuel budget, a deadline and a memory cap.\n\n\
+        Exit status: 0 success/allowed, 1 refused by the engine (the SPEC code is printed), \
+        2 usage error, 3 host failure.",
+    after_help = "Start with `credgate demo`."
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// Run this credgate_abi.wasm instead of the embedded module
+    #[arg(long, global = true, value_name = "PATH")]
+    module: Option<PathBuf>,
+    /// Fuel budget per call (0 turns fuel metering off)
+    #[arg(
+        long,
+        global = true,
+        value_name = "UNITS",
+        default_value_t = 1_000_000_000
+    )]
+    fuel: u64,
+    /// Wall-clock deadline per call in milliseconds (0 turns it off)
+    #[arg(long, global = true, value_name = "MS", default_value_t = 1000)]
+    deadline_ms: u64,
+    /// Cap on the guest's linear memory, in MiB
+    #[arg(long, global = true, value_name = "MIB", default_value_t = 64)]
+    memory_mib: usize,
+    /// Compile the module instead of loading its cached machine code (~/.cache/credgate)
+    #[arg(long, global = true)]
+    no_cache: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Tell the whole story on a sample organisation: create, exchange, allow, deny, disable, expire, delete
+    Demo {
+        /// Print the steps as JSON (with every engine output) instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a new Ed25519 signing key from OS entropy; prints {"kid","seed"} (keep it secret)
+    Keygen {
+        /// Key id (default: `k-` and 8 random hex characters)
+        #[arg(long)]
+        kid: Option<String>,
+    },
+    /// Print the public JWKS of signing key files ({"kid","seed"} objects or arrays of them)
+    Jwks {
+        /// Signing key files
+        #[arg(required = true, value_name = "KEY.json")]
+        keys: Vec<PathBuf>,
+    },
+    /// Issue or verify access tokens
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Decide a request at the edge: verify the bearer token, the client IP, the org and the permissions
+    Check(CheckArgs),
+    /// Validate a credential spec file (all problems at once) and lint it
+    Validate {
+        /// The spec: {"name","description"?,"permission_set_type","permissions","ip_allowlist","environment"}
+        #[arg(value_name = "SPEC.json")]
+        spec: PathBuf,
+    },
+    /// Create credentials from a spec (entropy from the OS; the secret is shown once)
+    #[command(subcommand)]
+    Credential(CredentialCommand),
+    /// Run conformance vector files or folders through the wasmtime host
+    Conformance {
+        /// Vector files or folders (CONFORMANCE.md format)
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Call one engine operation with a JSON input (from the argument or stdin); prints the raw output
+    Call {
+        /// Operation name (see `credgate call --list`)
+        #[arg(required_unless_present = "list")]
+        op: Option<String>,
+        /// JSON input; `-` or absent reads stdin
+        input: Option<String>,
+        /// List the operations
+        #[arg(long)]
+        list: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Exchange a client secret for an access token (the token endpoint's logic, no HTTP)
+    Issue(IssueArgs),
+    /// Verify an access token and print its claims
+    Verify(VerifyArgs),
+}
+
+#[derive(Subcommand)]
+enum CredentialCommand {
+    /// Create a credential: prints {"credential","client_secret"}
+    Create {
+        /// The spec file
+        #[arg(value_name = "SPEC.json")]
+        spec: PathBuf,
+        /// The organisation the credential belongs to
+        #[arg(long)]
+        org: String,
+        /// Creation time, Unix seconds (default: now)
+        #[arg(long)]
+        now: Option<i64>,
+    },
+}
+
+#[derive(Args)]
+struct TokenOptions {
+    /// Expected/issued `iss`
+    #[arg(long, default_value = DEFAULT_ISSUER)]
+    issuer: String,
+    /// Expected/issued `aud`
+    #[arg(long, default_value = DEFAULT_AUDIENCE)]
+    audience: String,
+    /// Current time, Unix seconds (default: the system clock)
+    #[arg(long)]
+    now: Option<i64>,
+}
+
+#[derive(Args)]
+struct IssueArgs {
+    /// The stored credential record (JSON)
+    #[arg(long, value_name = "CREDENTIAL.json")]
+    credential: PathBuf,
+    /// The client secret
+    #[arg(long)]
+    secret: String,
+    /// The signing key file ({"kid","seed"})
+    #[arg(long, value_name = "KEY.json")]
+    key: PathBuf,
+    /// The caller's IP address
+    #[arg(long)]
+    ip: String,
+    /// Ask for fewer rights: space-separated permissions
+    #[arg(long)]
+    scope: Option<String>,
+    /// Token id (default: 16 random bytes in hex)
+    #[arg(long)]
+    jti: Option<String>,
+    #[command(flatten)]
+    options: TokenOptions,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// The token (`-` reads stdin)
+    token: String,
+    /// The JWKS file
+    #[arg(long, value_name = "JWKS.json")]
+    jwks: PathBuf,
+    /// Clock leeway, seconds
+    #[arg(long, default_value_t = 0)]
+    leeway: u64,
+    #[command(flatten)]
+    options: TokenOptions,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The token, or a whole `Authorization` header value (`Bearer ...`); `-` reads stdin
+    #[arg(long)]
+    token: String,
+    /// The JWKS file
+    #[arg(long, value_name = "JWKS.json")]
+    jwks: PathBuf,
+    /// The client IP
+    #[arg(long)]
+    ip: String,
+    /// Request type (vault, key, balances, transaction, address, policy, webhook, audit)
+    #[arg(long = "type", value_name = "TYPE")]
+    kind: String,
+    /// Request action (create, read, update, delete)
+    #[arg(long)]
+    action: String,
+    /// The vault acted on
+    #[arg(long)]
+    vault: Option<String>,
+    /// The key acted on (requires --vault)
+    #[arg(long)]
+    key: Option<String>,
+    /// The organisation named by the request
+    #[arg(long)]
+    org: Option<String>,
+    /// Clock leeway, seconds
+    #[arg(long, default_value_t = 0)]
+    leeway: u64,
+    #[command(flatten)]
+    options: TokenOptions,
+}
+
+/// A command's failure: what to print and which exit status.
+enum Failure {
+    /// The engine refused: exit 1, `error: <code>: <message>`.
+    Refused { code: String, message: String },
+    /// The host failed (module, sandbox limit): exit 3.
+    Host(HostError),
+    /// A file could not be read or parsed: exit 3.
+    Io(String),
+}
+
+impl From<HostError> for Failure {
+    fn from(e: HostError) -> Self {
+        match e {
+            HostError::Guest { code, message } => Failure::Refused { code, message },
+            other => Failure::Host(other),
+        }
+    }
+}
+
+type Outcome = Result<ExitCode, Failure>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(Failure::Refused { code, message }) => {
+            eprintln!("error: {code}: {message}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Host(e)) => {
+            eprintln!("error: {}: {e}", e.code());
+            ExitCode::from(3)
+        }
+        Err(Failure::Io(message)) => {
+            eprintln!("error: io: {message}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn limits(g: &Global) -> Limits {
+    Limits {
+        fuel_per_call: (g.fuel > 0).then_some(g.fuel),
+        deadline: (g.deadline_ms > 0).then(|| Duration::from_millis(g.deadline_ms)),
+        memory_bytes: g.memory_mib.saturating_mul(1 << 20),
+        ..Limits::default()
+    }
+}
+
+fn host(g: &Global) -> Result<Host, Failure> {
+    let module = match &g.module {
+        Some(path) => CredgateModule::from_file(path, limits(g))?,
+        None if g.no_cache => CredgateModule::embedded(limits(g))?,
+        None => cache::embedded(limits(g))?,
+    };
+    Ok(module.host())
+}
+
+fn read_text(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::Io(format!("cannot read `{}`: {e}", path.display())))
+}
+
+fn read_json(path: &Path) -> Result<Value, Failure> {
+    serde_json::from_str(&read_text(path)?)
+        .map_err(|e| Failure::Io(format!("`{}` is not JSON: {e}", path.display())))
+}
+
+fn read_stdin_if_dash(value: &str) -> Result<String, Failure> {
+    if value != "-" {
+        return Ok(value.to_string());
+    }
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| Failure::Io(format!("cannot read stdin: {e}")))?;
+    Ok(text.trim().to_string())
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Io(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// The system clock: the CLI's only time source (the engine takes `now` as an argument).
+fn now_or_clock(now: Option<i64>) -> Result<i64, Failure> {
+    if let Some(now) = now {
+        return Ok(now);
+    }
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| Failure::Io(format!("the system clock is before 1970: {e}")))?;
+    i64::try_from(since.as_secs()).map_err(|e| Failure::Io(e.to_string()))
+}
+
+/// OS entropy: the CLI's only randomness (the engine takes entropy as an argument).
+fn os_entropy(n: usize) -> Result<Vec<u8>, Failure> {
+    let mut bytes = vec![0u8; n];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| Failure::Io(format!("cannot read OS entropy from /dev/urandom: {e}")))?;
+    Ok(bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Signing keys from a file: one {"kid","seed"} object or an array of them.
+fn read_keys(path: &Path) -> Result<Vec<SigningKeyInput>, Failure> {
+    let value = read_json(path)?;
+    let keys = if value.is_array() {
+        serde_json::from_value(value)
+    } else {
+        serde_json::from_value(value).map(|k| vec![k])
+    };
+    keys.map_err(|e| {
+        Failure::Io(format!(
+            "`{}` is not a signing key file ({{\"kid\",\"seed\"}} or an array of them): {e}",
+            path.display()
+        ))
+    })
+}
+
+fn run(cli: Cli) -> Outcome {
+    let g = &cli.global;
+    match cli.command {
+        Command::Demo { json } => demo::run(&mut host(g)?, json),
+        Command::Keygen { kid } => {
+            let kid = match kid {
+                Some(kid) => kid,
+                None => format!("k-{}", hex(&os_entropy(4)?)),
+            };
+            let key = SigningKeyInput {
+                kid,
+                seed: hex(&os_entropy(32)?),
+            };
+            // Round-trip through the engine: refuses a bad kid, proves the key is usable.
+            host(g)?.public_jwks(std::slice::from_ref(&key))?;
+            print_json(&key)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Jwks { keys } => {
+            let mut all = Vec::new();
+            for path in &keys {
+                all.extend(read_keys(path)?);
+            }
+            print_json(&host(g)?.public_jwks(&all)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(TokenCommand::Issue(a)) => token_issue(g, a),
+        Command::Token(TokenCommand::Verify(a)) => {
+            let input = VerifyInput {
+                token: read_stdin_if_dash(&a.token)?,
+                jwks: read_json(&a.jwks)?,
+                now: now_or_clock(a.options.now)?,
+                issuer: a.options.issuer,
+                audience: a.options.audience,
+                leeway: a.leeway,
+                revoked_jtis: Vec::new(),
+            };
+            print_json(&host(g)?.verify_token(&input)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(a) => check(g, a),
+        Command::Validate { spec } => validate(g, &spec),
+        Command::Credential(CredentialCommand::Create { spec, org, now }) => {
+            let spec = read_json(&spec)?;
+            let entropy = hex(&os_entropy(48)?);
+            match host(g)?.create_credential(&spec, &org, now_or_clock(now)?, &entropy)? {
+                Created::Credential {
+                    credential,
+                    client_secret,
+                } => {
+                    print_json(
+                        &json!({ "credential": credential, "client_secret": client_secret }),
+                    )?;
+                    eprintln!(
+                        "note: the client secret is shown once; store only the credential record"
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Created::Invalid(problems) => {
+                    for p in &problems {
+                        eprintln!("error: {}: {}: {}", p.path, p.code, p.message);
+                    }
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Conformance { paths } => {
+            let mut host = host(g)?;
+            let summary = conformance::run(&mut host, &paths);
+            for failure in &summary.failures {
+                println!("{failure}");
+            }
+            println!("{}", conformance::summary_line(&summary));
+            Ok(if summary.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Call { op, input, list } => {
+            if list {
+                for op in credgate_core::facade::OPS {
+                    println!("{op}");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let op = op.unwrap_or_default();
+            let input = read_stdin_if_dash(input.as_deref().unwrap_or("-"))?;
+            let out = host(g)?.call_json(&op, &input)?;
+            println!("{out}");
+            let failed = serde_json::from_str::<Value>(&out)
+                .map(|v| v.get("ok") == Some(&Value::Bool(false)))
+                .unwrap_or(true);
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
+}
+
+fn token_issue(g: &Global, a: IssueArgs) -> Outcome {
+    let credential =
+        serde_json::from_value(read_json(&a.credential)?).map_err(|e| Failure::Refused {
+            code: "credential.invalid".into(),
+            message: format!(
+                "`{}` is not a credential record: {e}",
+                a.credential.display()
+            ),
+        })?;
+    let mut keys = read_keys(&a.key)?;
+    let Some(signing_key) = keys.pop() else {
+        return Err(Failure::Io(format!(
+            "`{}` holds no signing key",
+            a.key.display()
+        )));
+    };
+    let jti = match a.jti {
+        Some(jti) => jti,
+        None => hex(&os_entropy(16)?),
+    };
+    let input = IssueInput {
+        credential: Some(credential),
+        client_id: None,
+        client_secret: a.secret,
+        client_ip: a.ip,
+        now: now_or_clock(a.options.now)?,
+        signing_key,
+        jti,
+        issuer: a.options.issuer,
+        audience: a.options.audience,
+        scope: a.scope,
+    };
+    match host(g)?.issue_token(&input)? {
+        Ok(issued) => {
+            print_json(&json!({ "response": issued.response, "claims": issued.claims }))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(refused) => {
+            print_json(&json!({
+                "error": refused.error, "error_description": refused.error_description,
+                "status": refused.status, "reason": refused.reason,
+            }))?;
+            eprintln!("error: {}: {}", refused.reason, refused.error_description);
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn check(g: &Global, a: CheckArgs) -> Outcome {
+    let mut host = host(g)?;
+    let presented = read_stdin_if_dash(&a.token)?;
+    let token = if presented.contains(' ') {
+        match host.parse_bearer(Some(&presented))? {
+            Ok(token) => token,
+            Err(refused) => {
+                print_json(
+                    &json!({ "allowed": false, "status": refused.status, "reason": refused.error,
+                    "www_authenticate": refused.www_authenticate }),
+                )?;
+                eprintln!("error: {}: {}", refused.error, refused.message);
+                return Ok(ExitCode::from(1));
+            }
+        }
+    } else {
+        presented
+    };
+    let input = CheckInput {
+        verify: VerifyInput {
+            token,
+            jwks: read_json(&a.jwks)?,
+            now: now_or_clock(a.options.now)?,
+            issuer: a.options.issuer,
+            audience: a.options.audience,
+            leeway: a.leeway,
+            revoked_jtis: Vec::new(),
+        },
+        request: RequestInput {
+            kind: a.kind,
+            action: a.action,
+            vault: a.vault,
+            key: a.key,
+            org: a.org,
+        },
+        client_ip: a.ip,
+    };
+    let out = host.check(&input)?;
+    let mut shown = json!({ "allowed": out.allowed, "status": out.status, "reason": out.reason,
+        "message": out.message });
+    if let Some(map) = shown.as_object_mut() {
+        if let Some(m) = &out.matched {
+            map.insert("matched".into(), json!(m));
+        }
+        if let Some(n) = &out.near_misses {
+            map.insert("near_misses".into(), json!(n));
+        }
+        if let Some(w) = &out.www_authenticate {
+            map.insert("www_authenticate".into(), json!(w));
+        }
+        if let Some(audit) = &out.audit {
+            map.insert("audit".into(), audit.clone());
+        }
+    }
+    print_json(&shown)?;
+    if out.allowed {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "denied: {} (HTTP {}): {}",
+            out.reason, out.status, out.message
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn validate(g: &Global, path: &Path) -> Outcome {
+    let spec = read_json(path)?;
+    let mut host = host(g)?;
+    let v = host.validate_spec(&spec)?;
+    if !v.ok {
+        print_json(&json!({ "ok": false, "errors": v.errors }))?;
+        for p in &v.errors {
+            eprintln!("error: {}: {}: {}", p.path, p.code, p.message);
+        }
+        return Ok(ExitCode::from(1));
+    }
+    let lint = host.lint(&spec, None, None)?;
+    print_json(&json!({ "ok": true, "findings": lint.findings }))?;
+    for f in &lint.findings {
+        eprintln!("warning: {}: {}: {}", f.path, f.code, f.message);
+    }
+    Ok(ExitCode::SUCCESS)
+}

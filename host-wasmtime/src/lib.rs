@@ -1,0 +1,42 @@
+//! `credgate-wasmtime`: the credgate engine as a sandboxed WebAssembly module in wasmtime.
+//!
+//! The engine (`credgate-core`) is compiled to `credgate_abi.wasm`, a module with no imports
+//! and a five-export C-style ABI (`host-wasmtime/ABI.md`). This crate loads that module
+//! once, keeps an instance per [`Host`] and reuses it call after call, and runs every call
+//! inside hard limits — a fuel budget and/or a wall-clock deadline, a memory cap, an input
+//! cap — so no input and no module can hang or exhaust the process. Every answer is the
+//! engine's, byte for byte; this crate only moves bytes and types.
+//!
+//! ```no_run
+//! use credgate_wasmtime::{CredgateModule, Limits};
+//!
+//! let module = CredgateModule::embedded(Limits::default())?; // compile once (~0.1 s)
+//! let mut host = module.host();                               // one per thread
+//! let p = host.parse_permission("balances:read:vault:vlt_01")?;
+//! assert_eq!(p.canonical, "balances:read:vault:vlt_01");
+//! let raw = host.call_json("set_type_defaults", r#"{"set_type":"wallets"}"#)?;
+//! assert!(raw.contains("vault:create:org"));
+//! # Ok::<(), credgate_wasmtime::HostError>(())
+//! ```
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`runtime`] | engine configuration, limits, compile/precompile, instance reuse, raw calls |
+//! | [`ops`] | typed inputs and outputs for every operation |
+//! | [`error`] | [`HostError`] and its stable codes |
+//! | [`conformance`] | the vector runner behind `credgate conformance` |
+
+pub mod conformance;
+mod embedded;
+pub mod error;
+pub mod ops;
+pub mod runtime;
+
+pub use error::HostError;
+pub use ops::*;
+pub use runtime::{CredgateModule, Host, HostStats, Limits, ABI_VERSION};
+
+/// The embedded guest module's bytes, when this build has one.
+pub fn embedded_wasm() -> Option<&'static [u8]> {
+    embedded::WASM
+}
