@@ -1,7 +1,7 @@
 //! The engine's hot paths, side by side in one run (`make bench-native`):
 //! Ed25519 `verify_strict` alone on a typical token's signing input vs. full token
 //! verification; `authorize` over a 20-permission compiled set; allowlist matching over
-//! 6 entries. `core/benches/report.py` prints the ratios from criterion's estimates.
+//! 6 entries. `core/benches/report.py` prints the figures from criterion's estimates.
 
 #![allow(
     missing_docs,
@@ -17,41 +17,12 @@ use std::net::Ipv4Addr;
 
 use credgate_core::authorize::PermissionSet;
 use credgate_core::ip::Allowlist;
-use credgate_core::spec::Environment;
-use credgate_core::token::{Claims, IssueParams};
-use credgate_core::{KeySet, Permission, Request, SigningKey, Verifier, VerifyOptions};
+use credgate_core::{Permission, Request};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ed25519_dalek::Signature;
 
-const NOW: i64 = 1_700_000_000;
-
-fn token_fixture() -> (Verifier, String) {
-    let key = SigningKey::from_seed("k1", &[7; 32]).unwrap();
-    let permissions = PermissionSet::parse_scope(
-        "balances:read:vault:vlt_1 transaction:read:org key:update:key:key_9",
-    )
-    .unwrap();
-    let allowlist = Allowlist::parse(&["203.0.113.0/24", "198.51.100.7"]).unwrap();
-    let params = IssueParams {
-        issuer: "https://auth.example.test",
-        audience: "https://api.example.test",
-        client_id: "cid_demo",
-        org: "org_1",
-        env: Environment::Production,
-        now: NOW,
-        jti: "jti-0001",
-    };
-    let token = key.sign(&Claims::issue(&params, permissions, allowlist));
-    let options = VerifyOptions {
-        issuer: params.issuer.into(),
-        audience: params.audience.into(),
-        ..Default::default()
-    };
-    (
-        Verifier::new(KeySet::from_signing_keys([&key]), options),
-        token,
-    )
-}
+mod shared;
+use shared::{token_fixture, NOW};
 
 fn tokens(c: &mut Criterion) {
     let (verifier, token) = token_fixture();

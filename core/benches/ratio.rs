@@ -11,14 +11,12 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use credgate_core::authorize::PermissionSet;
-use credgate_core::ip::Allowlist;
-use credgate_core::spec::Environment;
-use credgate_core::token::{Claims, IssueParams};
-use credgate_core::{KeySet, Request, SigningKey, Verifier, VerifyOptions};
+use credgate_core::Request;
 use ed25519_dalek::Signature;
 
-const NOW: i64 = 1_700_000_000;
+mod shared;
+use shared::{token_fixture, NOW};
+
 const ROUNDS: usize = 41;
 const PER_ROUND: u32 = 200;
 
@@ -36,30 +34,7 @@ fn time_per_op(mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    let key = SigningKey::from_seed("k1", &[7; 32]).unwrap();
-    let permissions = PermissionSet::parse_scope(
-        "balances:read:vault:vlt_1 transaction:read:org key:update:key:key_9",
-    )
-    .unwrap();
-    let allowlist = Allowlist::parse(&["203.0.113.0/24", "198.51.100.7"]).unwrap();
-    let params = IssueParams {
-        issuer: "https://auth.example.test",
-        audience: "https://api.example.test",
-        client_id: "cid_demo",
-        org: "org_1",
-        env: Environment::Production,
-        now: NOW,
-        jti: "jti-0001",
-    };
-    let token = key.sign(&Claims::issue(&params, permissions, allowlist));
-    let verifier = Verifier::new(
-        KeySet::from_signing_keys([&key]),
-        VerifyOptions {
-            issuer: params.issuer.into(),
-            audience: params.audience.into(),
-            ..Default::default()
-        },
-    );
+    let (verifier, token) = token_fixture();
     let (signing_input, signature) = token.rsplit_once('.').unwrap();
     let signature = credgate_core::encoding::b64url_decode(signature).unwrap();
     let signature = Signature::from_slice(&signature).unwrap();

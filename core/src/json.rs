@@ -1,16 +1,23 @@
 //! Strict JSON for security-relevant input: duplicate member names are an error at every
 //! depth (RFC 7515 §5.2 lets us reject them, and ignoring one would let two parsers read
-//! two different tokens). Depth is bounded by serde_json's recursion limit.
+//! two different tokens), and nesting is bounded, so no input can exhaust the stack.
+//!
+//! [`ValueSeed`] builds a [`Value`] from any serde input under those rules; hosts use it to
+//! convert their own values (JS objects, for instance) the same way the core reads text.
 
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
+/// The deepest nesting accepted: serde_json's own recursion limit for text, so a host value
+/// is accepted exactly when its JSON text would be.
+pub const MAX_DEPTH: usize = 128;
+
 /// Parses JSON text, rejecting duplicate member names anywhere.
 pub fn parse_strict(bytes: &[u8]) -> Result<Value, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = StrictValue.deserialize(&mut deserializer)?;
+    let value = ValueSeed::default().deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(value)
 }
@@ -23,10 +30,28 @@ pub fn parse_object_strict(bytes: &[u8]) -> Option<Map<String, Value>> {
     }
 }
 
-#[derive(Clone, Copy)]
-struct StrictValue;
+/// Builds a JSON [`Value`] from any serde input: duplicate member names and nesting deeper
+/// than [`MAX_DEPTH`] (which is also how a cyclic host value ends) are errors; non-finite
+/// numbers are errors; a missing value (`None`, `undefined`) is `null`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ValueSeed {
+    depth: usize,
+}
 
-impl<'de> DeserializeSeed<'de> for StrictValue {
+impl ValueSeed {
+    fn deeper<E: de::Error>(self) -> Result<Self, E> {
+        if self.depth >= MAX_DEPTH {
+            return Err(E::custom(format_args!(
+                "the value is nested deeper than {MAX_DEPTH} levels (or refers to itself)"
+            )));
+        }
+        Ok(Self {
+            depth: self.depth + 1,
+        })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed {
     type Value = Value;
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -34,7 +59,7 @@ impl<'de> DeserializeSeed<'de> for StrictValue {
     }
 }
 
-impl<'de> Visitor<'de> for StrictValue {
+impl<'de> Visitor<'de> for ValueSeed {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -56,7 +81,7 @@ impl<'de> Visitor<'de> for StrictValue {
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
         Number::from_f64(v)
             .map(Value::Number)
-            .ok_or_else(|| E::custom("non-finite number"))
+            .ok_or_else(|| E::custom("a number that is not finite"))
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
@@ -71,21 +96,31 @@ impl<'de> Visitor<'de> for StrictValue {
         Ok(Value::Null)
     }
 
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let inner = self.deeper()?;
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(StrictValue)? {
+        while let Some(item) = seq.next_element_seed(inner)? {
             items.push(item);
         }
         Ok(Value::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let inner = self.deeper()?;
         let mut map = Map::new();
         while let Some(name) = access.next_key::<String>()? {
             if map.contains_key(&name) {
                 return Err(de::Error::custom(format_args!("duplicate member `{name}`")));
             }
-            let value = access.next_value_seed(StrictValue)?;
+            let value = access.next_value_seed(inner)?;
             map.insert(name, value);
         }
         Ok(Value::Object(map))
@@ -109,5 +144,17 @@ mod tests {
         assert!(parse_strict(br#"{} x"#).is_err());
         let deep = "[".repeat(100_000);
         assert!(parse_strict(deep.as_bytes()).is_err());
+        let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(parse_strict(ok.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn bounds_host_values_too() {
+        let nest =
+            |levels: usize| (0..levels).fold(Value::Null, |inner, _| Value::Array(vec![inner]));
+        assert!(ValueSeed::default().deserialize(nest(MAX_DEPTH)).is_ok());
+        assert!(ValueSeed::default()
+            .deserialize(nest(MAX_DEPTH + 1))
+            .is_err());
     }
 }

@@ -41,7 +41,7 @@ pub mod encoding;
 pub mod facade;
 mod id;
 pub mod ip;
-mod json;
+pub mod json;
 pub mod lint;
 pub mod oauth;
 pub mod permission;

@@ -20,8 +20,9 @@
 
 use credgate_core::authorize::PermissionSet as CorePermissionSet;
 use credgate_core::facade;
+use credgate_core::json::ValueSeed;
 use credgate_core::token::Verifier as CoreVerifier;
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::de::DeserializeSeed;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
@@ -128,110 +129,14 @@ type CallResult<T = JsValue> = Result<T, CallError>;
 // Conversion between JS values and the core's JSON values.
 // ---------------------------------------------------------------------------------------
 
-/// A JS value as JSON (`undefined` is `null`), through serde-wasm-bindgen with a bound on
-/// nesting: a value nested deeper than [`MAX_DEPTH`] — or cyclic — is `input.invalid`, never a
-/// stack overflow inside the module.
+/// A JS value as JSON (`undefined` is `null`), through serde-wasm-bindgen and the core's
+/// [`ValueSeed`]: a value nested deeper than the core's limit — or cyclic — is
+/// `input.invalid`, never a stack overflow inside the module.
 fn from_js(value: JsValue) -> CallResult<Value> {
     if value.is_undefined() {
         return Ok(Value::Null);
     }
-    Ok(Bounded { depth: 0 }.deserialize(serde_wasm_bindgen::Deserializer::from(value))?)
-}
-
-/// The deepest nesting accepted from JavaScript: serde_json's own recursion limit, so a value
-/// is accepted here exactly when its JSON text would be by the core's parser.
-const MAX_DEPTH: usize = 128;
-
-/// Builds a JSON value from any serde input, counting nesting depth.
-#[derive(Clone, Copy)]
-struct Bounded {
-    depth: usize,
-}
-
-impl Bounded {
-    fn deeper<E: de::Error>(self) -> Result<Self, E> {
-        if self.depth >= MAX_DEPTH {
-            return Err(E::custom(format!(
-                "the value is nested deeper than {MAX_DEPTH} levels (or refers to itself)"
-            )));
-        }
-        Ok(Self {
-            depth: self.depth + 1,
-        })
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Bounded {
-    type Value = Value;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Bounded {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON-compatible value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        serde_json::Number::from_f64(v)
-            .map(Value::Number)
-            .ok_or_else(|| E::custom("a number that is not finite"))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        self.deserialize(d)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let inner = self.deeper()?;
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(inner)? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let inner = self.deeper()?;
-        let mut members = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(inner)?;
-            members.insert(key, value);
-        }
-        Ok(Value::Object(members))
-    }
+    Ok(ValueSeed::default().deserialize(serde_wasm_bindgen::Deserializer::from(value))?)
 }
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> CallResult {
