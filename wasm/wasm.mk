@@ -28,7 +28,7 @@ WASM_TESTS     = $(sort $(wildcard $(WASM_DIR)/tests/*.test.mjs) $(wildcard $(ED
 setup-wasm: $(NODE_MODULES)/.package-lock.json
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 	@want="wasm-bindgen $(WASM_BINDGEN_VERSION)"; \
-	 have="$$(wasm-bindgen --version 2>/dev/null)"; \
+	 have="$$(wasm-bindgen --version 2>/dev/null || true)"; \
 	 if [ "$$have" != "$$want" ]; then \
 	   echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (found: $${have:-none}; about 5 minutes)"; \
 	   $(CARGO) install wasm-bindgen-cli --version "$(WASM_BINDGEN_VERSION)" --force; \
