@@ -12,14 +12,8 @@ EDGE_DIR      := $(ROOT)/examples/edge-worker
 # (Before a lockfile exists, the exact `=X.Y.Z` requirement in the root Cargo.toml is the same.)
 WASM_BINDGEN_VERSION = $(or $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3; exit }' $(ROOT)/Cargo.lock 2>/dev/null),$(shell sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' $(ROOT)/Cargo.toml))
 WASM_OPT      := $(NODE_MODULES)/.bin/wasm-opt
-# The profile is size-first (opt-level "z"); the two arithmetic crates on the hot path are
-# built for speed: Ed25519 verification is 2× slower at "z" (measured: Verifier.check
-# ~450 -> ~220 µs under load) for about 25 KB of code. (Best moved into the root Cargo.toml as
-# [profile.wasm-release.package.*] so every wasm build shares it.)
-WASM_CARGO_FLAGS := --config 'profile.$(WASM_PROFILE).package.curve25519-dalek.opt-level=3' \
-                    --config 'profile.$(WASM_PROFILE).package.sha2.opt-level=3'
 WASM_SOURCES   = $(shell find $(ROOT)/core/src $(WASM_DIR)/src -name '*.rs') \
-                 $(ROOT)/core/Cargo.toml $(WASM_DIR)/Cargo.toml $(WASM_DIR)/README.md $(wildcard $(ROOT)/Cargo.lock) $(wildcard $(WASM_DIR)/npm/*)
+                 $(ROOT)/Cargo.toml $(ROOT)/core/Cargo.toml $(WASM_DIR)/Cargo.toml $(WASM_DIR)/README.md $(wildcard $(ROOT)/Cargo.lock) $(wildcard $(WASM_DIR)/npm/*)
 WASM_TESTS     = $(sort $(wildcard $(WASM_DIR)/tests/*.test.mjs) $(wildcard $(EDGE_DIR)/test/*.test.mjs))
 
 .PHONY: setup-wasm build-wasm test-wasm conformance-wasm bench-wasm
@@ -44,9 +38,9 @@ build-wasm: $(WASM_PKG)/package.json $(EDGE_DIR)/node_modules/credgate
 
 $(WASM_PKG)/package.json: $(WASM_SOURCES) | setup-wasm
 	rm -rf $(WASM_PKG)
-	$(CARGO) build -p credgate-wasm --target $(WASM_TARGET) --profile $(WASM_PROFILE) --locked $(WASM_CARGO_FLAGS) --no-default-features
+	$(CARGO) build -p credgate-wasm --target $(WASM_TARGET) --profile $(WASM_PROFILE) --locked --no-default-features
 	wasm-bindgen --target web --out-dir $(WASM_PKG) --out-name credgate_edge $(WASM_CARGO_OUT)
-	$(CARGO) build -p credgate-wasm --target $(WASM_TARGET) --profile $(WASM_PROFILE) --locked $(WASM_CARGO_FLAGS)
+	$(CARGO) build -p credgate-wasm --target $(WASM_TARGET) --profile $(WASM_PROFILE) --locked
 	wasm-bindgen --target web --out-dir $(WASM_PKG) --out-name credgate $(WASM_CARGO_OUT)
 	$(WASM_OPT) -Oz $(WASM_PKG)/credgate_edge_bg.wasm -o $(WASM_PKG)/credgate_edge_bg.wasm
 	$(WASM_OPT) -Oz $(WASM_PKG)/credgate_bg.wasm -o $(WASM_PKG)/credgate_bg.wasm
