@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { readFileSync } from "node:fs";
 import * as credgate from "../pkg/node.js";
 import { AUDIENCE, HEADER, ISSUER, K1, K2, NOW, SPEC, claims, issue, makeCredential, signJws, thrown } from "./helpers.mjs";
 
@@ -272,6 +273,27 @@ describe("Verifier", () => {
     throwsCode(() => new credgate.Verifier({ keys: 3 }, { issuer: ISSUER, audience: AUDIENCE }), "jwks.invalid");
     throwsCode(() => new credgate.Verifier(JWKS, { issuer: ISSUER }), "input.invalid");
     throwsCode(() => new credgate.Verifier(JWKS, null), "input.invalid");
+  });
+
+  test("an edge worker's long-lived Verifier serves many requests in constant memory", () => {
+    // The module's allocator must reuse what each check frees: a worker lives for many requests.
+    const { memory } = credgate.initSync({ module: readFileSync(new URL("../pkg/credgate_bg.wasm", import.meta.url)) });
+    const verifier = new credgate.Verifier(JWKS, { issuer: ISSUER, audience: AUDIENCE });
+    const run = (times) => {
+      for (let i = 0; i < times; i += 1) {
+        const allowed = verifier.check({ token, client_ip: "203.0.113.9", request: REQUEST, now: NOW + 1 }).allowed;
+        const denied = verifier.check({ token, client_ip: "192.0.2.1", request: REQUEST, now: NOW + 1 }).allowed;
+        assert.deepEqual([allowed, denied], [true, false]);
+      }
+    };
+    try {
+      run(200);
+      const settled = memory.buffer.byteLength;
+      run(2000);
+      assert.equal(memory.buffer.byteLength, settled);
+    } finally {
+      verifier.free();
+    }
   });
 
   test("a freed verifier cannot be used", () => {
