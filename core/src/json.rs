@@ -30,6 +30,104 @@ pub fn parse_object_strict(bytes: &[u8]) -> Option<Map<String, Value>> {
     }
 }
 
+/// A JSON object read with [`parse_object_picking`]: the members named in the caller's list,
+/// by position, and every other member.
+#[derive(Debug)]
+pub struct PickedObject<const N: usize> {
+    /// `known[i]` is the value of the member named `names[i]`, when present (`null` included).
+    pub known: [Option<Value>; N],
+    /// The members not in the list.
+    pub rest: Map<String, Value>,
+}
+
+/// Parses a JSON object like [`parse_object_strict`] (duplicate names anywhere, deep nesting
+/// and trailing data are errors: `None`) and picks out the members named in `names`. The hot
+/// path of token verification: the known claims need no map, and names are not copied unless
+/// kept in `rest`.
+pub fn parse_object_picking<const N: usize>(
+    bytes: &[u8],
+    names: &[&str; N],
+) -> Option<PickedObject<N>> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let object =
+        de::Deserializer::deserialize_map(&mut deserializer, PickingVisitor { names }).ok()?;
+    deserializer.end().ok()?;
+    Some(object)
+}
+
+struct PickingVisitor<'n, const N: usize> {
+    names: &'n [&'n str; N],
+}
+
+impl<'de, const N: usize> Visitor<'de> for PickingVisitor<'_, N> {
+    type Value = PickedObject<N>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let inner = ValueSeed::default().deeper()?;
+        let mut object = PickedObject {
+            known: std::array::from_fn(|_| None),
+            rest: Map::new(),
+        };
+        while let Some(name) = access.next_key_seed(NameSeed)? {
+            let duplicate = || de::Error::custom(format_args!("duplicate member `{name}`"));
+            let slot = self
+                .names
+                .iter()
+                .position(|known| *known == name)
+                .and_then(|index| object.known.get_mut(index));
+            match slot {
+                Some(Some(_)) => return Err(duplicate()),
+                Some(slot) => *slot = Some(access.next_value_seed(inner)?),
+                None => match object.rest.entry(name.as_ref()) {
+                    serde_json::map::Entry::Occupied(_) => return Err(duplicate()),
+                    serde_json::map::Entry::Vacant(entry) => {
+                        entry.insert(access.next_value_seed(inner)?);
+                    }
+                },
+            }
+        }
+        Ok(object)
+    }
+}
+
+/// A member name, borrowed from the input when it has no escapes.
+struct NameSeed;
+
+impl<'de> DeserializeSeed<'de> for NameSeed {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NameSeed {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.to_owned().into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+}
+
 /// Builds a JSON [`Value`] from any serde input: duplicate member names and nesting deeper
 /// than [`MAX_DEPTH`] (which is also how a cyclic host value ends) are errors; non-finite
 /// numbers are errors; a missing value (`None`, `undefined`) is `null`.
@@ -117,11 +215,15 @@ impl<'de> Visitor<'de> for ValueSeed {
         let inner = self.deeper()?;
         let mut map = Map::new();
         while let Some(name) = access.next_key::<String>()? {
-            if map.contains_key(&name) {
-                return Err(de::Error::custom(format_args!("duplicate member `{name}`")));
+            match map.entry(name) {
+                serde_json::map::Entry::Occupied(entry) => {
+                    let name = entry.key();
+                    return Err(de::Error::custom(format_args!("duplicate member `{name}`")));
+                }
+                serde_json::map::Entry::Vacant(entry) => {
+                    entry.insert(access.next_value_seed(inner)?);
+                }
             }
-            let value = access.next_value_seed(inner)?;
-            map.insert(name, value);
         }
         Ok(Value::Object(map))
     }
@@ -137,6 +239,43 @@ mod tests {
         assert!(parse_strict(br#"{"a":{"b":1,"b":2}}"#).is_err());
         assert!(parse_strict(br#"[{"b":1,"b":2}]"#).is_err());
         assert!(parse_strict(br#"{"a":1,"b":{"a":2}}"#).is_ok());
+    }
+
+    #[test]
+    fn picking_reads_like_the_strict_parser() {
+        const NAMES: [&str; 2] = ["a", "b"];
+        let picked = parse_object_picking(br#"{"b":null,"c":[1,{"d":2}],"a\u0062":3}"#, &NAMES)
+            .unwrap_or_else(|| unreachable!("a valid object"));
+        assert_eq!(picked.known, [None, Some(Value::Null)]);
+        assert_eq!(picked.rest.len(), 2);
+        assert_eq!(picked.rest.get("ab"), Some(&Value::from(3)));
+        for bad in [
+            r#"{"a":1,"a":2}"#,
+            r#"{"c":1,"c":2}"#,
+            r#"{"a":1,"\u0061":2}"#,
+            r#"{"c":{"d":1,"d":2}}"#,
+            r#"{"a":1} x"#,
+            r#"[1]"#,
+            r#""a""#,
+        ] {
+            assert!(
+                parse_object_picking(bad.as_bytes(), &NAMES).is_none(),
+                "{bad}"
+            );
+        }
+        let deep = format!(r#"{{"a":{}}}"#, "[".repeat(200));
+        assert!(parse_object_picking(deep.as_bytes(), &NAMES).is_none());
+        let nested =
+            |levels: usize| format!(r#"{{"c":{}{}}}"#, "[".repeat(levels), "]".repeat(levels));
+        // The same depth limit as `parse_strict`.
+        for levels in [MAX_DEPTH - 2, MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1] {
+            let text = nested(levels);
+            assert_eq!(
+                parse_object_picking(text.as_bytes(), &NAMES).is_some(),
+                parse_object_strict(text.as_bytes()).is_some(),
+                "{levels}"
+            );
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use crate::authorize::PermissionSet;
 use crate::encoding::{b64url_decode, b64url_encode, hex_decode};
 use crate::ip::Allowlist;
-use crate::json::{parse_object_strict, parse_strict};
+use crate::json::{parse_object_picking, parse_strict, PickedObject};
 use crate::spec::Environment;
 
 /// Tokens longer than this many bytes are rejected before anything else.
@@ -441,6 +441,22 @@ pub const REQUIRED_CLAIMS: [&str; 11] = [
     "env",
 ];
 
+/// The claims verification reads: [`REQUIRED_CLAIMS`], then the optional `nbf`.
+const PAYLOAD_CLAIMS: [&str; 12] = [
+    "iss",
+    "sub",
+    "aud",
+    "client_id",
+    "iat",
+    "exp",
+    "jti",
+    "scope",
+    "org",
+    "ips",
+    "env",
+    "nbf",
+];
+
 /// What a token is issued for; see [`Claims::issue`].
 #[derive(Clone, Debug)]
 pub struct IssueParams<'a> {
@@ -498,8 +514,14 @@ impl Claims {
 
     /// Reads and type-checks the payload: every required claim present (in
     /// [`REQUIRED_CLAIMS`] order), then each of the right JSON type and grammar.
-    fn from_payload(mut payload: Map<String, Value>) -> Result<Self, TokenError> {
-        if let Some(missing) = REQUIRED_CLAIMS.iter().find(|c| !payload.contains_key(**c)) {
+    fn from_payload(payload: PickedObject<{ PAYLOAD_CLAIMS.len() }>) -> Result<Self, TokenError> {
+        let PickedObject { known, rest } = payload;
+        if let Some((missing, _)) = PAYLOAD_CLAIMS
+            .iter()
+            .zip(&known)
+            .take(REQUIRED_CLAIMS.len())
+            .find(|(_, value)| value.is_none())
+        {
             return Err(TokenError::new(
                 TokenErrorKind::MissingClaim,
                 format!("`{missing}` is missing"),
@@ -511,7 +533,9 @@ impl Claims {
                 format!("`{name}` must be {what}"),
             )
         };
-        let mut take = |name: &str| payload.remove(name).unwrap_or(Value::Null);
+        // The order of PAYLOAD_CLAIMS (a test pins it to REQUIRED_CLAIMS, then `nbf`).
+        let [iss, sub, aud, client_id, iat, exp, jti, scope, org, ips, env, nbf] =
+            known.map(|value| value.unwrap_or(Value::Null));
         let string = |name: &str, value: Value| match value {
             Value::String(s) => Ok(s),
             _ => Err(invalid(name, "a string")),
@@ -521,27 +545,27 @@ impl Claims {
                 .as_i64()
                 .ok_or_else(|| invalid(name, "an integer number of seconds"))
         };
-        let iss = string("iss", take("iss"))?;
-        let sub = string("sub", take("sub"))?;
-        let aud = serde_json::from_value::<Audience>(take("aud"))
+        let iss = string("iss", iss)?;
+        let sub = string("sub", sub)?;
+        let aud = serde_json::from_value::<Audience>(aud)
             .map_err(|_| invalid("aud", "a string or an array of strings"))?;
-        let client_id = string("client_id", take("client_id"))?;
-        let iat = integer("iat", &take("iat"))?;
-        let exp = integer("exp", &take("exp"))?;
-        let nbf = match take("nbf") {
+        let client_id = string("client_id", client_id)?;
+        let iat = integer("iat", &iat)?;
+        let exp = integer("exp", &exp)?;
+        let nbf = match nbf {
             Value::Null => None,
             value => Some(integer("nbf", &value)?),
         };
-        let jti = string("jti", take("jti"))?;
-        let scope = string("scope", take("scope"))?;
+        let jti = string("jti", jti)?;
+        let scope = string("scope", scope)?;
         let permissions = PermissionSet::parse_scope(&scope)
             .map_err(|_| invalid("scope", "space-separated canonical permissions"))?;
-        let org = string("org", take("org"))?;
-        let ips = serde_json::from_value::<Vec<String>>(take("ips"))
+        let org = string("org", org)?;
+        let ips = serde_json::from_value::<Vec<String>>(ips)
             .map_err(|_| invalid("ips", "an array of strings"))?;
         let allowlist =
             Allowlist::parse_claim(&ips).map_err(|_| invalid("ips", "an array of IPv4 CIDRs"))?;
-        let env = string("env", take("env"))?;
+        let env = string("env", env)?;
         let env =
             Environment::from_name(&env).ok_or_else(|| invalid("env", "sandbox or production"))?;
         Ok(Self {
@@ -557,7 +581,7 @@ impl Claims {
             org,
             ips,
             env,
-            extra: payload,
+            extra: rest,
             permissions,
             allowlist,
         })
@@ -627,41 +651,39 @@ impl Verifier {
         let header = decode(header_b64, "header")?;
         let payload = decode(payload_b64, "payload")?;
         let signature = decode(signature_b64, "signature")?;
-        let header = parse_object_strict(&header).ok_or_else(|| {
+        let header = parse_object_picking(&header, &["alg", "typ", "kid"]).ok_or_else(|| {
             malformed("the header is not a JSON object with distinct member names")
         })?;
-        let payload = parse_object_strict(&payload).ok_or_else(|| {
+        let payload = parse_object_picking(&payload, &PAYLOAD_CLAIMS).ok_or_else(|| {
             malformed("the payload is not a JSON object with distinct member names")
         })?;
+        let [alg, typ, kid] = header
+            .known
+            .each_ref()
+            .map(|v| v.as_ref().and_then(Value::as_str));
 
-        match header.get("alg").and_then(Value::as_str) {
-            Some("EdDSA" | "Ed25519") => {}
-            _ => {
-                return Err(TokenError::new(
-                    K::UnsupportedAlg,
-                    "`alg` must be `EdDSA` or `Ed25519`",
-                ))
-            }
+        if !matches!(alg, Some("EdDSA" | "Ed25519")) {
+            return Err(TokenError::new(
+                K::UnsupportedAlg,
+                "`alg` must be `EdDSA` or `Ed25519`",
+            ));
         }
-        let typ_ok = header
-            .get("typ")
-            .and_then(Value::as_str)
-            .is_some_and(|typ| {
-                typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
-            });
+        let typ_ok = typ.is_some_and(|typ| {
+            typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
+        });
         if !typ_ok {
             return Err(TokenError::new(K::WrongType, "`typ` must be `at+jwt`"));
         }
-        if let Some(name) = FORBIDDEN_HEADERS.iter().find(|h| header.contains_key(**h)) {
+        if let Some(name) = FORBIDDEN_HEADERS
+            .iter()
+            .find(|h| header.rest.contains_key(**h))
+        {
             return Err(TokenError::new(
                 K::ForbiddenHeader,
                 format!("`{name}` is not allowed"),
             ));
         }
-        let kid = header
-            .get("kid")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let kid = kid.unwrap_or_default();
         let key = self.keys.get(kid).ok_or_else(|| {
             TokenError::new(K::UnknownKey, format!("no trusted key has kid `{kid}`"))
         })?;
@@ -713,5 +735,16 @@ impl Verifier {
             ));
         }
         Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_claims_are_the_required_ones_then_nbf() {
+        assert_eq!(PAYLOAD_CLAIMS[..REQUIRED_CLAIMS.len()], REQUIRED_CLAIMS);
+        assert_eq!(PAYLOAD_CLAIMS[REQUIRED_CLAIMS.len()..], ["nbf"]);
     }
 }
