@@ -48,19 +48,31 @@ pub fn parse_object_picking<const N: usize>(
     bytes: &[u8],
     names: &[&str; N],
 ) -> Option<PickedObject<N>> {
+    let mut known = std::array::from_fn(|_| None);
+    let rest = pick_members(bytes, names, &mut known)?;
+    Some(PickedObject { known, rest })
+}
+
+/// [`parse_object_picking`] without the array size, so the code exists once.
+fn pick_members(
+    bytes: &[u8],
+    names: &[&str],
+    known: &mut [Option<Value>],
+) -> Option<Map<String, Value>> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let object =
-        de::Deserializer::deserialize_map(&mut deserializer, PickingVisitor { names }).ok()?;
+    let visitor = PickingVisitor { names, known };
+    let rest = de::Deserializer::deserialize_map(&mut deserializer, visitor).ok()?;
     deserializer.end().ok()?;
-    Some(object)
+    Some(rest)
 }
 
-struct PickingVisitor<'n, const N: usize> {
-    names: &'n [&'n str; N],
+struct PickingVisitor<'a> {
+    names: &'a [&'a str],
+    known: &'a mut [Option<Value>],
 }
 
-impl<'de, const N: usize> Visitor<'de> for PickingVisitor<'_, N> {
-    type Value = PickedObject<N>;
+impl<'de> Visitor<'de> for PickingVisitor<'_> {
+    type Value = Map<String, Value>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
@@ -68,21 +80,18 @@ impl<'de, const N: usize> Visitor<'de> for PickingVisitor<'_, N> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
         let inner = ValueSeed::default().deeper()?;
-        let mut object = PickedObject {
-            known: std::array::from_fn(|_| None),
-            rest: Map::new(),
-        };
+        let mut rest = Map::new();
         while let Some(name) = access.next_key_seed(NameSeed)? {
             let duplicate = || de::Error::custom(format_args!("duplicate member `{name}`"));
             let slot = self
                 .names
                 .iter()
                 .position(|known| *known == name)
-                .and_then(|index| object.known.get_mut(index));
+                .and_then(|index| self.known.get_mut(index));
             match slot {
                 Some(Some(_)) => return Err(duplicate()),
                 Some(slot) => *slot = Some(access.next_value_seed(inner)?),
-                None => match object.rest.entry(name.as_ref()) {
+                None => match rest.entry(name.as_ref()) {
                     serde_json::map::Entry::Occupied(_) => return Err(duplicate()),
                     serde_json::map::Entry::Vacant(entry) => {
                         entry.insert(access.next_value_seed(inner)?);
@@ -90,7 +99,7 @@ impl<'de, const N: usize> Visitor<'de> for PickingVisitor<'_, N> {
                 },
             }
         }
-        Ok(object)
+        Ok(rest)
     }
 }
 
