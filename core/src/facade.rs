@@ -346,7 +346,7 @@ fn check(value: Value) -> Output {
 struct TokenRequestInput {
     method: String,
     #[serde(default)]
-    headers: BTreeMap<String, String>,
+    headers: HeadersInput,
     #[serde(default)]
     body: String,
 }
@@ -363,9 +363,33 @@ fn oauth_failure(e: &crate::oauth::OAuthError) -> Value {
     })
 }
 
+/// Request headers: an object of names to values, or a list of `[name, value]` pairs, the
+/// only form that can carry a header line repeated under the same name.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum HeadersInput {
+    Map(BTreeMap<String, String>),
+    Pairs(Vec<(String, String)>),
+}
+
+impl Default for HeadersInput {
+    fn default() -> Self {
+        Self::Map(BTreeMap::new())
+    }
+}
+
+impl HeadersInput {
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        match self {
+            Self::Map(map) => map.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect(),
+            Self::Pairs(pairs) => pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect(),
+        }
+    }
+}
+
 fn token_request(value: Value) -> Output {
     let i: TokenRequestInput = input(value)?;
-    let headers = i.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    let headers = i.headers.pairs();
     let r = parse_token_request(&i.method, headers, &i.body).map_err(|e| oauth_failure(&e))?;
     let mut out = json!({
         "ok": true, "client_id": r.client_id, "client_secret": r.client_secret,

@@ -23,6 +23,10 @@ pub const MAX_TOKEN_BYTES: usize = 8192;
 /// Lifetime of an issued token, in seconds.
 pub const TOKEN_LIFETIME_SECS: i64 = 3600;
 
+/// Random bytes a host draws for a token's `jti` when the caller gives none (16 bytes, as
+/// 32 lowercase hex characters: collisions are out of reach for any issuer's lifetime).
+pub const JTI_BYTES: usize = 16;
+
 /// Header members that would let a token choose its own key or processing rules.
 const FORBIDDEN_HEADERS: [&str; 6] = ["crit", "jku", "jwk", "x5u", "x5c", "b64"];
 
