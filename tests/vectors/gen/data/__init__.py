@@ -1,0 +1,1 @@
+"""Literal case tables (no computation) read by the suite modules of gen/."""
