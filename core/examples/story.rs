@@ -17,7 +17,7 @@ const T0: i64 = 1_700_000_000;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let key = SigningKey::from_seed("2026-11", &[42; 32])?;
     let verifier = Verifier::new(
-        KeySet::from_signing_keys([&key]),
+        KeySet::from_signing_keys([&key])?,
         VerifyOptions {
             issuer: ISSUER.into(),
             audience: AUDIENCE.into(),
@@ -164,7 +164,7 @@ fn show(verifier: &Verifier, token: &str, now: i64, ip: &str, request: &Request,
         what,
         ip,
         outcome.status,
-        outcome.reason.code(),
-        outcome.matched.as_deref().unwrap_or_default()
+        outcome.reason().code(),
+        outcome.decision.matched.as_deref().unwrap_or_default()
     );
 }

@@ -6,94 +6,39 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::permission::{Permission, PermissionError, Scope};
+pub use crate::reason::Reason;
 use crate::request::Request;
-use crate::token::TokenErrorKind;
-
-/// Why a decision came out the way it did: a SPEC §8 reason code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Reason {
-    /// `allow`
-    Allow,
-    /// `deny.no_matching_permission`
-    NoMatchingPermission,
-    /// `deny.ip_not_allowed`
-    IpNotAllowed,
-    /// `deny.ip_invalid`
-    IpInvalid,
-    /// `deny.org_mismatch`
-    OrgMismatch,
-    /// `request.invalid`
-    RequestInvalid,
-    /// A `token.*` code.
-    Token(TokenErrorKind),
-    /// `bearer.missing`: no bearer token in the request.
-    BearerMissing,
-    /// `bearer.malformed`: an `Authorization` header that is not `Bearer <token>`.
-    BearerMalformed,
-}
-
-impl Reason {
-    /// The stable code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Allow => "allow",
-            Self::NoMatchingPermission => "deny.no_matching_permission",
-            Self::IpNotAllowed => "deny.ip_not_allowed",
-            Self::IpInvalid => "deny.ip_invalid",
-            Self::OrgMismatch => "deny.org_mismatch",
-            Self::RequestInvalid => "request.invalid",
-            Self::Token(kind) => kind.code(),
-            Self::BearerMissing => "bearer.missing",
-            Self::BearerMalformed => "bearer.malformed",
-        }
-    }
-
-    /// The HTTP status of a decision with this reason: 200 allow, 400 invalid request or
-    /// malformed bearer header, 401 token failures, 403 IP, org and permission denials.
-    pub fn status(self) -> u16 {
-        match self {
-            Self::Allow => 200,
-            Self::RequestInvalid | Self::BearerMalformed => 400,
-            Self::Token(_) | Self::BearerMissing => 401,
-            Self::NoMatchingPermission
-            | Self::IpNotAllowed
-            | Self::IpInvalid
-            | Self::OrgMismatch => 403,
-        }
-    }
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl Serialize for Reason {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.code())
-    }
-}
 
 /// The outcome of [`PermissionSet::authorize`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     /// Whether the request is allowed.
     pub allowed: bool,
     /// `allow`, `deny.no_matching_permission` or `deny.org_mismatch`.
     pub reason: Reason,
     /// On allow: the text form of the first matching permission, in the set's order.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matched: Option<Arc<str>>,
     /// On deny: the permissions with the request's type and action whose scope or
     /// resource did not cover it, so a person can see why.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub near_misses: Option<Vec<Arc<str>>>,
+}
+
+impl Decision {
+    /// A deny for `reason`, with no permission named.
+    pub fn denied(reason: Reason) -> Self {
+        Self {
+            allowed: false,
+            reason,
+            matched: None,
+            near_misses: None,
+        }
+    }
 }
 
 /// A parsed permission set, compiled once and evaluated many times.
@@ -114,6 +59,14 @@ pub struct IndexedPermissionError {
     /// What was wrong with it.
     pub error: PermissionError,
 }
+
+impl fmt::Display for IndexedPermissionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "permissions[{}]: {}", self.index, self.error)
+    }
+}
+
+impl std::error::Error for IndexedPermissionError {}
 
 impl PermissionSet {
     /// Compiles permissions in the given order (the order decides `matched`).

@@ -4,6 +4,7 @@
 //! Descriptions in challenges are fixed texts chosen here, never user input, so they can
 //! always be sent as quoted strings.
 
+use crate::codes::Code;
 use std::fmt;
 
 use crate::authorize::Reason;
@@ -22,7 +23,7 @@ pub enum BearerError {
 
 impl BearerError {
     /// The stable SPEC §8 code.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> Code {
         self.reason().code()
     }
 

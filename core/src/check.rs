@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::authorize::{Decision, Reason};
 use crate::bearer::{parse_authorization, www_authenticate};
@@ -13,43 +13,49 @@ use crate::ip::IpVerdict;
 use crate::request::Request;
 use crate::token::{Claims, Verifier};
 
-/// The outcome of a check.
-#[derive(Clone, Debug, Serialize)]
+/// The outcome of a check: the decision, with what an HTTP server sends along with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckOutcome {
-    /// Whether the request may proceed.
-    pub allowed: bool,
-    /// 200, 400, 401 or 403.
+    /// Whether the request may proceed, why, and what matched or nearly did.
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// 200, 400, 401 or 403: the status of [`Decision::reason`].
     pub status: u16,
-    /// The reason code.
-    pub reason: Reason,
-    /// On allow, the permission that matched.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub matched: Option<Arc<str>>,
-    /// On a permission deny, the near misses.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub near_misses: Option<Vec<Arc<str>>>,
     /// A person-readable explanation.
     pub message: String,
     /// The `WWW-Authenticate` value to send with a refusal.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub www_authenticate: Option<String>,
     /// The verified claims, when the token verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<Claims>,
 }
 
 impl CheckOutcome {
-    fn refused(reason: Reason, message: String, claims: Option<Claims>) -> Self {
+    /// A decision with its status and challenge.
+    fn new(decision: Decision, message: String, claims: Option<Claims>) -> Self {
         Self {
-            allowed: false,
-            status: reason.status(),
-            reason,
-            matched: None,
-            near_misses: None,
+            status: decision.reason.status(),
+            www_authenticate: www_authenticate(decision.reason),
+            decision,
             message,
-            www_authenticate: www_authenticate(reason),
             claims,
         }
+    }
+
+    /// A refusal for `reason`, before any permission was looked at.
+    pub(crate) fn refused(reason: Reason, message: String, claims: Option<Claims>) -> Self {
+        Self::new(Decision::denied(reason), message, claims)
+    }
+
+    /// Whether the request may proceed.
+    pub fn allowed(&self) -> bool {
+        self.decision.allowed
+    }
+
+    /// The reason code.
+    pub fn reason(&self) -> Reason {
+        self.decision.reason
     }
 
     /// The decision record for an audit log.
@@ -62,16 +68,16 @@ impl CheckOutcome {
             jti: claims.map(|c| c.jti.clone()),
             request: request.clone(),
             client_ip: client_ip.to_owned(),
-            allowed: self.allowed,
+            allowed: self.decision.allowed,
             status: self.status,
-            reason: self.reason,
-            matched: self.matched.clone(),
+            reason: self.decision.reason,
+            matched: self.decision.matched.clone(),
         }
     }
 }
 
 /// One line of an audit log: who, what, when, with which token, and the verdict.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionRecord {
     /// When, Unix seconds.
     pub time: i64,
@@ -114,27 +120,16 @@ impl Verifier {
                 return CheckOutcome::refused(Reason::IpInvalid, message, Some(claims));
             }
         }
-        let Decision {
-            allowed,
-            reason,
-            matched,
-            near_misses,
-        } = claims.permissions().authorize(request, Some(&claims.org));
-        let message = match reason {
-            Reason::Allow => format!("allowed by `{}`", matched.as_deref().unwrap_or_default()),
+        let decision = claims.permissions().authorize(request, Some(&claims.org));
+        let message = match decision.reason {
+            Reason::Allow => format!(
+                "allowed by `{}`",
+                decision.matched.as_deref().unwrap_or_default()
+            ),
             Reason::OrgMismatch => format!("the token belongs to organisation `{}`", claims.org),
             _ => "no permission in the token allows this request".to_owned(),
         };
-        CheckOutcome {
-            allowed,
-            status: reason.status(),
-            reason,
-            matched,
-            near_misses,
-            message,
-            www_authenticate: www_authenticate(reason),
-            claims: Some(claims),
-        }
+        CheckOutcome::new(decision, message, Some(claims))
     }
 
     /// Like [`Verifier::check`], reading the token from an `Authorization` header value.

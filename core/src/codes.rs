@@ -1,151 +1,150 @@
-//! Every stable code credgate can produce, in one list (docs/CODES.md explains each).
+//! Every stable code credgate can produce, as one enum ([`Code`]); docs/CODES.md explains
+//! each.
 //!
-//! Hosts use it to check their error mapping covers every code; a test here fails when a
-//! code is produced that is not listed.
+//! A code is a value of [`Code`], never a loose string: each module's error, decision
+//! reason, validation problem and lint finding names its code with a variant, and the text
+//! exists once, here. [`ALL`] is the enum's own list, so it cannot drift from what the
+//! engine produces; hosts compare their error mapping against it in a test.
 
-/// Every decision reason, error code and lint code.
-pub const ALL: &[&str] = &[
-    // decisions
-    "allow",
-    "deny.no_matching_permission",
-    "deny.ip_not_allowed",
-    "deny.ip_invalid",
-    "deny.org_mismatch",
-    "request.invalid",
-    // permissions
-    "permission.invalid",
-    "permission.unknown_type",
-    "permission.unknown_action",
-    "permission.unknown_scope",
-    "permission.invalid_resource",
-    "permission.resource_with_org_scope",
-    "permission.scope_not_applicable",
-    // specs
-    "spec.invalid",
-    "name.length",
-    "name.invalid_char",
-    "description.length",
-    "description.invalid_char",
-    "set_type.unknown",
-    "permissions.empty",
-    "permissions.too_many",
-    "permissions.duplicate",
-    "environment.unknown",
-    // allowlists
-    "ip.empty",
-    "ip.too_many",
-    "ip.invalid",
-    "ip.ipv6_unsupported",
-    "ip.host_bits_set",
-    "ip.duplicate",
-    // tokens, keys, bearer headers
-    "token.too_large",
-    "token.malformed",
-    "token.unsupported_alg",
-    "token.wrong_type",
-    "token.forbidden_header",
-    "token.unknown_key",
-    "token.bad_signature",
-    "token.missing_claim",
-    "token.invalid_claim",
-    "token.expired",
-    "token.not_yet_valid",
-    "token.wrong_issuer",
-    "token.wrong_audience",
-    "token.revoked",
-    "jwks.invalid",
-    "key.invalid",
-    "bearer.missing",
-    "bearer.malformed",
-    // the token endpoint
-    "client.unknown",
-    "client.bad_secret",
-    "client.disabled",
-    "client.deleted",
-    "client.ip_not_allowed",
-    "client.no_auth",
-    "client.malformed_auth",
-    "scope.not_covered",
-    "grant.unsupported",
-    // credentials
-    "credential.invalid",
-    "credential.deleted",
-    "entropy.insufficient",
-    // the façade
-    "input.invalid",
-    "op.unknown",
-    // lint findings
-    "lint.all_addresses",
-    "lint.wide_network",
-    "lint.overlapping_networks",
-    "lint.private_network_in_production",
-    "lint.redundant_permission",
-    "lint.outside_set_type",
-    "lint.org_wide_delete",
-    "lint.stale_credential",
-];
+use crate::vocabulary::vocabulary;
+
+vocabulary!(
+    /// A stable code of SPEC §8 or of the project (docs/CODES.md): decision reasons, error
+    /// codes, validation and lint codes. The same text on every host, forever.
+    #[non_exhaustive]
+    Code ("a credgate code such as `token.expired`") {
+        // decisions
+        Allow => "allow",
+        NoMatchingPermission => "deny.no_matching_permission",
+        IpNotAllowed => "deny.ip_not_allowed",
+        IpInvalid => "deny.ip_invalid",
+        OrgMismatch => "deny.org_mismatch",
+        RequestInvalid => "request.invalid",
+        // permissions
+        PermissionInvalid => "permission.invalid",
+        PermissionUnknownType => "permission.unknown_type",
+        PermissionUnknownAction => "permission.unknown_action",
+        PermissionUnknownScope => "permission.unknown_scope",
+        PermissionInvalidResource => "permission.invalid_resource",
+        PermissionResourceWithOrgScope => "permission.resource_with_org_scope",
+        PermissionScopeNotApplicable => "permission.scope_not_applicable",
+        // specs
+        SpecInvalid => "spec.invalid",
+        NameLength => "name.length",
+        NameInvalidChar => "name.invalid_char",
+        DescriptionLength => "description.length",
+        DescriptionInvalidChar => "description.invalid_char",
+        SetTypeUnknown => "set_type.unknown",
+        PermissionsEmpty => "permissions.empty",
+        PermissionsTooMany => "permissions.too_many",
+        PermissionsDuplicate => "permissions.duplicate",
+        EnvironmentUnknown => "environment.unknown",
+        // allowlists
+        IpEmpty => "ip.empty",
+        IpTooMany => "ip.too_many",
+        IpEntryInvalid => "ip.invalid",
+        IpIpv6Unsupported => "ip.ipv6_unsupported",
+        IpHostBitsSet => "ip.host_bits_set",
+        IpDuplicate => "ip.duplicate",
+        // tokens, keys, bearer headers
+        TokenTooLarge => "token.too_large",
+        TokenMalformed => "token.malformed",
+        TokenUnsupportedAlg => "token.unsupported_alg",
+        TokenWrongType => "token.wrong_type",
+        TokenForbiddenHeader => "token.forbidden_header",
+        TokenUnknownKey => "token.unknown_key",
+        TokenBadSignature => "token.bad_signature",
+        TokenMissingClaim => "token.missing_claim",
+        TokenInvalidClaim => "token.invalid_claim",
+        TokenExpired => "token.expired",
+        TokenNotYetValid => "token.not_yet_valid",
+        TokenWrongIssuer => "token.wrong_issuer",
+        TokenWrongAudience => "token.wrong_audience",
+        TokenRevoked => "token.revoked",
+        JwksInvalid => "jwks.invalid",
+        KeyInvalid => "key.invalid",
+        BearerMissing => "bearer.missing",
+        BearerMalformed => "bearer.malformed",
+        // the token endpoint
+        ClientUnknown => "client.unknown",
+        ClientBadSecret => "client.bad_secret",
+        ClientDisabled => "client.disabled",
+        ClientDeleted => "client.deleted",
+        ClientIpNotAllowed => "client.ip_not_allowed",
+        ClientNoAuth => "client.no_auth",
+        ClientMalformedAuth => "client.malformed_auth",
+        ScopeNotCovered => "scope.not_covered",
+        GrantUnsupported => "grant.unsupported",
+        // credentials
+        CredentialInvalid => "credential.invalid",
+        CredentialDeleted => "credential.deleted",
+        EntropyInsufficient => "entropy.insufficient",
+        // the façade
+        InputInvalid => "input.invalid",
+        OpUnknown => "op.unknown",
+        // lint findings
+        LintAllAddresses => "lint.all_addresses",
+        LintWideNetwork => "lint.wide_network",
+        LintOverlappingNetworks => "lint.overlapping_networks",
+        LintPrivateNetworkInProduction => "lint.private_network_in_production",
+        LintRedundantPermission => "lint.redundant_permission",
+        LintOutsideSetType => "lint.outside_set_type",
+        LintOrgWideDelete => "lint.org_wide_delete",
+        LintStaleCredential => "lint.stale_credential",
+    }
+);
+
+/// Every code's text, in [`Code::ALL`]'s order.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of bounds fails the build"
+)]
+pub const ALL: [&str; Code::ALL.len()] = {
+    let mut texts = [""; Code::ALL.len()];
+    let mut i = 0;
+    while i < texts.len() {
+        texts[i] = Code::ALL[i].as_str();
+        i += 1;
+    }
+    texts
+};
+
+/// A code equals its text, so `error.code() == "token.expired"` reads as the docs do.
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for Code {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl Code {
+    /// Whether this code is a lint finding (`lint.*`).
+    pub fn is_lint(self) -> bool {
+        self.as_str().starts_with("lint.")
+    }
+}
 
 #[cfg(test)]
 mod tests {
-    use super::ALL;
+    use super::{Code, ALL};
 
-    /// Every code string literal in the sources must be listed (and listed once).
     #[test]
-    fn the_list_is_complete_and_has_no_duplicates() {
-        let sources = [
-            include_str!("authorize.rs"),
-            include_str!("bearer.rs"),
-            include_str!("credential.rs"),
-            include_str!("facade.rs"),
-            include_str!("ip.rs"),
-            include_str!("lint.rs"),
-            include_str!("oauth.rs"),
-            include_str!("permission.rs"),
-            include_str!("request.rs"),
-            include_str!("spec.rs"),
-            include_str!("token.rs"),
-        ];
-        let prefixes = [
-            "deny.",
-            "request.",
-            "permission.",
-            "permissions.",
-            "spec.",
-            "name.",
-            "description.",
-            "set_type.",
-            "environment.",
-            "ip.",
-            "token.",
-            "jwks.",
-            "key.",
-            "bearer.",
-            "client.",
-            "scope.",
-            "grant.",
-            "credential.",
-            "entropy.",
-            "input.",
-            "op.",
-            "lint.",
-        ];
-        for source in sources {
-            for literal in source.split('"').skip(1).step_by(2) {
-                let is_code = prefixes.iter().any(|p| literal.starts_with(p))
-                    && literal
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_')
-                    && !literal.ends_with('.');
-                if is_code {
-                    assert!(
-                        ALL.contains(&literal),
-                        "code `{literal}` is not in codes::ALL"
-                    );
-                }
-            }
-        }
+    fn codes_are_unique_and_well_formed() {
         for (i, code) in ALL.iter().enumerate() {
             assert!(!ALL[..i].contains(code), "`{code}` listed twice");
+            assert!(
+                code.bytes().all(|b| b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || b == b'.'
+                    || b == b'_'),
+                "`{code}`"
+            );
+            assert_eq!(Code::from_name(code).map(Code::as_str), Some(*code));
         }
     }
 }

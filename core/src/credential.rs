@@ -6,6 +6,7 @@
 //! entropy itself: the host passes random bytes in. The record's JSON Schema is
 //! `docs/credential.schema.json`.
 
+use crate::codes::Code;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -25,28 +26,7 @@ pub const ENTROPY_BYTES: usize = 48;
 /// Prefix of every client secret: what secret scanners match on.
 pub const SECRET_PREFIX: &str = "cgs_";
 
-/// A credential's status. `deleted` is final.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Can obtain tokens.
-    Enabled,
-    /// Cannot obtain tokens; can be enabled again.
-    Disabled,
-    /// Cannot obtain tokens, ever.
-    Deleted,
-}
-
-impl Status {
-    /// The lowercase word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Enabled => "enabled",
-            Self::Disabled => "disabled",
-            Self::Deleted => "deleted",
-        }
-    }
-}
+pub use crate::vocabulary::Status;
 
 /// A credential operation failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,11 +43,11 @@ pub enum CredentialError {
 
 impl CredentialError {
     /// The stable code (project-defined, see docs/CODES.md).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Self::InsufficientEntropy(_) => "entropy.insufficient",
-            Self::Invalid(_) => "credential.invalid",
-            Self::Deleted => "credential.deleted",
+            Self::InsufficientEntropy(_) => Code::EntropyInsufficient,
+            Self::Invalid(_) => Code::CredentialInvalid,
+            Self::Deleted => Code::CredentialDeleted,
         }
     }
 }

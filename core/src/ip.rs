@@ -4,6 +4,8 @@
 //! no leading zeros, no octal or hex, no spaces, no host bits past the prefix. It never
 //! looks at requests or tokens.
 
+use crate::codes::Code;
+use crate::reason::Reason;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -40,14 +42,14 @@ pub enum IpError {
 
 impl IpError {
     /// The stable SPEC §8 code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Self::Empty => "ip.empty",
-            Self::TooMany(_) => "ip.too_many",
-            Self::Invalid(_) => "ip.invalid",
-            Self::Ipv6Unsupported(_) => "ip.ipv6_unsupported",
-            Self::HostBitsSet { .. } => "ip.host_bits_set",
-            Self::Duplicate(_) => "ip.duplicate",
+            Self::Empty => Code::IpEmpty,
+            Self::TooMany(_) => Code::IpTooMany,
+            Self::Invalid(_) => Code::IpEntryInvalid,
+            Self::Ipv6Unsupported(_) => Code::IpIpv6Unsupported,
+            Self::HostBitsSet { .. } => Code::IpHostBitsSet,
+            Self::Duplicate(_) => Code::IpDuplicate,
         }
     }
 }
@@ -181,13 +183,18 @@ pub enum IpVerdict {
 }
 
 impl IpVerdict {
-    /// The stable reason code.
-    pub fn code(self) -> &'static str {
+    /// The decision reason.
+    pub fn reason(self) -> Reason {
         match self {
-            Self::Allowed => "allow",
-            Self::NotAllowed => "deny.ip_not_allowed",
-            Self::Invalid => "deny.ip_invalid",
+            Self::Allowed => Reason::Allow,
+            Self::NotAllowed => Reason::IpNotAllowed,
+            Self::Invalid => Reason::IpInvalid,
         }
+    }
+
+    /// The stable reason code.
+    pub fn code(self) -> Code {
+        self.reason().code()
     }
 }
 
@@ -298,15 +305,19 @@ mod tests {
             "1.2.3.4/",
             "+1.2.3.4",
         ] {
-            assert_eq!(parse_entry(bad).unwrap_err().code(), "ip.invalid", "{bad}");
+            assert_eq!(
+                parse_entry(bad).unwrap_err().code(),
+                Code::IpEntryInvalid,
+                "{bad}"
+            );
         }
         assert_eq!(
             parse_entry("10.0.0.1/24").unwrap_err().code(),
-            "ip.host_bits_set"
+            Code::IpHostBitsSet
         );
         assert_eq!(
             parse_entry("2001:db8::/32").unwrap_err().code(),
-            "ip.ipv6_unsupported"
+            Code::IpIpv6Unsupported
         );
     }
 

@@ -6,7 +6,8 @@
 //! `lint.redundant_permission`, `lint.outside_set_type`, `lint.org_wide_delete`,
 //! `lint.stale_credential`.
 
-use serde::Serialize;
+use crate::codes::Code;
+use serde::{Deserialize, Serialize};
 
 use crate::permission::{Action, Scope};
 use crate::spec::{CredentialSpec, Environment};
@@ -18,10 +19,10 @@ pub const ROTATE_AFTER_SECS: i64 = 90 * 24 * 3600;
 pub const WIDE_PREFIX: u8 = 16;
 
 /// One piece of advice.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// A stable `lint.*` code.
-    pub code: &'static str,
+    pub code: Code,
     /// Where: `ip_allowlist[0]`, `permissions[3]`, `created_at`.
     pub path: String,
     /// What to consider doing.
@@ -31,7 +32,7 @@ pub struct Finding {
 /// Lints a validated spec; `now` and `created_at` enable the age check.
 pub fn lint(spec: &CredentialSpec, now: Option<i64>, created_at: Option<i64>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut add = |code: &'static str, path: String, message: String| {
+    let mut add = |code: Code, path: String, message: String| {
         findings.push(Finding {
             code,
             path,
@@ -42,10 +43,10 @@ pub fn lint(spec: &CredentialSpec, now: Option<i64>, created_at: Option<i64>) ->
     for (i, net) in networks.iter().enumerate() {
         let path = format!("ip_allowlist[{i}]");
         if net.prefix_len() == 0 {
-            add("lint.all_addresses", path.clone(), "`0.0.0.0/0` lets the secret be used from anywhere; list your egress addresses instead".to_owned());
+            add(Code::LintAllAddresses, path.clone(), "`0.0.0.0/0` lets the secret be used from anywhere; list your egress addresses instead".to_owned());
         } else if net.prefix_len() < WIDE_PREFIX {
             add(
-                "lint.wide_network",
+                Code::LintWideNetwork,
                 path.clone(),
                 format!(
                     "`{net}` spans {} addresses; narrow it to your egress addresses",
@@ -57,7 +58,7 @@ pub fn lint(spec: &CredentialSpec, now: Option<i64>, created_at: Option<i64>) ->
             *j != i && other.contains(net) && (other.prefix_len() < net.prefix_len() || *j < i)
         }) {
             add(
-                "lint.overlapping_networks",
+                Code::LintOverlappingNetworks,
                 path.clone(),
                 format!("`{net}` is already covered by `{}`", wider.1),
             );
@@ -66,7 +67,7 @@ pub fn lint(spec: &CredentialSpec, now: Option<i64>, created_at: Option<i64>) ->
             || net.network().is_loopback()
             || net.network().is_link_local();
         if spec.environment == Environment::Production && private && net.prefix_len() > 0 {
-            add("lint.private_network_in_production", path, format!("`{net}` is a private range; production calls usually arrive from public addresses"));
+            add(Code::LintPrivateNetworkInProduction, path, format!("`{net}` is a private range; production calls usually arrive from public addresses"));
         }
     }
     let defaults: Vec<_> = spec
@@ -84,14 +85,14 @@ pub fn lint(spec: &CredentialSpec, now: Option<i64>, created_at: Option<i64>) ->
             .find(|(j, other)| *j != i && *other != p && other.covers(p))
         {
             add(
-                "lint.redundant_permission",
+                Code::LintRedundantPermission,
                 path.clone(),
                 format!("`{p}` is already covered by `{}`", wider.1),
             );
         }
         if !defaults.contains(&p.kind()) {
             add(
-                "lint.outside_set_type",
+                Code::LintOutsideSetType,
                 path.clone(),
                 format!(
                     "`{}` permissions are not part of the `{}` set; check the set type",
@@ -104,13 +105,13 @@ pub fn lint(spec: &CredentialSpec, now: Option<i64>, created_at: Option<i64>) ->
             && p.scope() == Scope::Org
             && spec.environment == Environment::Production
         {
-            add("lint.org_wide_delete", path, format!("`{p}` can delete across the whole organisation in production; scope it to a vault if you can"));
+            add(Code::LintOrgWideDelete, path, format!("`{p}` can delete across the whole organisation in production; scope it to a vault if you can"));
         }
     }
     if let (Some(now), Some(created_at)) = (now, created_at) {
         if now.saturating_sub(created_at) > ROTATE_AFTER_SECS {
             add(
-                "lint.stale_credential",
+                Code::LintStaleCredential,
                 "created_at".to_owned(),
                 "the credential is older than 90 days; rotate it".to_owned(),
             );

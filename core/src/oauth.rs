@@ -5,11 +5,12 @@
 //! The internal reason (a SPEC §8 code) travels beside each error for audit logs; it is
 //! never part of what the client is sent.
 
+use crate::codes::Code;
 use std::fmt;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::authorize::PermissionSet;
 use crate::credential::{Credential, Status};
@@ -17,7 +18,7 @@ use crate::ip::IpVerdict;
 use crate::token::{Claims, IssueParams, SigningKey, TOKEN_LIFETIME_SECS};
 
 /// How the client authenticated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
     /// HTTP Basic (RFC 6749 §2.3.1).
@@ -26,18 +27,8 @@ pub enum AuthMethod {
     ClientSecretPost,
 }
 
-impl AuthMethod {
-    /// The registered name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ClientSecretBasic => "client_secret_basic",
-            Self::ClientSecretPost => "client_secret_post",
-        }
-    }
-}
-
 /// The RFC 6749 §5.2 error codes credgate uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OAuthErrorCode {
     /// `invalid_request` (400)
@@ -76,7 +67,7 @@ pub struct OAuthError {
     /// The RFC 6749 error code sent to the client.
     pub error: OAuthErrorCode,
     /// The internal SPEC §8 reason, for audit logs only.
-    pub reason: &'static str,
+    pub reason: Code,
     /// A description for the client (no secrets, no internal reason).
     pub description: String,
     /// Whether the client used HTTP Basic (the 401 then carries `WWW-Authenticate: Basic`).
@@ -84,7 +75,7 @@ pub struct OAuthError {
 }
 
 impl OAuthError {
-    fn new(error: OAuthErrorCode, reason: &'static str, description: impl Into<String>) -> Self {
+    fn new(error: OAuthErrorCode, reason: Code, description: impl Into<String>) -> Self {
         Self {
             error,
             reason,
@@ -94,7 +85,7 @@ impl OAuthError {
     }
 
     /// The internal reason code (SPEC §8).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         self.reason
     }
 
@@ -113,11 +104,6 @@ impl OAuthError {
             ));
         }
         headers
-    }
-
-    /// The JSON body of RFC 6749 §5.2.
-    pub fn body(&self) -> serde_json::Value {
-        serde_json::json!({ "error": self.error.as_str(), "error_description": self.description })
     }
 }
 
@@ -174,7 +160,7 @@ pub fn parse_token_request<'a>(
 ) -> Result<TokenRequest, OAuthError> {
     use OAuthErrorCode::*;
     let invalid =
-        |description: String| OAuthError::new(InvalidRequest, "request.invalid", description);
+        |description: String| OAuthError::new(InvalidRequest, Code::RequestInvalid, description);
     if method != "POST" {
         return Err(invalid(format!(
             "the token endpoint takes POST, not `{method}`"
@@ -225,7 +211,7 @@ pub fn parse_token_request<'a>(
         Some(other) => {
             return Err(OAuthError::new(
                 UnsupportedGrantType,
-                "grant.unsupported",
+                Code::GrantUnsupported,
                 format!("the grant type `{other}` is not supported: use client_credentials"),
             ))
         }
@@ -236,7 +222,7 @@ pub fn parse_token_request<'a>(
             basic_auth_used: true,
             ..OAuthError::new(
                 InvalidClient,
-                "client.malformed_auth",
+                Code::ClientMalformedAuth,
                 "the Authorization header must be `Basic` with base64 of `client_id:client_secret`",
             )
         })?;
@@ -256,7 +242,7 @@ pub fn parse_token_request<'a>(
         }),
         _ => Err(OAuthError::new(
             InvalidClient,
-            "client.no_auth",
+            Code::ClientNoAuth,
             "client authentication is required: HTTP Basic, or client_id and client_secret in the body",
         )),
     }
@@ -323,13 +309,20 @@ fn form_decode(text: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// The `token_type` of every response: credgate issues Bearer tokens only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TokenType {
+    /// `Bearer` (RFC 6750).
+    Bearer,
+}
+
 /// A successful token response (RFC 6749 §5.1).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenResponse {
     /// The access token.
     pub access_token: String,
     /// Always `Bearer`.
-    pub token_type: &'static str,
+    pub token_type: TokenType,
     /// Seconds until expiry: 3600.
     pub expires_in: i64,
     /// The granted permissions, space-separated.
@@ -379,25 +372,27 @@ pub fn issue_token(
 ) -> Result<Issued, OAuthError> {
     use OAuthErrorCode::*;
     let basic = request.auth_method == AuthMethod::ClientSecretBasic;
-    let refuse = |reason: &'static str| OAuthError {
+    let refuse = |reason: Code| OAuthError {
         basic_auth_used: basic,
         ..OAuthError::new(InvalidClient, reason, "client authentication failed")
     };
     let credential = match credential {
         Some(c) if c.client_id == request.client_id => c,
-        _ => return Err(refuse("client.unknown")),
+        _ => return Err(refuse(Code::ClientUnknown)),
     };
     match credential.status {
-        Status::Deleted => return Err(refuse("client.deleted")),
-        Status::Disabled => return Err(refuse("client.disabled")),
+        Status::Deleted => return Err(refuse(Code::ClientDeleted)),
+        Status::Disabled => return Err(refuse(Code::ClientDisabled)),
         Status::Enabled => {}
     }
     if !credential.verify_secret(&request.client_secret) {
-        return Err(refuse("client.bad_secret"));
+        return Err(refuse(Code::ClientBadSecret));
     }
-    let compiled = credential.compile().map_err(|_| refuse("client.unknown"))?;
+    let compiled = credential
+        .compile()
+        .map_err(|_| refuse(Code::ClientUnknown))?;
     if compiled.allowlist.check(client_ip) != IpVerdict::Allowed {
-        return Err(refuse("client.ip_not_allowed"));
+        return Err(refuse(Code::ClientIpNotAllowed));
     }
     let permissions = match &request.scope {
         None => compiled.permissions,
@@ -405,7 +400,7 @@ pub fn issue_token(
             let wanted = PermissionSet::parse_scope(scope).map_err(|e| {
                 OAuthError::new(
                     InvalidScope,
-                    "scope.not_covered",
+                    Code::ScopeNotCovered,
                     format!("the requested scope is not valid: {}", e.error),
                 )
             })?;
@@ -416,7 +411,7 @@ pub fn issue_token(
             {
                 return Err(OAuthError::new(
                     InvalidScope,
-                    "scope.not_covered",
+                    Code::ScopeNotCovered,
                     format!("the credential's permissions do not cover `{extra}`"),
                 ));
             }
@@ -435,7 +430,7 @@ pub fn issue_token(
     let claims = Claims::issue(&params, permissions, compiled.allowlist);
     let response = TokenResponse {
         access_token: context.signing_key.sign(&claims),
-        token_type: "Bearer",
+        token_type: TokenType::Bearer,
         expires_in: TOKEN_LIFETIME_SECS,
         scope: claims.scope.clone(),
     };
@@ -467,21 +462,21 @@ mod tests {
     #[test]
     fn refusals_carry_status_and_reason() {
         let e = parse_token_request("GET", [FORM], "").unwrap_err();
-        assert_eq!((e.status(), e.reason), (400, "request.invalid"));
+        assert_eq!((e.status(), e.reason), (400, Code::RequestInvalid));
         let e = parse_token_request(
             "POST",
             [FORM],
             "grant_type=client_credentials&scope=a&scope=b",
         )
         .unwrap_err();
-        assert_eq!(e.reason, "request.invalid");
+        assert_eq!(e.reason, Code::RequestInvalid);
         let e = parse_token_request(
             "POST",
             [FORM, ("Authorization", "Basic !!")],
             "grant_type=client_credentials",
         )
         .unwrap_err();
-        assert_eq!((e.status(), e.reason), (401, "client.malformed_auth"));
+        assert_eq!((e.status(), e.reason), (401, Code::ClientMalformedAuth));
         assert!(e.headers().iter().any(|(n, _)| *n == "WWW-Authenticate"));
     }
 }

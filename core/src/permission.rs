@@ -4,6 +4,7 @@
 //! This module owns parsing and printing a single permission. It never decides whether a
 //! request is allowed: that is [`crate::authorize`].
 
+use crate::codes::Code;
 use std::fmt;
 
 use serde::ser::SerializeMap;
@@ -12,96 +13,7 @@ use serde_json::Value;
 
 use crate::id::is_valid_id;
 
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name {
-            $(
-                #[doc = concat!("`", $text, "`")]
-                $variant,
-            )+
-        }
-
-        impl $name {
-            /// Every value, in the SPEC's order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            /// The lowercase word used in texts, JSON and tokens.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text),+
-                }
-            }
-
-            /// Looks up the exact lowercase word; anything else is `None`.
-            pub fn from_name(name: &str) -> Option<Self> {
-                match name {
-                    $($text => Some(Self::$variant),)+
-                    _ => None,
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-    };
-}
-
-vocabulary!(
-    /// What a permission or request is about.
-    ResourceType {
-        Vault => "vault",
-        Key => "key",
-        Balances => "balances",
-        Transaction => "transaction",
-        Address => "address",
-        Policy => "policy",
-        Webhook => "webhook",
-        Audit => "audit",
-    }
-);
-
-vocabulary!(
-    /// What a permission or request does.
-    Action {
-        Create => "create",
-        Read => "read",
-        Update => "update",
-        Delete => "delete",
-    }
-);
-
-vocabulary!(
-    /// Where a permission applies.
-    Scope {
-        Org => "org",
-        Vault => "vault",
-        Key => "key",
-    }
-);
-
-impl ResourceType {
-    /// The applicability table of SPEC §1: whether `scope` makes sense for this type.
-    pub const fn allows_scope(self, scope: Scope) -> bool {
-        match (self, scope) {
-            (_, Scope::Org) => true,
-            (Self::Webhook | Self::Audit, Scope::Vault) => false,
-            (_, Scope::Vault) => true,
-            (Self::Key | Self::Balances | Self::Transaction, Scope::Key) => true,
-            (_, Scope::Key) => false,
-        }
-    }
-}
+pub use crate::vocabulary::{Action, ResourceType, Scope};
 
 /// Why a permission text or JSON form was rejected. Checked in the SPEC's order; the first
 /// failure wins.
@@ -134,15 +46,15 @@ pub enum PermissionError {
 
 impl PermissionError {
     /// The stable SPEC §8 code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Self::Invalid { .. } => "permission.invalid",
-            Self::UnknownType(_) => "permission.unknown_type",
-            Self::UnknownAction(_) => "permission.unknown_action",
-            Self::UnknownScope(_) => "permission.unknown_scope",
-            Self::InvalidResource(_) => "permission.invalid_resource",
-            Self::ResourceWithOrgScope => "permission.resource_with_org_scope",
-            Self::ScopeNotApplicable { .. } => "permission.scope_not_applicable",
+            Self::Invalid { .. } => Code::PermissionInvalid,
+            Self::UnknownType(_) => Code::PermissionUnknownType,
+            Self::UnknownAction(_) => Code::PermissionUnknownAction,
+            Self::UnknownScope(_) => Code::PermissionUnknownScope,
+            Self::InvalidResource(_) => Code::PermissionInvalidResource,
+            Self::ResourceWithOrgScope => Code::PermissionResourceWithOrgScope,
+            Self::ScopeNotApplicable { .. } => Code::PermissionScopeNotApplicable,
         }
     }
 }
@@ -360,6 +272,14 @@ impl Serialize for Permission {
             map.serialize_entry("resource", resource)?;
         }
         map.end()
+    }
+}
+
+/// Either form, read by [`Permission::from_value`].
+impl<'de> serde::Deserialize<'de> for Permission {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Self::from_value(&value).map_err(serde::de::Error::custom)
     }
 }
 

@@ -8,14 +8,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::authorize::PermissionSet;
 use crate::permission::{Action, ResourceType, Scope};
 use crate::request::Request;
 
 /// Reach of one type and action.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     /// The type.
     #[serde(rename = "type")]
@@ -35,7 +35,7 @@ pub struct Grant {
 }
 
 /// What a permission set allows on concrete resources.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceView {
     /// `type:action` pairs allowed at the org level.
     pub org: Vec<String>,

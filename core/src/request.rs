@@ -2,6 +2,7 @@
 //!
 //! This module owns the shape and validity of a request. It never evaluates permissions.
 
+use crate::codes::Code;
 use std::fmt;
 
 use serde::Serialize;
@@ -25,8 +26,8 @@ impl RequestError {
     }
 
     /// The stable SPEC §8 code.
-    pub fn code(&self) -> &'static str {
-        "request.invalid"
+    pub fn code(&self) -> Code {
+        Code::RequestInvalid
     }
 }
 
@@ -51,6 +52,14 @@ pub struct Request {
     key: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     org: Option<String>,
+}
+
+/// The JSON form, read by [`Request::from_value`] (unknown members are errors).
+impl<'de> serde::Deserialize<'de> for Request {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Self::from_value(&value).map_err(serde::de::Error::custom)
+    }
 }
 
 impl Request {

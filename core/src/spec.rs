@@ -4,6 +4,7 @@
 //! This module owns the rules on names, descriptions, set types, permission lists,
 //! allowlists and environments. It never creates a credential (see [`crate::credential`]).
 
+use crate::codes::Code;
 use std::fmt;
 
 use serde::Serialize;
@@ -17,79 +18,9 @@ pub const TEXT_LEN: std::ops::RangeInclusive<usize> = 5..=50;
 /// Bounds on the number of permissions.
 pub const PERMISSIONS_LEN: std::ops::RangeInclusive<usize> = 1..=100;
 
-/// Where a credential may be used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Environment {
-    /// `sandbox`
-    Sandbox,
-    /// `production`
-    Production,
-}
-
-impl Environment {
-    /// The lowercase word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sandbox => "sandbox",
-            Self::Production => "production",
-        }
-    }
-
-    /// Looks up the exact lowercase word.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "sandbox" => Some(Self::Sandbox),
-            "production" => Some(Self::Production),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Environment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The permission set types of SPEC §3; each pre-populates default permissions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PermissionSetType {
-    /// `wallets`
-    Wallets,
-    /// `transactions`
-    Transactions,
-    /// `controls`
-    Controls,
-    /// `monitoring`
-    Monitoring,
-}
+pub use crate::vocabulary::{Environment, PermissionSetType};
 
 impl PermissionSetType {
-    /// Every set type, in the SPEC's order.
-    pub const ALL: [Self; 4] = [
-        Self::Wallets,
-        Self::Transactions,
-        Self::Controls,
-        Self::Monitoring,
-    ];
-
-    /// The lowercase word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Wallets => "wallets",
-            Self::Transactions => "transactions",
-            Self::Controls => "controls",
-            Self::Monitoring => "monitoring",
-        }
-    }
-
-    /// Looks up the exact lowercase word.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == name)
-    }
-
     /// The default permissions (all org scope), in the SPEC's order.
     pub fn defaults(self) -> Vec<Permission> {
         use Action::*;
@@ -123,19 +54,13 @@ impl PermissionSetType {
     }
 }
 
-impl fmt::Display for PermissionSetType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// One validation problem: where, which code, and what to do about it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Problem {
     /// `name`, `permissions[2]`, `ip_allowlist[0]`, …
     pub path: String,
     /// A stable code of SPEC §4.
-    pub code: &'static str,
+    pub code: Code,
     /// A message a person can act on.
     pub message: String,
 }
@@ -149,8 +74,8 @@ pub struct ValidationErrors {
 
 impl ValidationErrors {
     /// The code of the first problem (`spec.invalid` if, impossibly, there is none).
-    pub fn code(&self) -> &'static str {
-        self.problems.first().map_or("spec.invalid", |p| p.code)
+    pub fn code(&self) -> Code {
+        Code::SpecInvalid
     }
 }
 
@@ -169,6 +94,22 @@ impl fmt::Display for ValidationErrors {
 }
 
 impl std::error::Error for ValidationErrors {}
+
+/// A permission set type name that is not one of SPEC §3 (`set_type.unknown`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownSetType(pub String);
+
+impl fmt::Display for UnknownSetType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown permission set type `{}`: use wallets, transactions, controls or monitoring",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownSetType {}
 
 /// A spec that passed validation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -195,7 +136,7 @@ pub fn validate(spec: &Value) -> Result<CredentialSpec, ValidationErrors> {
     let Some(map) = spec.as_object() else {
         problems.push(problem(
             "",
-            "spec.invalid",
+            Code::SpecInvalid,
             "the credential spec must be a JSON object".to_owned(),
         ));
         return Err(ValidationErrors { problems });
@@ -232,7 +173,7 @@ pub fn validate(spec: &Value) -> Result<CredentialSpec, ValidationErrors> {
     }
 }
 
-fn problem(path: &str, code: &'static str, message: String) -> Problem {
+fn problem(path: &str, code: Code, message: String) -> Problem {
     Problem {
         path: path.to_owned(),
         code,
@@ -250,8 +191,8 @@ fn check_text(
     problems: &mut Vec<Problem>,
 ) -> Option<Option<String>> {
     let (length_code, char_code) = match code_prefix {
-        "name" => ("name.length", "name.invalid_char"),
-        _ => ("description.length", "description.invalid_char"),
+        "name" => (Code::NameLength, Code::NameInvalidChar),
+        _ => (Code::DescriptionLength, Code::DescriptionInvalidChar),
     };
     let text = match map.get(field) {
         None | Some(Value::Null) if optional => return Some(None),
@@ -307,7 +248,7 @@ fn check_set_type(
     if found.is_none() {
         problems.push(problem(
             "permission_set_type",
-            "set_type.unknown",
+            Code::SetTypeUnknown,
             "choose a permission set type: wallets, transactions, controls or monitoring"
                 .to_owned(),
         ));
@@ -326,7 +267,7 @@ fn check_permissions(
         };
         problems.push(problem(
             "permissions",
-            "permissions.empty",
+            Code::PermissionsEmpty,
             message.to_owned(),
         ));
         return None;
@@ -335,14 +276,14 @@ fn check_permissions(
     if items.is_empty() {
         problems.push(problem(
             "permissions",
-            "permissions.empty",
+            Code::PermissionsEmpty,
             "add at least one permission".to_owned(),
         ));
     }
     if items.len() > *PERMISSIONS_LEN.end() {
         problems.push(problem(
             "permissions",
-            "permissions.too_many",
+            Code::PermissionsTooMany,
             format!(
                 "{} permissions; at most {} are allowed",
                 items.len(),
@@ -373,7 +314,7 @@ fn check_permissions(
             {
                 problems.push(problem(
                     &format!("permissions[{i}]"),
-                    "permissions.duplicate",
+                    Code::PermissionsDuplicate,
                     format!("`{p}` is listed twice"),
                 ));
             }
@@ -390,21 +331,21 @@ fn check_allowlist(map: &Map<String, Value>, problems: &mut Vec<Problem>) -> Opt
             }
             Some(_) => "`ip_allowlist` must be an array of IPv4 addresses or CIDRs",
         };
-        problems.push(problem("ip_allowlist", "ip.empty", message.to_owned()));
+        problems.push(problem("ip_allowlist", Code::IpEmpty, message.to_owned()));
         return None;
     };
     let before = problems.len();
     if items.is_empty() {
         problems.push(problem(
             "ip_allowlist",
-            "ip.empty",
+            Code::IpEmpty,
             "add at least one IPv4 address or CIDR (`0.0.0.0/0` allows all)".to_owned(),
         ));
     }
     if items.len() > MAX_ENTRIES {
         problems.push(problem(
             "ip_allowlist",
-            "ip.too_many",
+            Code::IpTooMany,
             format!("{} entries; at most {MAX_ENTRIES} are allowed", items.len()),
         ));
     }
@@ -415,7 +356,7 @@ fn check_allowlist(map: &Map<String, Value>, problems: &mut Vec<Problem>) -> Opt
         let Some(text) = item.as_str() else {
             problems.push(problem(
                 &path,
-                "ip.invalid",
+                Code::IpEntryInvalid,
                 "each entry must be a string such as `203.0.113.7` or `198.51.100.0/24`".to_owned(),
             ));
             networks.push(None);
@@ -435,7 +376,7 @@ fn check_allowlist(map: &Map<String, Value>, problems: &mut Vec<Problem>) -> Opt
             let text = items.get(j).and_then(Value::as_str).unwrap_or_default();
             problems.push(problem(
                 &format!("ip_allowlist[{j}]"),
-                "ip.duplicate",
+                Code::IpDuplicate,
                 format!("`{text}` is already in the allowlist"),
             ));
         }
@@ -451,7 +392,7 @@ fn check_environment(map: &Map<String, Value>, problems: &mut Vec<Problem>) -> O
     if found.is_none() {
         problems.push(problem(
             "environment",
-            "environment.unknown",
+            Code::EnvironmentUnknown,
             "choose an environment: sandbox or production".to_owned(),
         ));
     }

@@ -5,6 +5,7 @@
 //! (RFC 8037). No key ever comes from a token: keys come from a [`KeySet`] the host trusts.
 //! This module takes the time as an argument and never reads a clock.
 
+use crate::codes::Code;
 use std::fmt;
 
 use ed25519_dalek::{Signature, Signer as _, VerifyingKey};
@@ -30,81 +31,7 @@ pub const JTI_BYTES: usize = 16;
 /// Header members that would let a token choose its own key or processing rules.
 const FORBIDDEN_HEADERS: [&str; 6] = ["crit", "jku", "jwk", "x5u", "x5c", "b64"];
 
-/// The kind of a token failure: one stable `token.*` code each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TokenErrorKind {
-    /// `token.too_large`
-    TooLarge,
-    /// `token.malformed`
-    Malformed,
-    /// `token.unsupported_alg`
-    UnsupportedAlg,
-    /// `token.wrong_type`
-    WrongType,
-    /// `token.forbidden_header`
-    ForbiddenHeader,
-    /// `token.unknown_key`
-    UnknownKey,
-    /// `token.bad_signature`
-    BadSignature,
-    /// `token.missing_claim`
-    MissingClaim,
-    /// `token.invalid_claim`
-    InvalidClaim,
-    /// `token.expired`
-    Expired,
-    /// `token.not_yet_valid`
-    NotYetValid,
-    /// `token.wrong_issuer`
-    WrongIssuer,
-    /// `token.wrong_audience`
-    WrongAudience,
-    /// `token.revoked`: the token's `jti` is on the revocation list the host passed.
-    Revoked,
-}
-
-impl TokenErrorKind {
-    /// The stable code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::TooLarge => "token.too_large",
-            Self::Malformed => "token.malformed",
-            Self::UnsupportedAlg => "token.unsupported_alg",
-            Self::WrongType => "token.wrong_type",
-            Self::ForbiddenHeader => "token.forbidden_header",
-            Self::UnknownKey => "token.unknown_key",
-            Self::BadSignature => "token.bad_signature",
-            Self::MissingClaim => "token.missing_claim",
-            Self::InvalidClaim => "token.invalid_claim",
-            Self::Expired => "token.expired",
-            Self::NotYetValid => "token.not_yet_valid",
-            Self::WrongIssuer => "token.wrong_issuer",
-            Self::WrongAudience => "token.wrong_audience",
-            Self::Revoked => "token.revoked",
-        }
-    }
-
-    /// A short fixed description, safe to send in `WWW-Authenticate` (no user input).
-    pub fn description(self) -> &'static str {
-        match self {
-            Self::TooLarge => "the access token is too large",
-            Self::Malformed => "the access token is not a well-formed compact JWS",
-            Self::UnsupportedAlg => "the access token is not signed with EdDSA",
-            Self::WrongType => "the token is not an access token (typ at+jwt)",
-            Self::ForbiddenHeader => "the access token header has a forbidden member",
-            Self::UnknownKey => "the access token is signed by an unknown key",
-            Self::BadSignature => "the access token signature is invalid",
-            Self::MissingClaim => "the access token lacks a required claim",
-            Self::InvalidClaim => "the access token has an invalid claim",
-            Self::Expired => "the access token expired",
-            Self::NotYetValid => "the access token is not valid yet",
-            Self::WrongIssuer => "the access token is from another issuer",
-            Self::WrongAudience => "the access token is for another audience",
-            Self::Revoked => "the access token was revoked",
-        }
-    }
-}
+pub use crate::reason::TokenErrorKind;
 
 /// A token failed verification: its kind (the code) and a detail for a person.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,7 +54,7 @@ impl TokenError {
     }
 
     /// The stable SPEC §8 code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         self.kind.code()
     }
 }
@@ -155,8 +82,8 @@ impl JwksError {
     }
 
     /// The stable SPEC §8 code.
-    pub fn code(&self) -> &'static str {
-        "jwks.invalid"
+    pub fn code(&self) -> Code {
+        Code::JwksInvalid
     }
 }
 
@@ -177,8 +104,8 @@ pub struct KeyError {
 
 impl KeyError {
     /// The stable code (project-defined, see docs/CODES.md).
-    pub fn code(&self) -> &'static str {
-        "key.invalid"
+    pub fn code(&self) -> Code {
+        Code::KeyInvalid
     }
 }
 
@@ -237,15 +164,8 @@ impl SigningKey {
     }
 
     /// The public key as a JWK (RFC 8037): `kty`, `crv`, `x`, `kid`, `alg`, `use`.
-    pub fn public_jwk(&self) -> Value {
-        serde_json::json!({
-            "kty": "OKP",
-            "crv": "Ed25519",
-            "x": b64url_encode(self.key.verifying_key().as_bytes()),
-            "kid": self.kid,
-            "alg": "EdDSA",
-            "use": "sig",
-        })
+    pub fn public_jwk(&self) -> Jwk {
+        Jwk::ed25519(&self.kid, &self.key.verifying_key())
     }
 
     /// Signs `claims` as a compact JWS; deterministic (Ed25519 signatures are).
@@ -274,6 +194,44 @@ impl SigningKey {
     }
 }
 
+/// A public Ed25519 key as a JWK (RFC 8037): what credgate publishes for each signing key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jwk {
+    /// `OKP`.
+    pub kty: String,
+    /// `Ed25519`.
+    pub crv: String,
+    /// The 32-byte public key, base64url.
+    pub x: String,
+    /// The key id.
+    pub kid: String,
+    /// `EdDSA`.
+    pub alg: String,
+    /// `sig`.
+    #[serde(rename = "use")]
+    pub usage: String,
+}
+
+impl Jwk {
+    fn ed25519(kid: &str, key: &VerifyingKey) -> Self {
+        Self {
+            kty: "OKP".to_owned(),
+            crv: "Ed25519".to_owned(),
+            x: b64url_encode(key.as_bytes()),
+            kid: kid.to_owned(),
+            alg: "EdDSA".to_owned(),
+            usage: "sig".to_owned(),
+        }
+    }
+}
+
+/// A JWKS as credgate publishes it (RFC 7517 §5).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jwks {
+    /// The keys.
+    pub keys: Vec<Jwk>,
+}
+
 /// The trusted public keys, by `kid` (RFC 7517). Several keys means rotation.
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
@@ -298,22 +256,28 @@ impl KeySet {
             .ok_or_else(|| JwksError::new("expected an object with a `keys` array"))?;
         let mut set = Self::default();
         for (kid, key) in keys.iter().filter_map(usable_key) {
-            if set.get(&kid).is_some() {
-                return Err(JwksError::new(format!("two keys have the kid `{kid}`")));
-            }
-            set.keys.push((kid, key));
+            set.insert(kid, key)?;
         }
         Ok(set)
     }
 
-    /// The key set of some signing keys.
-    pub fn from_signing_keys<'a>(keys: impl IntoIterator<Item = &'a SigningKey>) -> Self {
-        Self {
-            keys: keys
-                .into_iter()
-                .map(|k| (k.kid.clone(), k.key.verifying_key()))
-                .collect(),
+    /// The key set of some signing keys; two with the same `kid` are `jwks.invalid`.
+    pub fn from_signing_keys<'a>(
+        keys: impl IntoIterator<Item = &'a SigningKey>,
+    ) -> Result<Self, JwksError> {
+        let mut set = Self::default();
+        for key in keys {
+            set.insert(key.kid.clone(), key.key.verifying_key())?;
         }
+        Ok(set)
+    }
+
+    fn insert(&mut self, kid: String, key: VerifyingKey) -> Result<(), JwksError> {
+        if self.get(&kid).is_some() {
+            return Err(JwksError::new(format!("two keys have the kid `{kid}`")));
+        }
+        self.keys.push((kid, key));
+        Ok(())
     }
 
     /// The key with this `kid`.
@@ -337,18 +301,14 @@ impl KeySet {
     }
 
     /// The set as a JWKS document.
-    pub fn to_jwks(&self) -> Value {
-        let keys: Vec<Value> = self
-            .keys
-            .iter()
-            .map(|(kid, key)| {
-                serde_json::json!({
-                    "kty": "OKP", "crv": "Ed25519", "x": b64url_encode(key.as_bytes()),
-                    "kid": kid, "alg": "EdDSA", "use": "sig",
-                })
-            })
-            .collect();
-        serde_json::json!({ "keys": keys })
+    pub fn to_jwks(&self) -> Jwks {
+        Jwks {
+            keys: self
+                .keys
+                .iter()
+                .map(|(kid, key)| Jwk::ed25519(kid, key))
+                .collect(),
+        }
     }
 }
 
@@ -605,6 +565,16 @@ impl Claims {
             permissions,
             allowlist,
         })
+    }
+}
+
+/// Claims read back from their JSON form (the output of verification or issuance), with
+/// every rule verification applies to a payload.
+impl<'de> Deserialize<'de> for Claims {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut rest = Map::<String, Value>::deserialize(deserializer)?;
+        let known = PAYLOAD_CLAIMS.map(|name| rest.remove(name));
+        Self::from_payload(PickedObject { known, rest }).map_err(serde::de::Error::custom)
     }
 }
 

@@ -161,6 +161,12 @@ fn compare_at(path: &str, expect: &Value, got: &Value, as_set: bool) -> Result<(
     }
 }
 
+/// The wire form of an outcome (its answer's members and `"outcome"`), which is what
+/// `expect` is compared with.
+pub fn wire<T: serde::Serialize>(outcome: credgate_core::facade::Outcome<T>) -> Value {
+    serde_json::to_value(outcome).unwrap_or(Value::Null)
+}
+
 /// Runs every case of every file under `paths` through `call(op, input)`, which returns
 /// `None` for an operation the host does not know.
 pub fn run(paths: &[PathBuf], mut call: impl FnMut(&str, &Value) -> Option<Value>) -> Summary {

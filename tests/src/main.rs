@@ -12,7 +12,11 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let summary = credgate_conformance::run(&paths, |op, input| {
-        credgate_core::facade::call(op, input.clone()).ok()
+        let op = credgate_core::facade::Operation::from_name(op)?;
+        Some(credgate_conformance::wire(credgate_core::facade::call(
+            op.as_str(),
+            input.clone(),
+        )))
     });
     for failure in &summary.failures {
         println!("{failure}");

@@ -33,7 +33,10 @@ pub fn token_fixture() -> (Verifier, String) {
         ..Default::default()
     };
     (
-        Verifier::new(KeySet::from_signing_keys([&key]), options),
+        Verifier::new(
+            KeySet::from_signing_keys([&key]).unwrap_or_default(),
+            options,
+        ),
         token,
     )
 }

@@ -1,0 +1,298 @@
+//! The façade every host calls: one typed input and one typed outcome per operation.
+//!
+//! Each operation of [`Operation`] has an input type (`Deserialize`) and an answer type
+//! (`Serialize` and `Deserialize`), and a function from one to the other in [`ops`]. The
+//! outcome of a call is explicit ([`Outcome`]):
+//!
+//! - a **result**: what the caller asked for (claims, a parsed permission, a credential);
+//! - an **answer** the caller acts on: a decision, a refusal with its HTTP status, a
+//!   validation report, a lint verdict;
+//! - a **failure** ([`Failure`]: a code, a message and details): input that cannot be
+//!   evaluated at all.
+//!
+//! Which outcome an operation gives is decided here, once, per operation (SPEC §9; the
+//! table is in docs/OUTCOMES.md). Hosts return results and answers and raise failures,
+//! from the variant alone: no host reads member names to guess. On the wire (JSON text:
+//! [`call_json`], the raw ABI, the CLI) the outcome is the member `"outcome"` beside the
+//! answer's own members, in the shape CONFORMANCE.md describes.
+//!
+//! This module converts and dispatches; every decision is made by the modules it calls.
+//! It never builds JSON by hand.
+
+mod input;
+pub mod ops;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::codes::Code;
+use crate::error::{Error, InputError, UnknownOp};
+use crate::spec::Problem;
+use crate::vocabulary::vocabulary;
+
+pub use input::{AllowlistEntries, Headers, PermissionList, Seconds, UnixSeconds};
+pub use ops::*;
+
+vocabulary!(
+    /// Every operation of the façade, by name (CONFORMANCE.md's table plus the host helpers
+    /// `create_credential`, `update_credential`, `set_type_defaults`, `public_jwks`,
+    /// `parse_bearer` and `verify_secret`).
+    Operation ("an operation name such as `check`") {
+        ParsePermission => "parse_permission",
+        ValidateSpec => "validate_spec",
+        IpAllowed => "ip_allowed",
+        Authorize => "authorize",
+        VerifyToken => "verify_token",
+        Check => "check",
+        ParseTokenRequest => "parse_token_request",
+        IssueToken => "issue_token",
+        Preview => "preview",
+        Lint => "lint",
+        CreateCredential => "create_credential",
+        UpdateCredential => "update_credential",
+        SetTypeDefaults => "set_type_defaults",
+        PublicJwks => "public_jwks",
+        ParseBearer => "parse_bearer",
+        VerifySecret => "verify_secret",
+    }
+);
+
+/// Every operation name, for hosts that list them.
+pub const OPS: [&str; Operation::ALL.len()] = {
+    let mut names = [""; Operation::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        #[expect(
+            clippy::indexing_slicing,
+            reason = "evaluated at compile time: an index out of bounds fails the build"
+        )]
+        let op = Operation::ALL[i];
+        #[expect(
+            clippy::indexing_slicing,
+            reason = "evaluated at compile time: an index out of bounds fails the build"
+        )]
+        let slot = &mut names[i];
+        *slot = op.as_str();
+        i += 1;
+    }
+    names
+};
+
+/// How a host takes a successful call: both are returned, never raised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// What the caller asked for.
+    Result,
+    /// A decision, refusal, report or verdict the caller acts on.
+    Answer,
+}
+
+/// An operation's answer type: which [`Kind`] a value of it is.
+pub trait Reply: Serialize {
+    /// Result or answer; some types hold either (a parsed token request, or a refusal).
+    fn kind(&self) -> Kind;
+}
+
+/// What a call gives back, tagged with `"outcome"` on the wire.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome<T> {
+    /// What the caller asked for.
+    Result(T),
+    /// A decision, refusal, report or verdict the caller acts on.
+    Answer(T),
+    /// Input that cannot be evaluated.
+    Failure(Failure),
+}
+
+impl<T: Reply> Outcome<T> {
+    /// The outcome of an operation function.
+    pub fn of(result: Result<T, Error>) -> Self {
+        match result {
+            Ok(value) => match value.kind() {
+                Kind::Result => Self::Result(value),
+                Kind::Answer => Self::Answer(value),
+            },
+            Err(error) => Self::Failure(Failure::from(error)),
+        }
+    }
+}
+
+impl<T> Outcome<T> {
+    /// What a host returns (`Ok`, a result or an answer) or raises (`Err`).
+    pub fn into_result(self) -> Result<T, Failure> {
+        match self {
+            Self::Result(value) | Self::Answer(value) => Ok(value),
+            Self::Failure(failure) => Err(failure),
+        }
+    }
+}
+
+/// A failure, as every host reports it: the code, a message a person can act on, and the
+/// details the error carries (the `index` of a bad permission in a list; every problem of
+/// an invalid spec in `errors`). On the wire the code is the member `error`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// Always `false`: the CONFORMANCE.md shape of a failed operation.
+    pub ok: bool,
+    /// The stable code.
+    #[serde(rename = "error")]
+    pub code: Code,
+    /// What went wrong and what to do about it.
+    pub message: String,
+    /// The position of the bad entry of a permission list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    /// Every problem of an invalid spec.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<Problem>,
+}
+
+impl Failure {
+    /// A failure with no details.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            ok: false,
+            code,
+            message: message.into(),
+            index: None,
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        let mut failure = Self::new(error.code(), error.to_string());
+        match error {
+            Error::PermissionAt(e) => failure.index = Some(e.index),
+            Error::Validation(e) => failure.errors = e.problems,
+            _ => {}
+        }
+        failure
+    }
+}
+
+/// Reads an operation's typed input from a JSON value; a wrong shape is `input.invalid`
+/// with serde's message, which names what was expected in the user's terms.
+pub fn input<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(|e| InputError::new(e.to_string()).into())
+}
+
+/// Where the outcome of a dispatched call goes: a JSON value or JSON text.
+trait Sink {
+    type Out;
+    fn take<T: Serialize>(self, outcome: Outcome<T>) -> Self::Out;
+}
+
+/// Runs `op` on `value` and hands its typed outcome to `sink`.
+fn dispatch<S: Sink>(op: Operation, value: Value, sink: S) -> S::Out {
+    fn run<I: DeserializeOwned, T: Reply, S: Sink>(
+        value: Value,
+        sink: S,
+        operation: fn(I) -> Result<T, Error>,
+    ) -> S::Out {
+        sink.take(Outcome::of(input(value).and_then(operation)))
+    }
+    match op {
+        Operation::ParsePermission => run(value, sink, parse_permission),
+        Operation::ValidateSpec => run(value, sink, validate_spec),
+        Operation::IpAllowed => run(value, sink, ip_allowed),
+        Operation::Authorize => run(value, sink, authorize),
+        Operation::VerifyToken => run(value, sink, verify_token),
+        Operation::Check => run(value, sink, check),
+        Operation::ParseTokenRequest => run(value, sink, parse_token_request),
+        Operation::IssueToken => run(value, sink, issue_token),
+        Operation::Preview => run(value, sink, preview),
+        Operation::Lint => run(value, sink, lint),
+        Operation::CreateCredential => run(value, sink, create_credential),
+        Operation::UpdateCredential => run(value, sink, update_credential),
+        Operation::SetTypeDefaults => run(value, sink, set_type_defaults),
+        Operation::PublicJwks => run(value, sink, public_jwks),
+        Operation::ParseBearer => run(value, sink, parse_bearer),
+        Operation::VerifySecret => run(value, sink, verify_secret),
+    }
+}
+
+fn operation(op: &str) -> Result<Operation, Failure> {
+    Operation::from_name(op).ok_or_else(|| Error::from(UnknownOp(op.to_owned())).into())
+}
+
+/// Outcomes as JSON values, for hosts that convert values (JS objects, Python dicts).
+struct ToValue;
+
+impl Sink for ToValue {
+    type Out = Outcome<Value>;
+
+    fn take<T: Serialize>(self, outcome: Outcome<T>) -> Outcome<Value> {
+        let encode = |value: T| {
+            serde_json::to_value(value).map_err(|e| {
+                Failure::new(
+                    Code::InputInvalid,
+                    format!("the answer could not be encoded: {e}"),
+                )
+            })
+        };
+        match outcome {
+            Outcome::Result(value) => encode(value).map_or_else(Outcome::Failure, Outcome::Result),
+            Outcome::Answer(value) => encode(value).map_or_else(Outcome::Failure, Outcome::Answer),
+            Outcome::Failure(failure) => Outcome::Failure(failure),
+        }
+    }
+}
+
+/// Outcomes as JSON text, written straight from the typed answer.
+struct ToText;
+
+impl Sink for ToText {
+    type Out = String;
+
+    fn take<T: Serialize>(self, outcome: Outcome<T>) -> String {
+        serde_json::to_string(&outcome).unwrap_or_else(|e| {
+            let failure: Outcome<T> = Outcome::Failure(Failure::new(
+                Code::InputInvalid,
+                format!("the answer could not be encoded: {e}"),
+            ));
+            // A failure holds only strings, numbers and problems: it always encodes.
+            serde_json::to_string(&failure).unwrap_or_default()
+        })
+    }
+}
+
+/// Runs one operation on a JSON value: a host converts the value from its own (strictly:
+/// see [`crate::json`]) and the outcome back.
+pub fn call(op: &str, input: Value) -> Outcome<Value> {
+    match operation(op) {
+        Ok(op) => dispatch(op, input, ToValue),
+        Err(failure) => Outcome::Failure(failure),
+    }
+}
+
+/// Runs one operation on JSON text and returns the outcome as JSON text (never fails:
+/// unknown operations and input that is not strict JSON are failures in the text).
+pub fn call_json(op: &str, input: &str) -> String {
+    let outcome = operation(op).and_then(|op| {
+        crate::json::parse_strict(input.as_bytes())
+            .map(|value| (op, value))
+            .map_err(|e| {
+                Error::from(InputError::new(format!(
+                    "the input is not strict JSON: {e}"
+                )))
+                .into()
+            })
+    });
+    match outcome {
+        Ok((op, value)) => dispatch(op, value, ToText),
+        Err(failure) => ToText.take(Outcome::<()>::Failure(failure)),
+    }
+}

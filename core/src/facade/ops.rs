@@ -1,0 +1,1035 @@
+//! One typed function per operation: its input type, its answer type, and which [`Kind`]
+//! of outcome each answer is. Hosts with prepared objects (a `Verifier` kept for many
+//! tokens, a `PermissionSet` for many requests) call the `*_with` functions, so a prepared
+//! call answers exactly as the one-off operation does.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::input::{AllowlistEntries, Headers, PermissionList, Seconds, UnixSeconds};
+use super::{Kind, Reply};
+use crate::authorize::{Decision, PermissionSet};
+use crate::bearer::{parse_authorization, BearerError};
+use crate::check::{CheckOutcome, DecisionRecord};
+use crate::codes::Code;
+use crate::credential::{is_well_formed_secret, Credential, CredentialError};
+use crate::error::{Error, InputError};
+use crate::ip::{Allowlist, IpError};
+use crate::lint::Finding;
+use crate::oauth::{self, AuthMethod, IssueContext, OAuthError, OAuthErrorCode, TokenRequest};
+use crate::permission::Permission;
+use crate::preview::{grants, on_resources, Grant, ResourceView};
+use crate::reason::Reason;
+use crate::request::Request;
+use crate::spec::{validate, Problem, UnknownSetType};
+use crate::token::{Claims, Jwks, KeySet, SigningKey, Verifier, VerifyOptions};
+use crate::vocabulary::{vocabulary, PermissionSetType};
+
+/// Implements [`Reply`] for answer types that are always one kind.
+macro_rules! replies {
+    ($kind:ident: $($name:ty),+ $(,)?) => {
+        $(impl Reply for $name {
+            fn kind(&self) -> Kind {
+                Kind::$kind
+            }
+        })+
+    };
+}
+
+// ------------------------------------------------------------------ parse_permission
+
+/// `parse_permission`: exactly one of `text` (the text form) or `permission` (the JSON form).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `text` (a permission text) or `permission` (an object)")]
+pub struct ParsePermissionInput {
+    /// The text form, `type:action:scope[:resource]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The JSON form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<Value>,
+}
+
+/// A parsed permission (a result).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParsedPermission {
+    /// `true`.
+    pub ok: bool,
+    /// The canonical text form.
+    pub canonical: String,
+    /// The JSON form.
+    pub permission: Permission,
+}
+
+/// Parses a permission; `permission.*` is a failure.
+pub fn parse_permission(input: ParsePermissionInput) -> Result<ParsedPermission, Error> {
+    let permission = match (input.text, input.permission) {
+        (Some(text), None) => Permission::parse(&text)?,
+        (None, Some(value)) => Permission::from_value(&value)?,
+        _ => {
+            return Err(InputError::new("give exactly one of `text` or `permission`").into());
+        }
+    };
+    Ok(ParsedPermission {
+        ok: true,
+        canonical: permission.to_string(),
+        permission,
+    })
+}
+
+// ------------------------------------------------------------------ validate_spec, lint
+
+/// `validate_spec`: the spec to check.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `spec` (a credential spec)")]
+pub struct ValidateSpecInput {
+    /// A credential spec (SPEC §4), any JSON: every problem is reported.
+    pub spec: Value,
+}
+
+/// A validation report (an answer): valid, or every problem.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecReport {
+    /// Whether the spec is valid.
+    pub ok: bool,
+    /// `spec.invalid` when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Code>,
+    /// Every problem, in field order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<Problem>,
+}
+
+impl SpecReport {
+    fn of(problems: Vec<Problem>) -> Self {
+        Self {
+            ok: problems.is_empty(),
+            error: (!problems.is_empty()).then_some(Code::SpecInvalid),
+            errors: problems,
+        }
+    }
+}
+
+/// Validates a spec; an invalid one is an answer listing every problem.
+pub fn validate_spec(input: ValidateSpecInput) -> Result<SpecReport, Error> {
+    Ok(SpecReport::of(
+        validate(&input.spec)
+            .err()
+            .map(|e| e.problems)
+            .unwrap_or_default(),
+    ))
+}
+
+/// `lint`: the spec, and optionally the times that enable the age check.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `spec`, and optionally `now` and `created_at`")]
+pub struct LintInput {
+    /// A credential spec.
+    pub spec: Value,
+    /// Now, for the age check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<UnixSeconds>,
+    /// When the credential was created, for the age check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<UnixSeconds>,
+}
+
+/// A lint verdict (an answer): the findings of a valid spec, or the problems of an invalid
+/// one and no findings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintReport {
+    /// Whether the spec is valid.
+    pub ok: bool,
+    /// The findings (none for an invalid spec).
+    pub findings: Vec<Finding>,
+    /// `spec.invalid` when the spec is not valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Code>,
+    /// Every problem of an invalid spec.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<Problem>,
+}
+
+/// Lints a spec.
+pub fn lint(input: LintInput) -> Result<LintReport, Error> {
+    Ok(match validate(&input.spec) {
+        Ok(spec) => LintReport {
+            ok: true,
+            findings: crate::lint::lint(
+                &spec,
+                input.now.map(|t| t.0),
+                input.created_at.map(|t| t.0),
+            ),
+            error: None,
+            errors: Vec::new(),
+        },
+        Err(e) => LintReport {
+            ok: false,
+            findings: Vec::new(),
+            error: Some(Code::SpecInvalid),
+            errors: e.problems,
+        },
+    })
+}
+
+// ------------------------------------------------------------------ ip_allowed
+
+/// `ip_allowed`: an allowlist and a client address.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `allowlist` (an array) and `ip` (a text)")]
+pub struct IpAllowedInput {
+    /// The allowlist (SPEC §4); an invalid one is a failure with its `ip.*` code.
+    pub allowlist: AllowlistEntries,
+    /// The client address.
+    pub ip: String,
+}
+
+/// The verdict on a client address (an answer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpDecision {
+    /// `true`.
+    pub ok: bool,
+    /// Whether the address is allowed.
+    pub allowed: bool,
+    /// `allow`, `deny.ip_not_allowed` or `deny.ip_invalid`.
+    pub reason: Reason,
+}
+
+/// Compiles allowlist entries given as JSON values (a non-text entry is `ip.invalid`).
+pub fn allowlist(entries: &[Value]) -> Result<Allowlist, Error> {
+    let texts = entries
+        .iter()
+        .map(|e| e.as_str().ok_or_else(|| IpError::Invalid(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Allowlist::parse(&texts)?)
+}
+
+/// Matches a client address against an allowlist.
+pub fn ip_allowed(input: IpAllowedInput) -> Result<IpDecision, Error> {
+    let reason = allowlist(&input.allowlist.0)?.check(&input.ip).reason();
+    Ok(IpDecision {
+        ok: true,
+        allowed: reason == Reason::Allow,
+        reason,
+    })
+}
+
+// ------------------------------------------------------------------ authorize
+
+/// `authorize`: permissions, a request, and optionally the caller's organisation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    expecting = "an object with `permissions` (an array), `request` (an object) and optionally `org`"
+)]
+pub struct AuthorizeInput {
+    /// The permissions, in order (the order decides `matched`).
+    pub permissions: PermissionList,
+    /// The request in its JSON form; an invalid one is a `request.invalid` failure.
+    pub request: Value,
+    /// The caller's organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+}
+
+/// A decision (an answer): allow or deny, never a failure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authorized {
+    /// `true`.
+    pub ok: bool,
+    /// The decision.
+    #[serde(flatten)]
+    pub decision: Decision,
+}
+
+/// Compiles a permission list in either form; the first bad entry is the failure, with
+/// its `index`.
+pub fn permission_set(values: &[Value]) -> Result<PermissionSet, Error> {
+    Ok(PermissionSet::from_values(values)?)
+}
+
+/// Decides a request in its JSON form against a compiled set.
+pub fn authorize_with(
+    set: &PermissionSet,
+    request: &Value,
+    org: Option<&str>,
+) -> Result<Authorized, Error> {
+    let request = Request::from_value(request)?;
+    Ok(Authorized {
+        ok: true,
+        decision: set.authorize(&request, org),
+    })
+}
+
+/// Authorizes a request. The request is read before the permissions.
+pub fn authorize(input: AuthorizeInput) -> Result<Authorized, Error> {
+    Request::from_value(&input.request)?;
+    let set = permission_set(&input.permissions.0)?;
+    authorize_with(&set, &input.request, input.org.as_deref())
+}
+
+// ------------------------------------------------------------------ verify_token, check
+
+/// The members that prepare a [`Verifier`]: the key set and what every token must meet.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    expecting = "an object with `jwks`, `issuer`, `audience`, and optionally `leeway` and `revoked_jtis`"
+)]
+pub struct VerifierInput {
+    /// A JWKS (SPEC §6).
+    pub jwks: Value,
+    /// The expected `iss`.
+    pub issuer: String,
+    /// The audience that must be in `aud`.
+    pub audience: String,
+    /// Clock skew tolerated, in seconds (default 0).
+    #[serde(default)]
+    pub leeway: Seconds,
+    /// Token ids revoked before their expiry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revoked_jtis: Vec<String>,
+}
+
+/// Prepares a verifier; an unusable key set is `jwks.invalid`.
+pub fn verifier(input: VerifierInput) -> Result<Verifier, Error> {
+    let keys = KeySet::from_value(&input.jwks)?;
+    Ok(Verifier::new(
+        keys,
+        VerifyOptions {
+            issuer: input.issuer,
+            audience: input.audience,
+            leeway: input.leeway.0,
+            revoked_jtis: input.revoked_jtis,
+        },
+    ))
+}
+
+/// `verify_token`: a token, the time, and the verifier's members.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `token`, `now`, `jwks`, `issuer` and `audience`")]
+pub struct VerifyTokenInput {
+    /// The compact JWS.
+    pub token: String,
+    /// Now.
+    pub now: UnixSeconds,
+    /// The key set and expectations.
+    #[serde(flatten)]
+    pub verifier: VerifierInput,
+}
+
+/// A verified token's claims (a result).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedToken {
+    /// `true`.
+    pub ok: bool,
+    /// The claims.
+    pub claims: Claims,
+}
+
+/// Verifies a token with a prepared verifier; `token.*` is a failure.
+pub fn verify_with(verifier: &Verifier, token: &str, now: i64) -> Result<VerifiedToken, Error> {
+    Ok(VerifiedToken {
+        ok: true,
+        claims: verifier.verify(token, now)?,
+    })
+}
+
+/// Verifies a token.
+pub fn verify_token(input: VerifyTokenInput) -> Result<VerifiedToken, Error> {
+    verify_with(&verifier(input.verifier)?, &input.token, input.now.0)
+}
+
+/// What `check` judges: the token (or the `Authorization` header carrying it), from where,
+/// when, and what for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `token` or `authorization`, `now`, `client_ip` and `request`")]
+pub struct CheckRequest {
+    /// The token. Without it, `authorization` decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The raw `Authorization` header value (RFC 6750), used when `token` is absent;
+    /// absent too is a missing header (401 `bearer.missing`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization: Option<String>,
+    /// Now.
+    pub now: UnixSeconds,
+    /// The client address.
+    pub client_ip: String,
+    /// The request in its JSON form; an invalid one is a 400 `request.invalid` answer.
+    pub request: Value,
+}
+
+/// `check`: what is judged, and the verifier's members.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    expecting = "an object with `token`, `now`, `client_ip`, `request`, `jwks`, `issuer` and `audience`"
+)]
+pub struct CheckInput {
+    /// What is judged.
+    #[serde(flatten)]
+    pub request: CheckRequest,
+    /// The key set and expectations.
+    #[serde(flatten)]
+    pub verifier: VerifierInput,
+}
+
+/// The edge decision (an answer), with its status and challenge, and the audit record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checked {
+    /// `true`.
+    pub ok: bool,
+    /// The decision, status, message, challenge and claims.
+    #[serde(flatten)]
+    pub outcome: CheckOutcome,
+    /// The audit record (absent when the request itself was invalid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<DecisionRecord>,
+}
+
+/// Checks a request with a prepared verifier: every decision is an answer.
+pub fn check_with(verifier: &Verifier, input: &CheckRequest) -> Result<Checked, Error> {
+    let now = input.now.0;
+    let request = match Request::from_value(&input.request) {
+        Ok(request) => request,
+        Err(e) => {
+            return Ok(Checked {
+                ok: true,
+                outcome: CheckOutcome::refused(Reason::RequestInvalid, e.to_string(), None),
+                audit: None,
+            })
+        }
+    };
+    let outcome = match (&input.token, &input.authorization) {
+        (Some(token), None) => verifier.check(token, now, &input.client_ip, &request),
+        (None, header) => {
+            verifier.check_authorization(header.as_deref(), now, &input.client_ip, &request)
+        }
+        (Some(_), Some(_)) => {
+            return Err(InputError::new("give `token` or `authorization`, not both").into())
+        }
+    };
+    let audit = Some(outcome.record(&request, &input.client_ip, now));
+    Ok(Checked {
+        ok: true,
+        outcome,
+        audit,
+    })
+}
+
+/// The edge path: token, client IP, organisation, permission.
+pub fn check(input: CheckInput) -> Result<Checked, Error> {
+    check_with(&verifier(input.verifier)?, &input.request)
+}
+
+// ------------------------------------------------------------------ the token endpoint
+
+/// `parse_token_request`: the HTTP request's method, headers and form body.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `method`, `headers` and `body`")]
+pub struct TokenRequestInput {
+    /// The HTTP method.
+    pub method: String,
+    /// The headers (names matched case-insensitively).
+    #[serde(default)]
+    pub headers: Headers,
+    /// The `application/x-www-form-urlencoded` body.
+    #[serde(default)]
+    pub body: String,
+}
+
+/// A parsed token request (a result).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParsedTokenRequest {
+    /// `true`.
+    pub ok: bool,
+    /// The client id.
+    pub client_id: String,
+    /// The client secret, as sent.
+    pub client_secret: String,
+    /// The `scope` parameter, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// How the client authenticated.
+    pub auth_method: AuthMethod,
+}
+
+impl std::fmt::Debug for ParsedTokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParsedTokenRequest")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("scope", &self.scope)
+            .field("auth_method", &self.auth_method)
+            .finish()
+    }
+}
+
+/// A refused token request (an answer): what to send (status, headers, the RFC 6749 §5.2
+/// body members `error` and `error_description`) and the internal `reason` for audit logs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRefusal {
+    /// `false`.
+    pub ok: bool,
+    /// The RFC 6749 error code sent to the client.
+    pub error: OAuthErrorCode,
+    /// The description sent to the client.
+    pub error_description: String,
+    /// 400 or 401.
+    pub status: u16,
+    /// The internal SPEC §8 reason: for audit logs, never for the client.
+    pub reason: Code,
+    /// The headers to send.
+    pub headers: BTreeMap<String, String>,
+    /// A message for the operator.
+    pub message: String,
+}
+
+impl From<OAuthError> for TokenRefusal {
+    fn from(e: OAuthError) -> Self {
+        Self {
+            ok: false,
+            error: e.error,
+            status: e.status(),
+            reason: e.reason,
+            headers: headers(e.headers()),
+            message: e.to_string(),
+            error_description: e.description,
+        }
+    }
+}
+
+fn headers(list: Vec<(&'static str, String)>) -> BTreeMap<String, String> {
+    list.into_iter().map(|(n, v)| (n.to_owned(), v)).collect()
+}
+
+/// What `parse_token_request` gives: the request, or its refusal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, expecting = "a parsed token request or a refusal")]
+pub enum TokenRequestAnswer {
+    /// The parsed request (a result).
+    Parsed(ParsedTokenRequest),
+    /// A refusal (an answer).
+    Refused(TokenRefusal),
+}
+
+impl Reply for TokenRequestAnswer {
+    fn kind(&self) -> Kind {
+        match self {
+            Self::Parsed(_) => Kind::Result,
+            Self::Refused(_) => Kind::Answer,
+        }
+    }
+}
+
+/// Parses a token request (RFC 6749 §4.4).
+pub fn parse_token_request(input: TokenRequestInput) -> Result<TokenRequestAnswer, Error> {
+    Ok(
+        match oauth::parse_token_request(&input.method, input.headers.lines(), &input.body) {
+            Ok(r) => TokenRequestAnswer::Parsed(ParsedTokenRequest {
+                ok: true,
+                client_id: r.client_id,
+                client_secret: r.client_secret,
+                scope: r.scope,
+                auth_method: r.auth_method,
+            }),
+            Err(e) => TokenRequestAnswer::Refused(e.into()),
+        },
+    )
+}
+
+/// A signing key: its `kid` and 32-byte Ed25519 seed in lowercase hex.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(expecting = "a signing key: an object with `kid` and `seed` (64 hex characters)")]
+pub struct SigningKeyInput {
+    /// The key id.
+    pub kid: String,
+    /// The seed, 64 lowercase hex characters.
+    pub seed: String,
+}
+
+impl std::fmt::Debug for SigningKeyInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyInput")
+            .field("kid", &self.kid)
+            .field("seed", &"<redacted>")
+            .finish()
+    }
+}
+
+impl SigningKeyInput {
+    /// The key; a bad seed is `key.invalid`.
+    pub fn key(&self) -> Result<SigningKey, Error> {
+        Ok(SigningKey::from_hex(&self.kid, &self.seed)?)
+    }
+}
+
+/// `issue_token`: the stored credential (or none), what the client presented, and the
+/// issuer's key, time and token id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    expecting = "an object with `credential`, `client_secret`, `client_ip`, `now`, `signing_key`, `jti`, `issuer` and `audience`"
+)]
+pub struct IssueTokenInput {
+    /// The stored record found by the client id (docs/credential.schema.json), or `null`.
+    #[serde(default)]
+    pub credential: Option<Value>,
+    /// The client id presented (default: the credential's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The secret presented.
+    pub client_secret: String,
+    /// The client address.
+    pub client_ip: String,
+    /// Now.
+    pub now: UnixSeconds,
+    /// The key that signs.
+    pub signing_key: SigningKeyInput,
+    /// The token id, used as is.
+    pub jti: String,
+    /// The `iss` claim.
+    pub issuer: String,
+    /// The `aud` claim.
+    pub audience: String,
+    /// The permissions asked for (down-scoping), space-separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// How the client authenticated (default `client_secret_post`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_method: Option<AuthMethod>,
+}
+
+/// An issued token (a result): the response to send and the token's claims.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedToken {
+    /// `true`.
+    pub ok: bool,
+    /// 200.
+    pub status: u16,
+    /// The headers to send (`Cache-Control: no-store`, `Pragma: no-cache`).
+    pub headers: BTreeMap<String, String>,
+    /// The JSON body (RFC 6749 §5.1).
+    pub response: oauth::TokenResponse,
+    /// The access token.
+    pub token: String,
+    /// Its claims.
+    pub claims: Claims,
+}
+
+/// What `issue_token` gives: a token, or a refusal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, expecting = "an issued token or a refusal")]
+pub enum IssueAnswer {
+    /// The token (a result).
+    Issued(IssuedToken),
+    /// A refusal (an answer).
+    Refused(TokenRefusal),
+}
+
+impl Reply for IssueAnswer {
+    fn kind(&self) -> Kind {
+        match self {
+            Self::Issued(_) => Kind::Result,
+            Self::Refused(_) => Kind::Answer,
+        }
+    }
+}
+
+/// Reads a stored credential record; a record that breaks the rules is `credential.invalid`.
+pub fn credential(value: Value) -> Result<Credential, Error> {
+    let credential: Credential = serde_json::from_value(value)
+        .map_err(|e| CredentialError::Invalid(format!("invalid credential record: {e}")))?;
+    credential.compile()?;
+    Ok(credential)
+}
+
+/// Issues a token (SPEC §7).
+pub fn issue_token(input: IssueTokenInput) -> Result<IssueAnswer, Error> {
+    let key = input.signing_key.key()?;
+    let credential = input
+        .credential
+        .filter(|v| !v.is_null())
+        .map(credential)
+        .transpose()?;
+    let request = TokenRequest {
+        client_id: input
+            .client_id
+            .or_else(|| credential.as_ref().map(|c| c.client_id.clone()))
+            .unwrap_or_default(),
+        client_secret: input.client_secret,
+        scope: input.scope,
+        auth_method: input.auth_method.unwrap_or(AuthMethod::ClientSecretPost),
+    };
+    let context = IssueContext {
+        issuer: &input.issuer,
+        audience: &input.audience,
+        signing_key: &key,
+        now: input.now.0,
+        jti: &input.jti,
+    };
+    Ok(
+        match oauth::issue_token(credential.as_ref(), &request, &input.client_ip, &context) {
+            Ok(issued) => IssueAnswer::Issued(IssuedToken {
+                ok: true,
+                status: 200,
+                headers: headers(issued.response.headers()),
+                token: issued.response.access_token.clone(),
+                response: issued.response,
+                claims: issued.claims,
+            }),
+            Err(e) => IssueAnswer::Refused(e.into()),
+        },
+    )
+}
+
+// ------------------------------------------------------------------ preview
+
+/// Concrete resources to preview a permission list on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `vaults`: vault ids to arrays of key ids")]
+pub struct ResourcesInput {
+    /// Vault ids to the key ids in each.
+    #[serde(default)]
+    pub vaults: BTreeMap<String, Vec<String>>,
+}
+
+/// `preview`: permissions, and optionally concrete resources.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `permissions` (an array) and optionally `resources`")]
+pub struct PreviewInput {
+    /// The permissions.
+    pub permissions: PermissionList,
+    /// Concrete vaults and keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourcesInput>,
+}
+
+/// What a permission list allows (a result; docs/PREVIEW.md).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preview {
+    /// `true`.
+    pub ok: bool,
+    /// The canonical texts, in order.
+    pub permissions: Vec<Arc<str>>,
+    /// The reach of each type and action granted.
+    pub grants: Vec<Grant>,
+    /// What is allowed on the resources given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceView>,
+}
+
+/// Previews a permission list.
+pub fn preview(input: PreviewInput) -> Result<Preview, Error> {
+    let set = permission_set(&input.permissions.0)?;
+    let resources = match input.resources {
+        None => None,
+        Some(resources) => {
+            for (vault, keys) in &resources.vaults {
+                Request::new("vault", "read", Some(vault), None, None)?;
+                for key in keys {
+                    Request::new("key", "read", Some(vault), Some(key), None)?;
+                }
+            }
+            let vaults = resources
+                .vaults
+                .iter()
+                .map(|(v, ks)| (v.as_str(), ks.as_slice()));
+            Some(on_resources(&set, vaults))
+        }
+    };
+    Ok(Preview {
+        ok: true,
+        permissions: set.texts().to_vec(),
+        grants: grants(&set),
+        resources,
+    })
+}
+
+// ------------------------------------------------------------------ credentials
+
+/// `create_credential`: a spec, its organisation, the time and 48 random bytes.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `spec`, `org`, `now` and `entropy` (hex)")]
+pub struct CreateCredentialInput {
+    /// The spec; an invalid one is a `spec.invalid` failure with every problem.
+    pub spec: Value,
+    /// The organisation.
+    pub org: String,
+    /// Now.
+    pub now: UnixSeconds,
+    /// [`crate::credential::ENTROPY_BYTES`] random bytes, in hex.
+    pub entropy: String,
+}
+
+impl std::fmt::Debug for CreateCredentialInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateCredentialInput")
+            .field("spec", &self.spec)
+            .field("org", &self.org)
+            .field("now", &self.now)
+            .field("entropy", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A created credential and its secret, shown once (a result).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedCredential {
+    /// `true`.
+    pub ok: bool,
+    /// The record to store.
+    pub credential: Credential,
+    /// The client secret: show it once, never store it.
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for CreatedCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedCredential")
+            .field("credential", &self.credential)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Creates an enabled credential.
+pub fn create_credential(input: CreateCredentialInput) -> Result<CreatedCredential, Error> {
+    let spec = validate(&input.spec)?;
+    let entropy = crate::encoding::hex_decode(&input.entropy)
+        .ok_or_else(|| InputError::new("`entropy` must be hex"))?;
+    let new = Credential::create(&spec, &input.org, input.now.0, &entropy)?;
+    Ok(CreatedCredential {
+        ok: true,
+        credential: new.credential,
+        client_secret: new.client_secret,
+    })
+}
+
+vocabulary!(
+    /// A lifecycle change of SPEC §5.
+    LifecycleAction ("an action: enable, disable or delete") {
+        Enable => "enable",
+        Disable => "disable",
+        Delete => "delete",
+    }
+);
+
+/// `update_credential`: a stored record, the change, and the time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `credential`, `action` (enable, disable or delete) and `now`")]
+pub struct UpdateCredentialInput {
+    /// The stored record.
+    pub credential: Value,
+    /// The change.
+    pub action: LifecycleAction,
+    /// Now.
+    pub now: UnixSeconds,
+}
+
+/// The updated record (a result).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdatedCredential {
+    /// `true`.
+    pub ok: bool,
+    /// The record to store.
+    pub credential: Credential,
+}
+
+/// Enables, disables or deletes a credential; a deleted one cannot change
+/// (`credential.deleted`).
+pub fn update_credential(input: UpdateCredentialInput) -> Result<UpdatedCredential, Error> {
+    let mut record = credential(input.credential)?;
+    let now = input.now.0;
+    match input.action {
+        LifecycleAction::Enable => record.enable(now),
+        LifecycleAction::Disable => record.disable(now),
+        LifecycleAction::Delete => record.delete(now),
+    }?;
+    Ok(UpdatedCredential {
+        ok: true,
+        credential: record,
+    })
+}
+
+/// `verify_secret`: a stored record and a presented secret.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `credential` and `client_secret`")]
+pub struct VerifySecretInput {
+    /// The stored record.
+    pub credential: Value,
+    /// The secret presented.
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for VerifySecretInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifySecretInput")
+            .field("credential", &self.credential)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The verdict on a presented secret (an answer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretCheck {
+    /// `true`.
+    pub ok: bool,
+    /// Whether it is the credential's secret (compared in constant time).
+    pub valid: bool,
+    /// Whether it has the shape of a credgate secret (prefix, length, checksum).
+    pub well_formed: bool,
+}
+
+/// Checks a presented secret against a stored record.
+pub fn verify_secret(input: VerifySecretInput) -> Result<SecretCheck, Error> {
+    let record = credential(input.credential)?;
+    Ok(SecretCheck {
+        ok: true,
+        valid: record.verify_secret(&input.client_secret),
+        well_formed: is_well_formed_secret(&input.client_secret),
+    })
+}
+
+// ------------------------------------------------------------------ small helpers
+
+/// `set_type_defaults`: a set type name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `set_type`")]
+pub struct SetTypeInput {
+    /// `wallets`, `transactions`, `controls` or `monitoring`; another is `set_type.unknown`.
+    pub set_type: String,
+}
+
+/// A set type's default permissions (a result).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetTypeDefaults {
+    /// `true`.
+    pub ok: bool,
+    /// Canonical texts, in the SPEC's order.
+    pub permissions: Vec<String>,
+}
+
+/// The default permissions of a set type (SPEC §3).
+pub fn set_type_defaults(input: SetTypeInput) -> Result<SetTypeDefaults, Error> {
+    let set_type = PermissionSetType::from_name(&input.set_type)
+        .ok_or_else(|| UnknownSetType(input.set_type.clone()))?;
+    Ok(SetTypeDefaults {
+        ok: true,
+        permissions: set_type
+            .defaults()
+            .iter()
+            .map(Permission::to_string)
+            .collect(),
+    })
+}
+
+/// `public_jwks`: signing keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `signing_keys` (an array of `{kid, seed}`)")]
+pub struct PublicJwksInput {
+    /// The keys whose public halves to publish; two with one `kid` are `jwks.invalid`.
+    pub signing_keys: Vec<SigningKeyInput>,
+}
+
+/// A JWKS to publish (a result).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedJwks {
+    /// `true`.
+    pub ok: bool,
+    /// The keys.
+    #[serde(flatten)]
+    pub jwks: Jwks,
+}
+
+/// The public JWKS of some signing keys.
+pub fn public_jwks(input: PublicJwksInput) -> Result<PublishedJwks, Error> {
+    let keys = input
+        .signing_keys
+        .iter()
+        .map(SigningKeyInput::key)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PublishedJwks {
+        ok: true,
+        jwks: KeySet::from_signing_keys(&keys)?.to_jwks(),
+    })
+}
+
+/// `parse_bearer`: an `Authorization` header value, or none.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `authorization` (a text, or null when there is no header)")]
+pub struct BearerInput {
+    /// The header value.
+    #[serde(default)]
+    pub authorization: Option<String>,
+}
+
+/// A bearer token read from a header (a result).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BearerToken {
+    /// `true`.
+    pub ok: bool,
+    /// The token.
+    pub token: String,
+}
+
+/// A header without a usable bearer token (an answer): what to send back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BearerRefusal {
+    /// `false`.
+    pub ok: bool,
+    /// `bearer.missing` or `bearer.malformed`.
+    pub error: Code,
+    /// What is wrong.
+    pub message: String,
+    /// 401 missing, 400 malformed.
+    pub status: u16,
+    /// The challenge to send.
+    pub www_authenticate: String,
+}
+
+impl From<BearerError> for BearerRefusal {
+    fn from(e: BearerError) -> Self {
+        Self {
+            ok: false,
+            error: e.code(),
+            message: e.to_string(),
+            status: e.status(),
+            www_authenticate: e.www_authenticate(),
+        }
+    }
+}
+
+/// What `parse_bearer` gives: the token, or a refusal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, expecting = "a bearer token or a refusal")]
+pub enum BearerAnswer {
+    /// The token (a result).
+    Token(BearerToken),
+    /// A refusal (an answer).
+    Refused(BearerRefusal),
+}
+
+impl Reply for BearerAnswer {
+    fn kind(&self) -> Kind {
+        match self {
+            Self::Token(_) => Kind::Result,
+            Self::Refused(_) => Kind::Answer,
+        }
+    }
+}
+
+/// Reads the bearer token of an `Authorization` header (RFC 6750).
+pub fn parse_bearer(input: BearerInput) -> Result<BearerAnswer, Error> {
+    Ok(match parse_authorization(input.authorization.as_deref()) {
+        Ok(token) => BearerAnswer::Token(BearerToken {
+            ok: true,
+            token: token.to_owned(),
+        }),
+        Err(e) => BearerAnswer::Refused(e.into()),
+    })
+}
+
+replies!(Result: ParsedPermission, VerifiedToken, Preview, CreatedCredential, UpdatedCredential, SetTypeDefaults, PublishedJwks);
+replies!(Answer: SpecReport, LintReport, IpDecision, Authorized, Checked, SecretCheck);
