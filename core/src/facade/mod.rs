@@ -281,8 +281,21 @@ pub fn call(op: &str, input: Value) -> Outcome<Value> {
 /// Runs one operation on JSON text and returns the outcome as JSON text (never fails:
 /// unknown operations and input that is not strict JSON are failures in the text).
 pub fn call_json(op: &str, input: &str) -> String {
-    let outcome = operation(op).and_then(|op| {
-        crate::json::parse_strict(input.as_bytes())
+    call_json_bytes(op.as_bytes(), input.as_bytes())
+}
+
+/// [`call_json`] on raw bytes, for hosts that receive them (the raw ABI): an operation name
+/// or input that is not UTF-8 is a failure like any other.
+pub fn call_json_bytes(op: &[u8], input: &[u8]) -> String {
+    let op = std::str::from_utf8(op)
+        .map_err(|_| {
+            Failure::from(Error::from(UnknownOp(
+                String::from_utf8_lossy(op).into_owned(),
+            )))
+        })
+        .and_then(operation);
+    let outcome = op.and_then(|op| {
+        crate::json::parse_strict(input)
             .map(|value| (op, value))
             .map_err(|e| {
                 Error::from(InputError::new(format!(

@@ -621,8 +621,8 @@ pub struct IssuedToken {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged, expecting = "an issued token or a refusal")]
 pub enum IssueAnswer {
-    /// The token (a result).
-    Issued(IssuedToken),
+    /// The token (a result; boxed: it is several times the size of a refusal).
+    Issued(Box<IssuedToken>),
     /// A refusal (an answer).
     Refused(TokenRefusal),
 }
@@ -670,14 +670,14 @@ pub fn issue_token(input: IssueTokenInput) -> Result<IssueAnswer, Error> {
     };
     Ok(
         match oauth::issue_token(credential.as_ref(), &request, &input.client_ip, &context) {
-            Ok(issued) => IssueAnswer::Issued(IssuedToken {
+            Ok(issued) => IssueAnswer::Issued(Box::new(IssuedToken {
                 ok: true,
                 status: 200,
                 headers: headers(issued.response.headers()),
                 token: issued.response.access_token.clone(),
                 response: issued.response,
                 claims: issued.claims,
-            }),
+            })),
             Err(e) => IssueAnswer::Refused(e.into()),
         },
     )

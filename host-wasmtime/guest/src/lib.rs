@@ -17,23 +17,10 @@
 /// exports; new operations do not change it.
 pub const ABI_VERSION: u32 = 1;
 
-/// The answer to an operation name that is not UTF-8 (the façade's `op.unknown` shape).
-pub const OP_NOT_UTF8: &str =
-    r#"{"ok":false,"error":"op.unknown","message":"the operation name is not UTF-8"}"#;
-/// The answer to an input that is not UTF-8 (the façade's `input.invalid` shape).
-pub const INPUT_NOT_UTF8: &str =
-    r#"{"ok":false,"error":"input.invalid","message":"the input is not UTF-8 JSON"}"#;
-
-/// Runs one operation: the safe core of `credgate_call`. Op name and input must be UTF-8;
-/// otherwise the answer is [`OP_NOT_UTF8`] or [`INPUT_NOT_UTF8`].
+/// Runs one operation on the bytes the host wrote: the façade's JSON text in and out.
+/// Bytes that are not UTF-8 are failures in the façade's shape, like any bad input.
 pub fn call(op: &[u8], input: &[u8]) -> String {
-    let Ok(op) = std::str::from_utf8(op) else {
-        return OP_NOT_UTF8.to_string();
-    };
-    let Ok(input) = std::str::from_utf8(input) else {
-        return INPUT_NOT_UTF8.to_string();
-    };
-    credgate_core::facade::call_json(op, input)
+    credgate_core::facade::call_json_bytes(op, input)
 }
 
 #[cfg(target_arch = "wasm32")]
