@@ -1,6 +1,28 @@
 //! The conformance vector format of CONFORMANCE.md: loading vector files and comparing a
-//! host's output with a case's `expect` (a JSON subset, with the arrays named "as sets"
-//! compared without order).
+//! host's output with a case's `expect`.
+//!
+//! # The format
+//!
+//! A vector file is a JSON object `{"comment"?, "suite", "cases": [...]}`; each case is
+//! `{"name", "op", "input", "expect", "comment"?}` ([`Case`]; any other member is an error,
+//! so a misspelt `expect` cannot silently make a case pass).
+//!
+//! # The comparison (every runner, in every language, implements exactly this)
+//!
+//! `expect` is a JSON subset of the host's output:
+//! - objects: every member of `expect` is present in the output and matches; extra output
+//!   members are ignored;
+//! - arrays: the same length, item `i` matching item `i`; except the arrays under the
+//!   members named in [`SET_MEMBERS`], which are matched **as sets** (below);
+//! - numbers: equal as numbers (`200` matches `200.0`); everything else: equal.
+//!
+//! **As sets.** An expected array `E` matches an output array `G` of the same length when
+//! there is a one-to-one pairing of `E`'s items with `G`'s items such that each expected item
+//! matches (recursively, as a subset) the output item it is paired with: a perfect matching
+//! in the bipartite graph whose edges are the pairs that match. Runners find it with
+//! augmenting paths (Kuhn's algorithm, [`match_as_set`]), never greedily: with subset
+//! matching, a greedy first-fit can pair an expected item with an output item another
+//! expected item needed, and fail a case that another runner passes.
 //!
 //! Every Rust host (native, wasmtime) runs vectors through [`run`]; hosts in other
 //! languages implement the same comparison once in their own runner.
@@ -8,16 +30,16 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde_json::Value;
 
 /// Output members compared as sets (order-free) rather than as exact arrays.
 pub const SET_MEMBERS: [&str; 3] = ["errors", "near_misses", "findings"];
 
-/// One case of a vector file.
-#[derive(Debug, Clone)]
+/// One case of a vector file, as written (unknown members are errors).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Case {
-    /// The file it came from.
-    pub file: String,
     /// Its name.
     pub name: String,
     /// The operation.
@@ -26,6 +48,22 @@ pub struct Case {
     pub input: Value,
     /// The expected output (a subset).
     pub expect: Value,
+    /// What the case is about, for a person.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// A vector file, as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VectorFile {
+    /// What the file covers.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// The suite's name.
+    pub suite: String,
+    /// The cases.
+    pub cases: Vec<Case>,
 }
 
 /// The tally of a run.
@@ -80,30 +118,9 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 pub fn load_file(path: &Path) -> Result<Vec<Case>, String> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
-    let doc: Value = serde_json::from_str(&text).map_err(|e| format!("{file}: not JSON: {e}"))?;
-    let cases = doc
-        .get("cases")
-        .and_then(Value::as_array)
-        .ok_or_else(|| format!("{file}: no `cases` array"))?;
-    cases
-        .iter()
-        .enumerate()
-        .map(|(i, case)| {
-            let text = |name: &str| {
-                case.get(name)
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(|| format!("{file}: case {i} has no `{name}`"))
-            };
-            Ok(Case {
-                file: file.clone(),
-                name: text("name")?,
-                op: text("op")?,
-                input: case.get("input").cloned().unwrap_or(Value::Null),
-                expect: case.get("expect").cloned().unwrap_or(Value::Null),
-            })
-        })
-        .collect()
+    let doc: VectorFile =
+        serde_json::from_str(&text).map_err(|e| format!("{file}: not a vector file: {e}"))?;
+    Ok(doc.cases)
 }
 
 /// Compares `got` with `expect`; `Err` says where they differ.
@@ -135,19 +152,7 @@ fn compare_at(path: &str, expect: &Value, got: &Value, as_set: bool) -> Result<(
                 ));
             }
             if as_set {
-                let mut unused: Vec<&Value> = g.iter().collect();
-                for item in e {
-                    let found = unused
-                        .iter()
-                        .position(|g| compare_at(path, item, g, false).is_ok());
-                    match found {
-                        Some(i) => {
-                            unused.remove(i);
-                        }
-                        None => return Err(format!("{path}: no item matches {item}")),
-                    }
-                }
-                Ok(())
+                match_as_set(e, g).map_err(|item| format!("{path}: no pairing matches {item}"))
             } else {
                 e.iter()
                     .zip(g)
@@ -167,6 +172,60 @@ pub fn wire<T: serde::Serialize>(outcome: credgate_core::facade::Outcome<T>) -> 
     serde_json::to_value(outcome).unwrap_or(Value::Null)
 }
 
+/// Pairs every expected item with its own output item (a perfect matching, found with
+/// augmenting paths); `Err` names an expected item left without a partner. Both arrays have
+/// the same length.
+pub fn match_as_set<'a>(expect: &'a [Value], got: &[Value]) -> Result<(), &'a Value> {
+    let edges: Vec<Vec<usize>> = expect
+        .iter()
+        .map(|e| {
+            got.iter()
+                .enumerate()
+                .filter(|(_, g)| compare_at("", e, g, false).is_ok())
+                .map(|(j, _)| j)
+                .collect()
+        })
+        .collect();
+    // partner[j] is the expected item paired with output item j.
+    let mut partner: Vec<Option<usize>> = vec![None; got.len()];
+    for (i, item) in expect.iter().enumerate() {
+        let mut seen = vec![false; got.len()];
+        if !augment(i, &edges, &mut partner, &mut seen) {
+            return Err(item);
+        }
+    }
+    Ok(())
+}
+
+/// Kuhn's step: finds a partner for expected item `i`, moving earlier pairings if needed.
+fn augment(
+    i: usize,
+    edges: &[Vec<usize>],
+    partner: &mut [Option<usize>],
+    seen: &mut [bool],
+) -> bool {
+    for &j in edges.get(i).map(Vec::as_slice).unwrap_or_default() {
+        if seen.get(j).copied().unwrap_or(true) {
+            continue;
+        }
+        if let Some(slot) = seen.get_mut(j) {
+            *slot = true;
+        }
+        let current = partner.get(j).copied().flatten();
+        let free = match current {
+            None => true,
+            Some(other) => augment(other, edges, partner, seen),
+        };
+        if free {
+            if let Some(slot) = partner.get_mut(j) {
+                *slot = Some(i);
+            }
+            return true;
+        }
+    }
+    false
+}
+
 /// Runs every case of every file under `paths` through `call(op, input)`, which returns
 /// `None` for an operation the host does not know.
 pub fn run(paths: &[PathBuf], mut call: impl FnMut(&str, &Value) -> Option<Value>) -> Summary {
@@ -180,6 +239,7 @@ pub fn run(paths: &[PathBuf], mut call: impl FnMut(&str, &Value) -> Option<Value
         }
     };
     for file in files {
+        let file_name = file.display().to_string();
         let cases = match load_file(&file) {
             Ok(cases) => cases,
             Err(e) => {
@@ -195,7 +255,7 @@ pub fn run(paths: &[PathBuf], mut call: impl FnMut(&str, &Value) -> Option<Value
                     let _ = write!(
                         line,
                         "{}: {}: unknown op `{}`",
-                        case.file, case.name, case.op
+                        file_name, case.name, case.op
                     );
                 }
                 Some(got) => match compare(&case.expect, &got) {
@@ -207,7 +267,7 @@ pub fn run(paths: &[PathBuf], mut call: impl FnMut(&str, &Value) -> Option<Value
                         let _ = write!(
                             line,
                             "{}: {}: expected {} got {} ({diff})",
-                            case.file, case.name, case.expect, got
+                            file_name, case.name, case.expect, got
                         );
                     }
                 },
@@ -244,5 +304,24 @@ mod tests {
         assert!(compare(&errors, &got).is_ok());
         assert!(compare(&json!({"a": 200}), &json!({"a": 200.0})).is_ok());
         assert!(compare(&json!({"a": {"b": 1}}), &json!({"a": {}})).is_err());
+    }
+
+    #[test]
+    fn sets_are_matched_by_a_perfect_matching_not_first_fit() {
+        // First fit pairs {"code": "x"} with the first output item, which is the only one
+        // {"code": "x", "path": "b"} can match; a maximum matching finds the pairing.
+        let expect = json!({"errors": [{"code": "x"}, {"code": "x", "path": "b"}]});
+        let got = json!({"errors": [{"code": "x", "path": "b"}, {"code": "x", "path": "a"}]});
+        assert!(compare(&expect, &got).is_ok());
+        let none = json!({"errors": [{"code": "x", "path": "b"}, {"code": "x", "path": "b"}]});
+        assert!(compare(&none, &got).is_err());
+    }
+
+    #[test]
+    fn cases_reject_unknown_members() {
+        let bad = r#"{"suite": "s", "cases": [{"name": "n", "op": "authorize", "input": {}, "expects": {}}]}"#;
+        assert!(serde_json::from_str::<VectorFile>(bad).is_err());
+        let good = r#"{"suite": "s", "cases": [{"name": "n", "op": "authorize", "input": {}, "expect": {}}]}"#;
+        assert!(serde_json::from_str::<VectorFile>(good).is_ok());
     }
 }
