@@ -186,7 +186,21 @@ impl From<Error> for Failure {
 /// Reads an operation's typed input from a JSON value; a wrong shape is `input.invalid`
 /// with serde's message, which names what was expected in the user's terms.
 pub fn input<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
-    serde_json::from_value(value).map_err(|e| InputError::new(e.to_string()).into())
+    serde_json::from_value(value).map_err(|e| InputError::new(json_terms(&e.to_string())).into())
+}
+
+/// serde names JSON's kinds in its own data model ("sequence", "map", "unit value"); a
+/// person reading the message wrote JSON, so say "array", "object" and "null".
+fn json_terms(message: &str) -> String {
+    [
+        ("invalid type: sequence", "invalid type: array"),
+        ("invalid type: map", "invalid type: object"),
+        ("invalid type: unit value", "invalid type: null"),
+    ]
+    .iter()
+    .fold(message.to_owned(), |text, (serde, json)| {
+        text.replace(serde, json)
+    })
 }
 
 /// Where the outcome of a dispatched call goes: a JSON value or JSON text.

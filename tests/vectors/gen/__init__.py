@@ -22,6 +22,7 @@ from . import (
     ip,
     issue,
     lint,
+    outcomes,
     permissions,
     preview,
     spec,
@@ -45,6 +46,7 @@ SUITES = (
     preview,
     lint,
     decisions_host_ops,
+    outcomes,
 )
 
 
