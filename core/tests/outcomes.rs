@@ -3,6 +3,13 @@
 //! input that succeeds gives the documented kind (result or answer), and an input that
 //! cannot be evaluated is a failure with the documented code.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test helpers: a failure is the point"
+)]
+
 use credgate_core::facade::{self, Operation, Outcome};
 use serde_json::{json, Value};
 
