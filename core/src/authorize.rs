@@ -15,6 +15,7 @@ use crate::request::Request;
 
 /// The outcome of [`PermissionSet::authorize`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Decision {
     /// Whether the request is allowed.
     pub allowed: bool,

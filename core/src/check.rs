@@ -15,6 +15,7 @@ use crate::token::{Claims, Verifier};
 
 /// The outcome of a check: the decision, with what an HTTP server sends along with it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CheckOutcome {
     /// Whether the request may proceed, why, and what matched or nearly did.
     #[serde(flatten)]
@@ -78,6 +79,7 @@ impl CheckOutcome {
 
 /// One line of an audit log: who, what, when, with which token, and the verdict.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DecisionRecord {
     /// When, Unix seconds.
     pub time: i64,

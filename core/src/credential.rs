@@ -70,6 +70,7 @@ impl std::error::Error for CredentialError {}
 /// The stored credential record. Everything a host persists; the secret itself is not here.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Credential {
     /// The public client id, `cid_` and 26 base32 characters.
     pub client_id: String,
@@ -100,6 +101,7 @@ pub struct Credential {
 
 /// A credential just created, with its secret: show the secret once, store only the record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewCredential {
     /// The record to store.
     pub credential: Credential,

@@ -20,6 +20,7 @@ pub const WIDE_PREFIX: u8 = 16;
 
 /// One piece of advice.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Finding {
     /// A stable `lint.*` code.
     pub code: Code,

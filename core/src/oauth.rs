@@ -20,6 +20,7 @@ use crate::token::{Claims, IssueParams, SigningKey, TOKEN_LIFETIME_SECS};
 /// How the client authenticated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum AuthMethod {
     /// HTTP Basic (RFC 6749 §2.3.1).
     ClientSecretBasic,
@@ -30,6 +31,7 @@ pub enum AuthMethod {
 /// The RFC 6749 §5.2 error codes credgate uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum OAuthErrorCode {
     /// `invalid_request` (400)
     InvalidRequest,
@@ -311,6 +313,7 @@ fn form_decode(text: &str) -> Option<String> {
 
 /// The `token_type` of every response: credgate issues Bearer tokens only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TokenType {
     /// `Bearer` (RFC 6750).
     Bearer,
@@ -318,6 +321,7 @@ pub enum TokenType {
 
 /// A successful token response (RFC 6749 §5.1).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TokenResponse {
     /// The access token.
     pub access_token: String,

@@ -275,6 +275,28 @@ impl Serialize for Permission {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Permission {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Permission".into()
+    }
+
+    /// The JSON form, as it is printed.
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {
+                "type": generator.subschema_for::<ResourceType>(),
+                "action": generator.subschema_for::<Action>(),
+                "scope": generator.subschema_for::<Scope>(),
+                "resource": { "type": "string" },
+            },
+            "required": ["type", "action", "scope"],
+            "additionalProperties": false,
+        })
+    }
+}
+
 /// Either form, read by [`Permission::from_value`].
 impl<'de> serde::Deserialize<'de> for Permission {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

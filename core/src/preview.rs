@@ -16,6 +16,7 @@ use crate::request::Request;
 
 /// Reach of one type and action.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Grant {
     /// The type.
     #[serde(rename = "type")]
@@ -36,6 +37,7 @@ pub struct Grant {
 
 /// What a permission set allows on concrete resources.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ResourceView {
     /// `type:action` pairs allowed at the org level.
     pub org: Vec<String>,

@@ -202,3 +202,26 @@ impl<'de> Deserialize<'de> for Reason {
         })
     }
 }
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Reason {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Reason".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut codes = vec![
+            Self::Allow,
+            Self::NoMatchingPermission,
+            Self::IpNotAllowed,
+            Self::IpInvalid,
+            Self::OrgMismatch,
+            Self::RequestInvalid,
+            Self::BearerMissing,
+            Self::BearerMalformed,
+        ];
+        codes.extend(TokenErrorKind::ALL.iter().map(|k| Self::Token(*k)));
+        let names: Vec<&str> = codes.iter().map(|r| r.code().as_str()).collect();
+        schemars::json_schema!({ "type": "string", "enum": names, "description": "a decision reason" })
+    }
+}

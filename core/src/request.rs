@@ -42,6 +42,7 @@ impl std::error::Error for RequestError {}
 /// A validated request: type, action, and optionally the vault, key and organisation it
 /// acts on. No vault and no key is an org-level action.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Request {
     #[serde(rename = "type")]
     kind: ResourceType,

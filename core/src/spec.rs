@@ -56,6 +56,7 @@ impl PermissionSetType {
 
 /// One validation problem: where, which code, and what to do about it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Problem {
     /// `name`, `permissions[2]`, `ip_allowlist[0]`, …
     pub path: String,

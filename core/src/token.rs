@@ -196,6 +196,7 @@ impl SigningKey {
 
 /// A public Ed25519 key as a JWK (RFC 8037): what credgate publishes for each signing key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Jwk {
     /// `OKP`.
     pub kty: String,
@@ -227,6 +228,7 @@ impl Jwk {
 
 /// A JWKS as credgate publishes it (RFC 7517 §5).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Jwks {
     /// The keys.
     pub keys: Vec<Jwk>,
@@ -336,6 +338,7 @@ fn usable_key(jwk: &Value) -> Option<(String, VerifyingKey)> {
 /// The `aud` claim: one audience or several.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Audience {
     /// A single audience.
     One(String),
@@ -355,6 +358,7 @@ impl Audience {
 
 /// The claims of a credgate access token, typed. Serializes in issuance order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Claims {
     /// Issuer.
     pub iss: String,

@@ -11,6 +11,7 @@ use serde_json::Value;
 /// A point in time: Unix seconds, an integer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UnixSeconds(pub i64);
 
 impl<'de> Deserialize<'de> for UnixSeconds {
@@ -35,6 +36,7 @@ impl<'de> Deserialize<'de> for UnixSeconds {
 /// A duration: a non-negative integer number of seconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Seconds(pub u64);
 
 impl<'de> Deserialize<'de> for Seconds {
@@ -62,6 +64,7 @@ macro_rules! value_list {
     ($(#[$meta:meta])* $name:ident, $what:literal) => {
         $(#[$meta])*
         #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[serde(transparent)]
         pub struct $name(pub Vec<Value>);
 
@@ -106,6 +109,7 @@ value_list!(
     untagged,
     expecting = "headers: an object of names to values, or an array of [name, value] pairs"
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Headers {
     /// One value per name.
     Map(BTreeMap<String, String>),

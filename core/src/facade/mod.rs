@@ -82,6 +82,7 @@ pub const OPS: [&str; Operation::ALL.len()] = {
 /// How a host takes a successful call: both are returned, never raised.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Kind {
     /// What the caller asked for.
     Result,
@@ -98,6 +99,7 @@ pub trait Reply: Serialize {
 /// What a call gives back, tagged with `"outcome"` on the wire.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Outcome<T> {
     /// What the caller asked for.
     Result(T),
@@ -134,6 +136,7 @@ impl<T> Outcome<T> {
 /// details the error carries (the `index` of a bad permission in a list; every problem of
 /// an invalid spec in `errors`). On the wire the code is the member `error`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Failure {
     /// Always `false`: the CONFORMANCE.md shape of a failed operation.
     pub ok: bool,

@@ -44,6 +44,7 @@ macro_rules! replies {
 /// `parse_permission`: exactly one of `text` (the text form) or `permission` (the JSON form).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `text` (a permission text) or `permission` (an object)")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ParsePermissionInput {
     /// The text form, `type:action:scope[:resource]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -55,6 +56,7 @@ pub struct ParsePermissionInput {
 
 /// A parsed permission (a result).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ParsedPermission {
     /// `true`.
     pub ok: bool,
@@ -85,6 +87,7 @@ pub fn parse_permission(input: ParsePermissionInput) -> Result<ParsedPermission,
 /// `validate_spec`: the spec to check.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `spec` (a credential spec)")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ValidateSpecInput {
     /// A credential spec (SPEC §4), any JSON: every problem is reported.
     pub spec: Value,
@@ -92,6 +95,7 @@ pub struct ValidateSpecInput {
 
 /// A validation report (an answer): valid, or every problem.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SpecReport {
     /// Whether the spec is valid.
     pub ok: bool,
@@ -126,6 +130,7 @@ pub fn validate_spec(input: ValidateSpecInput) -> Result<SpecReport, Error> {
 /// `lint`: the spec, and optionally the times that enable the age check.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `spec`, and optionally `now` and `created_at`")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LintInput {
     /// A credential spec.
     pub spec: Value,
@@ -140,6 +145,7 @@ pub struct LintInput {
 /// A lint verdict (an answer): the findings of a valid spec, or the problems of an invalid
 /// one and no findings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LintReport {
     /// Whether the spec is valid.
     pub ok: bool,
@@ -180,6 +186,7 @@ pub fn lint(input: LintInput) -> Result<LintReport, Error> {
 /// `ip_allowed`: an allowlist and a client address.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `allowlist` (an array) and `ip` (a text)")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IpAllowedInput {
     /// The allowlist (SPEC §4); an invalid one is a failure with its `ip.*` code.
     pub allowlist: AllowlistEntries,
@@ -189,6 +196,7 @@ pub struct IpAllowedInput {
 
 /// The verdict on a client address (an answer).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IpDecision {
     /// `true`.
     pub ok: bool,
@@ -224,6 +232,7 @@ pub fn ip_allowed(input: IpAllowedInput) -> Result<IpDecision, Error> {
 #[serde(
     expecting = "an object with `permissions` (an array), `request` (an object) and optionally `org`"
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuthorizeInput {
     /// The permissions, in order (the order decides `matched`).
     pub permissions: PermissionList,
@@ -236,6 +245,7 @@ pub struct AuthorizeInput {
 
 /// A decision (an answer): allow or deny, never a failure.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Authorized {
     /// `true`.
     pub ok: bool,
@@ -277,6 +287,7 @@ pub fn authorize(input: AuthorizeInput) -> Result<Authorized, Error> {
 #[serde(
     expecting = "an object with `jwks`, `issuer`, `audience`, and optionally `leeway` and `revoked_jtis`"
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VerifierInput {
     /// A JWKS (SPEC §6).
     pub jwks: Value,
@@ -309,6 +320,7 @@ pub fn verifier(input: VerifierInput) -> Result<Verifier, Error> {
 /// `verify_token`: a token, the time, and the verifier's members.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `token`, `now`, `jwks`, `issuer` and `audience`")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VerifyTokenInput {
     /// The compact JWS.
     pub token: String,
@@ -321,6 +333,7 @@ pub struct VerifyTokenInput {
 
 /// A verified token's claims (a result).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VerifiedToken {
     /// `true`.
     pub ok: bool,
@@ -345,6 +358,7 @@ pub fn verify_token(input: VerifyTokenInput) -> Result<VerifiedToken, Error> {
 /// when, and what for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `token` or `authorization`, `now`, `client_ip` and `request`")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CheckRequest {
     /// The token. Without it, `authorization` decides.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -366,6 +380,7 @@ pub struct CheckRequest {
 #[serde(
     expecting = "an object with `token`, `now`, `client_ip`, `request`, `jwks`, `issuer` and `audience`"
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CheckInput {
     /// What is judged.
     #[serde(flatten)]
@@ -377,6 +392,7 @@ pub struct CheckInput {
 
 /// The edge decision (an answer), with its status and challenge, and the audit record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Checked {
     /// `true`.
     pub ok: bool,
@@ -428,6 +444,7 @@ pub fn check(input: CheckInput) -> Result<Checked, Error> {
 /// `parse_token_request`: the HTTP request's method, headers and form body.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `method`, `headers` and `body`")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TokenRequestInput {
     /// The HTTP method.
     pub method: String,
@@ -441,6 +458,7 @@ pub struct TokenRequestInput {
 
 /// A parsed token request (a result).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ParsedTokenRequest {
     /// `true`.
     pub ok: bool,
@@ -469,6 +487,7 @@ impl std::fmt::Debug for ParsedTokenRequest {
 /// A refused token request (an answer): what to send (status, headers, the RFC 6749 §5.2
 /// body members `error` and `error_description`) and the internal `reason` for audit logs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TokenRefusal {
     /// `false`.
     pub ok: bool,
@@ -507,6 +526,7 @@ fn headers(list: Vec<(&'static str, String)>) -> BTreeMap<String, String> {
 /// What `parse_token_request` gives: the request, or its refusal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged, expecting = "a parsed token request or a refusal")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TokenRequestAnswer {
     /// The parsed request (a result).
     Parsed(ParsedTokenRequest),
@@ -542,6 +562,7 @@ pub fn parse_token_request(input: TokenRequestInput) -> Result<TokenRequestAnswe
 /// A signing key: its `kid` and 32-byte Ed25519 seed in lowercase hex.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(expecting = "a signing key: an object with `kid` and `seed` (64 hex characters)")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SigningKeyInput {
     /// The key id.
     pub kid: String,
@@ -571,6 +592,7 @@ impl SigningKeyInput {
 #[serde(
     expecting = "an object with `credential`, `client_secret`, `client_ip`, `now`, `signing_key`, `jti`, `issuer` and `audience`"
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IssueTokenInput {
     /// The stored record found by the client id (docs/credential.schema.json), or `null`.
     #[serde(default)]
@@ -602,6 +624,7 @@ pub struct IssueTokenInput {
 
 /// An issued token (a result): the response to send and the token's claims.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IssuedToken {
     /// `true`.
     pub ok: bool,
@@ -620,6 +643,7 @@ pub struct IssuedToken {
 /// What `issue_token` gives: a token, or a refusal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged, expecting = "an issued token or a refusal")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum IssueAnswer {
     /// The token (a result; boxed: it is several times the size of a refusal).
     Issued(Box<IssuedToken>),
@@ -688,6 +712,7 @@ pub fn issue_token(input: IssueTokenInput) -> Result<IssueAnswer, Error> {
 /// Concrete resources to preview a permission list on.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `vaults`: vault ids to arrays of key ids")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ResourcesInput {
     /// Vault ids to the key ids in each.
     #[serde(default)]
@@ -697,6 +722,7 @@ pub struct ResourcesInput {
 /// `preview`: permissions, and optionally concrete resources.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `permissions` (an array) and optionally `resources`")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PreviewInput {
     /// The permissions.
     pub permissions: PermissionList,
@@ -707,6 +733,7 @@ pub struct PreviewInput {
 
 /// What a permission list allows (a result; docs/PREVIEW.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Preview {
     /// `true`.
     pub ok: bool,
@@ -751,6 +778,7 @@ pub fn preview(input: PreviewInput) -> Result<Preview, Error> {
 /// `create_credential`: a spec, its organisation, the time and 48 random bytes.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `spec`, `org`, `now` and `entropy` (hex)")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreateCredentialInput {
     /// The spec; an invalid one is a `spec.invalid` failure with every problem.
     pub spec: Value,
@@ -775,6 +803,7 @@ impl std::fmt::Debug for CreateCredentialInput {
 
 /// A created credential and its secret, shown once (a result).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreatedCredential {
     /// `true`.
     pub ok: bool,
@@ -818,6 +847,7 @@ vocabulary!(
 /// `update_credential`: a stored record, the change, and the time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `credential`, `action` (enable, disable or delete) and `now`")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UpdateCredentialInput {
     /// The stored record.
     pub credential: Value,
@@ -829,6 +859,7 @@ pub struct UpdateCredentialInput {
 
 /// The updated record (a result).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UpdatedCredential {
     /// `true`.
     pub ok: bool,
@@ -855,6 +886,7 @@ pub fn update_credential(input: UpdateCredentialInput) -> Result<UpdatedCredenti
 /// `verify_secret`: a stored record and a presented secret.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `credential` and `client_secret`")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VerifySecretInput {
     /// The stored record.
     pub credential: Value,
@@ -873,6 +905,7 @@ impl std::fmt::Debug for VerifySecretInput {
 
 /// The verdict on a presented secret (an answer).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SecretCheck {
     /// `true`.
     pub ok: bool,
@@ -897,6 +930,7 @@ pub fn verify_secret(input: VerifySecretInput) -> Result<SecretCheck, Error> {
 /// `set_type_defaults`: a set type name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `set_type`")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SetTypeInput {
     /// `wallets`, `transactions`, `controls` or `monitoring`; another is `set_type.unknown`.
     pub set_type: String,
@@ -904,6 +938,7 @@ pub struct SetTypeInput {
 
 /// A set type's default permissions (a result).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SetTypeDefaults {
     /// `true`.
     pub ok: bool,
@@ -928,6 +963,7 @@ pub fn set_type_defaults(input: SetTypeInput) -> Result<SetTypeDefaults, Error> 
 /// `public_jwks`: signing keys.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `signing_keys` (an array of `{kid, seed}`)")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PublicJwksInput {
     /// The keys whose public halves to publish; two with one `kid` are `jwks.invalid`.
     pub signing_keys: Vec<SigningKeyInput>,
@@ -935,6 +971,7 @@ pub struct PublicJwksInput {
 
 /// A JWKS to publish (a result).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PublishedJwks {
     /// `true`.
     pub ok: bool,
@@ -959,6 +996,7 @@ pub fn public_jwks(input: PublicJwksInput) -> Result<PublishedJwks, Error> {
 /// `parse_bearer`: an `Authorization` header value, or none.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `authorization` (a text, or null when there is no header)")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BearerInput {
     /// The header value.
     #[serde(default)]
@@ -967,6 +1005,7 @@ pub struct BearerInput {
 
 /// A bearer token read from a header (a result).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BearerToken {
     /// `true`.
     pub ok: bool,
@@ -976,6 +1015,7 @@ pub struct BearerToken {
 
 /// A header without a usable bearer token (an answer): what to send back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BearerRefusal {
     /// `false`.
     pub ok: bool,
@@ -1004,6 +1044,7 @@ impl From<BearerError> for BearerRefusal {
 /// What `parse_bearer` gives: the token, or a refusal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged, expecting = "a bearer token or a refusal")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum BearerAnswer {
     /// The token (a result).
     Token(BearerToken),
