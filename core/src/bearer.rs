@@ -4,10 +4,10 @@
 //! Descriptions in challenges are fixed texts chosen here, never user input, so they can
 //! always be sent as quoted strings.
 
-use crate::codes::Code;
 use std::fmt;
 
-use crate::authorize::Reason;
+use crate::codes::Code;
+use crate::reason::Reason;
 
 /// The realm named in every challenge.
 pub const REALM: &str = "credgate";

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::authorize::{Decision, Reason};
+use crate::authorize::Decision;
 use crate::bearer::{parse_authorization, www_authenticate};
 use crate::ip::IpVerdict;
+use crate::reason::Reason;
 use crate::request::Request;
 use crate::token::{Claims, Verifier};
 

@@ -6,7 +6,6 @@
 //! entropy itself: the host passes random bytes in. The record's JSON Schema is
 //! `docs/credential.schema.json`.
 
-use crate::codes::Code;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +13,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::authorize::PermissionSet;
+use crate::codes::Code;
 use crate::encoding::{base32_encode, hex_decode, hex_encode};
 use crate::id::is_valid_id;
 use crate::ip::Allowlist;

@@ -6,9 +6,9 @@
 //! `lint.redundant_permission`, `lint.outside_set_type`, `lint.org_wide_delete`,
 //! `lint.stale_credential`.
 
-use crate::codes::Code;
 use serde::{Deserialize, Serialize};
 
+use crate::codes::Code;
 use crate::permission::{Action, Scope};
 use crate::spec::{CredentialSpec, Environment};
 

@@ -5,7 +5,6 @@
 //! The internal reason (a SPEC §8 code) travels beside each error for audit logs; it is
 //! never part of what the client is sent.
 
-use crate::codes::Code;
 use std::fmt;
 
 use base64::engine::general_purpose::STANDARD;
@@ -13,6 +12,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::authorize::PermissionSet;
+use crate::codes::Code;
 use crate::credential::{Credential, Status};
 use crate::ip::IpVerdict;
 use crate::token::{Claims, IssueParams, SigningKey, TOKEN_LIFETIME_SECS};

@@ -4,13 +4,13 @@
 //! This module owns parsing and printing a single permission. It never decides whether a
 //! request is allowed: that is [`crate::authorize`].
 
-use crate::codes::Code;
 use std::fmt;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
+use crate::codes::Code;
 use crate::id::is_valid_id;
 
 pub use crate::vocabulary::{Action, ResourceType, Scope};

@@ -2,12 +2,12 @@
 //!
 //! This module owns the shape and validity of a request. It never evaluates permissions.
 
-use crate::codes::Code;
 use std::fmt;
 
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::codes::Code;
 use crate::id::is_valid_id;
 use crate::permission::{Action, ResourceType};
 

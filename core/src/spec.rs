@@ -4,12 +4,12 @@
 //! This module owns the rules on names, descriptions, set types, permission lists,
 //! allowlists and environments. It never creates a credential (see [`crate::credential`]).
 
-use crate::codes::Code;
 use std::fmt;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::codes::Code;
 use crate::ip::{parse_entry, Allowlist, MAX_ENTRIES};
 use crate::permission::{Action, Permission, ResourceType, Scope};
 

@@ -5,7 +5,6 @@
 //! (RFC 8037). No key ever comes from a token: keys come from a [`KeySet`] the host trusts.
 //! This module takes the time as an argument and never reads a clock.
 
-use crate::codes::Code;
 use std::fmt;
 
 use ed25519_dalek::{Signature, Signer as _, VerifyingKey};
@@ -13,10 +12,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::authorize::PermissionSet;
+use crate::codes::Code;
 use crate::encoding::{b64url_decode, b64url_encode, hex_decode};
 use crate::ip::Allowlist;
 use crate::json::{parse_object_picking, parse_strict, PickedObject};
-use crate::spec::Environment;
+use crate::vocabulary::Environment;
 
 /// Tokens longer than this many bytes are rejected before anything else.
 pub const MAX_TOKEN_BYTES: usize = 8192;
