@@ -4,12 +4,13 @@
 //! no leading zeros, no octal or hex, no spaces, no host bits past the prefix. It never
 //! looks at requests or tokens.
 
-use crate::codes::Code;
-use crate::reason::Reason;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::Ipv4Net;
+
+use crate::codes::Code;
+use crate::reason::Reason;
 
 /// The most entries an allowlist may hold.
 pub const MAX_ENTRIES: usize = 6;
