@@ -8,7 +8,11 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`permission`] | types, actions, scopes, the text and JSON forms (SPEC §1) |
+//! | [`vocabulary`] | the closed word lists: types, actions, scopes, environments, set types, statuses |
+//! | [`codes`] | every stable code, as the enum [`Code`] |
+//! | [`error`] | the one error type [`Error`], gathering each module's error |
+//! | [`reason`] | decision reasons and token failure kinds (the leaf the others share) |
+//! | [`permission`] | the text and JSON forms of a permission, the applicability table (SPEC §1) |
 //! | [`request`], [`authorize`] | requests and the decision (SPEC §2) |
 //! | [`spec`] | set types and credential spec validation (SPEC §3, §4) |
 //! | [`ip`] | IPv4 allowlists (SPEC §4) |
@@ -18,7 +22,8 @@
 //! | [`bearer`] | RFC 6750 headers and challenges |
 //! | [`check`] | the edge path and audit records (SPEC §8) |
 //! | [`preview`], [`lint`] | admin-page previews and advice |
-//! | [`facade`] | the JSON operations every host calls |
+//! | [`facade`] | the typed operations every host calls, their outcomes (docs/OUTCOMES.md), JSON in and out |
+//! | [`json`] | strict JSON: duplicate members and deep nesting rejected |
 //!
 //! ```
 //! use credgate_core::{authorize::PermissionSet, permission::Permission, request::Request};
