@@ -32,6 +32,9 @@ def cases():
     B = req("balances", "read", vault="vlt_1")
     cs = [
         ck("allow: first matching permission of the scope claim", tok, B, IN, c_allow("balances:read:vault:vlt_1")),
+        # SPEC §6: the same decision on every host for an exp no JS number holds exactly.
+        ck("allow: a token whose exp is above 2^53", mint(payload=dict(claims, exp=2**53 + 1)), B, IN,
+           c_allow("balances:read:vault:vlt_1")),
         ck("allow: later permission matches another vault", tok, req("balances", "read", vault="vlt_2"), IN,
            c_allow("balances:read:org")),
         ck("allow: org-scoped transaction read in any vault", tok, req("transaction", "read", vault="vlt_7"), IN,

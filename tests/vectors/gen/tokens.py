@@ -107,6 +107,15 @@ def cases():
            mint(payload=json.dumps(base_claims(), indent=2).encode()), ok_claims()),
         vt("non-ASCII claim values", mint(payload=base_claims(jti="jti-\u00e9\u4e2d\U0001F600")),
            ok_claims(base_claims(jti="jti-\u00e9\u4e2d\U0001F600"))),
+        # SPEC §6: an integer a host's native number cannot hold exactly (JS above 2^53) is
+        # still valid, and comes back exactly (JS: a BigInt).
+        vt("exp above 2^53 is valid and kept exactly", mint(payload=base_claims(exp=2**53 + 1)),
+           ok_claims(base_claims(exp=2**53 + 1))),
+        vt("exp at i64::MAX is valid", mint(payload=base_claims(exp=2**63 - 1)),
+           ok_claims(base_claims(exp=2**63 - 1))),
+        vt("an extra integer claim above 2^53 is kept exactly",
+           mint(payload=dict(base_claims(), big=2**60 + 3)),
+           {"ok": True, "claims": {"big": 2**60 + 3}}),
     ]
     # size boundary
     t8192, c8192 = token_of_length(8192)
