@@ -84,6 +84,13 @@ def cases():
         tr("both Basic and body authentication", GRANT + "&client_id=cid_1&client_secret=s3cr3t", H,
            expect=BAD_REQ),
         tr("repeated grant_type", GRANT + "&" + GRANT, H, expect=BAD_REQ),
+        # Headers as [name, value] lines: the only JSON form that carries a repeated line.
+        tr("headers as lines: Basic authentication", GRANT, [["Content-Type", FORM], ["Authorization", B]],
+           expect=tr_ok("cid_1", "s3cr3t", "client_secret_basic")),
+        tr("headers as lines: a repeated Authorization is invalid_request, not a malformed Basic", GRANT,
+           [["Content-Type", FORM], ["Authorization", B], ["authorization", B]], expect=BAD_REQ),
+        tr("headers as lines: a repeated Content-Type is invalid_request", GRANT,
+           [["Content-Type", FORM], ["content-type", FORM], ["Authorization", B]], expect=BAD_REQ),
         tr("repeated client_id in the body", GRANT + "&client_id=cid_1&client_id=cid_1&client_secret=s3cr3t",
            expect=BAD_REQ),
         tr("repeated scope", GRANT + "&scope=vault%3Aread%3Aorg&scope=key%3Aread%3Aorg", H, expect=BAD_REQ),
