@@ -10,13 +10,22 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-/// The deepest nesting accepted: serde_json's own recursion limit for text, so a host value
-/// is accepted exactly when its JSON text would be.
+/// The deepest nesting accepted (SPEC §9): a value with 128 nested arrays or objects is read,
+/// one with 129 is `input.invalid`, whether it comes as text or as a host value. serde_json's
+/// own recursion limit (which would stop text at 127) is off: [`ValueSeed`] counts instead,
+/// before it recurses, so no input can exhaust the stack.
 pub const MAX_DEPTH: usize = 128;
+
+/// A text deserializer whose nesting [`ValueSeed`] bounds.
+fn text_deserializer(bytes: &[u8]) -> serde_json::Deserializer<serde_json::de::SliceRead<'_>> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    deserializer.disable_recursion_limit();
+    deserializer
+}
 
 /// Parses JSON text, rejecting duplicate member names anywhere.
 pub fn parse_strict(bytes: &[u8]) -> Result<Value, serde_json::Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let mut deserializer = text_deserializer(bytes);
     let value = ValueSeed::default().deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(value)
@@ -59,7 +68,7 @@ fn pick_members(
     names: &[&str],
     known: &mut [Option<Value>],
 ) -> Option<Map<String, Value>> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let mut deserializer = text_deserializer(bytes);
     let visitor = PickingVisitor { names, known };
     let rest = de::Deserializer::deserialize_map(&mut deserializer, visitor).ok()?;
     deserializer.end().ok()?;
@@ -294,6 +303,20 @@ mod tests {
         assert!(parse_strict(deep.as_bytes()).is_err());
         let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
         assert!(parse_strict(ok.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn text_and_values_share_one_limit_of_128_levels() {
+        let text = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+        assert!(parse_strict(text(MAX_DEPTH).as_bytes()).is_ok());
+        assert!(parse_strict(text(MAX_DEPTH + 1).as_bytes()).is_err());
+        let object = |levels: usize| {
+            format!("{}1{}", r#"{"a":"#.repeat(levels), "}".repeat(levels))
+        };
+        assert!(parse_strict(object(MAX_DEPTH).as_bytes()).is_ok());
+        assert!(parse_strict(object(MAX_DEPTH + 1).as_bytes()).is_err());
+        // Far past the limit, text is refused before the stack is at risk.
+        assert!(parse_strict(text(1_000_000).as_bytes()).is_err());
     }
 
     #[test]
