@@ -16,24 +16,36 @@ Quick tour::
     resp = credgate.issue_token(new.credential, new.client_secret, client_ip="203.0.113.7",
                                 signing_key=key, issuer="https://auth.example",
                                 audience="https://api.example")
+    assert resp.ok                                 # or a TokenRefusal to send as it is
     verifier = credgate.Verifier([key], issuer="https://auth.example",
                                  audience="https://api.example")
     decision = verifier.check(resp.access_token, client_ip="203.0.113.7",
                               request=credgate.Request("audit", "read"))
     assert decision.allowed and decision.status == 200
 
-Errors are one hierarchy (:class:`Error`, a ``ValueError``), each with a stable ``code``.
+Answers (reports, verdicts, decisions, refusals) are returned; failures are raised, as one
+hierarchy (:class:`Error`, a ``ValueError``), each with a stable ``code``.
 """
 
 from __future__ import annotations
 
 from ._api import (
+    ENTROPY_BYTES,
+    JTI_BYTES,
+    MAX_BODY_BYTES,
+    BearerRefusal,
+    BearerToken,
     Credential,
     CredentialSpec,
+    Finding,
     IpDecision,
+    LintReport,
     NewCredential,
     Permission,
+    SecretCheck,
     SigningKey,
+    SpecReport,
+    TokenRefusal,
     TokenRequest,
     TokenResponse,
     Verifier,
@@ -57,38 +69,72 @@ from ._api import (
 )
 from ._credgate import CODES, OPS, Claims, Decision, KeySet, PermissionSet, Request, __version__
 from ._errors import (
-    BearerError,
     CredentialError,
     Error,
     InputError,
     InvalidPermissionError,
     IpError,
     JwksError,
-    OAuthError,
     Problem,
     RequestError,
     SigningKeyError,
     TokenError,
     ValidationError,
 )
+from ._types import (
+    Action,
+    AuthMethod,
+    BearerCode,
+    CheckReason,
+    ClientCode,
+    Code,
+    CredentialCode,
+    DecisionCode,
+    Environment,
+    HttpStatus,
+    InputCode,
+    IpCode,
+    IpReason,
+    IssuanceReason,
+    LifecycleAction,
+    LintCode,
+    OAuthErrorName,
+    PermissionCode,
+    ResourceType,
+    Scope,
+    SetType,
+    SpecCode,
+    Status,
+    TokenCode,
+)
 
 __all__ = [
     "__version__",
     "OPS",
     "CODES",
+    "ENTROPY_BYTES",
+    "JTI_BYTES",
+    "MAX_BODY_BYTES",
     # prepared, thread-safe objects (native)
     "Claims",
     "Decision",
     "KeySet",
     "PermissionSet",
     "Request",
-    # classes
+    # classes and answers
+    "BearerRefusal",
+    "BearerToken",
     "Credential",
     "CredentialSpec",
+    "Finding",
     "IpDecision",
+    "LintReport",
     "NewCredential",
     "Permission",
+    "SecretCheck",
     "SigningKey",
+    "SpecReport",
+    "TokenRefusal",
     "TokenRequest",
     "TokenResponse",
     "Verifier",
@@ -111,17 +157,40 @@ __all__ = [
     "validate_spec",
     "verify_token",
     # errors
-    "Error",
-    "BearerError",
     "CredentialError",
+    "Error",
     "InputError",
     "InvalidPermissionError",
     "IpError",
     "JwksError",
-    "OAuthError",
     "Problem",
     "RequestError",
     "SigningKeyError",
     "TokenError",
     "ValidationError",
+    # Literal types of words and codes
+    "Action",
+    "AuthMethod",
+    "BearerCode",
+    "CheckReason",
+    "ClientCode",
+    "Code",
+    "CredentialCode",
+    "DecisionCode",
+    "Environment",
+    "HttpStatus",
+    "InputCode",
+    "IpCode",
+    "IpReason",
+    "IssuanceReason",
+    "LifecycleAction",
+    "LintCode",
+    "OAuthErrorName",
+    "PermissionCode",
+    "ResourceType",
+    "Scope",
+    "SetType",
+    "SpecCode",
+    "Status",
+    "TokenCode",
 ]

@@ -1,13 +1,18 @@
 """The Pythonic API over the native module.
 
 This layer only adapts: keyword arguments, ``datetime``/``int`` times, ``bytes`` entropy,
-dicts in and out, and the defaults a caller expects (``time.time()`` for "now",
-``os.urandom`` for entropy). It is the ONLY place that reads the clock or draws randomness;
-every decision is made by credgate-core, reached through ``credgate._credgate``.
+dicts in and out, result classes, and the defaults a caller expects (``time.time()`` for
+"now", ``os.urandom`` for entropy). It is the ONLY place that reads the clock or draws
+randomness; every decision is made by credgate-core, reached through ``credgate._credgate``.
+
+Answers are returned and failures raised, per operation, as on every host (SPEC §9):
+reports, verdicts, decisions and refusals are values; input that cannot be evaluated raises
+a :class:`~credgate.Error` (``input.invalid`` when it cannot even be converted).
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import os
@@ -20,30 +25,58 @@ from typing import (
     Iterable,
     Iterator,
     List,
+    Literal,
     Mapping,
+    NoReturn,
     Optional,
     Sequence,
     Tuple,
     Union,
+    cast,
 )
 
 from . import _credgate
 from ._credgate import Claims, Decision, KeySet, PermissionSet, Request
-from ._errors import error_for_code, error_from_output
+from ._errors import Error, Problem, ValidationError, error_for_code, error_from_output, problems_of
+from ._types import (
+    Action,
+    AuthMethod,
+    BearerCode,
+    Environment,
+    IpReason,
+    IssuanceReason,
+    LintCode,
+    OAuthErrorName,
+    ResourceType,
+    Scope,
+    SetType,
+    Status,
+)
 
 __all__ = [
+    "ENTROPY_BYTES",
+    "JTI_BYTES",
+    "MAX_BODY_BYTES",
     "Time",
     "PermissionLike",
     "RequestLike",
+    "HeadersLike",
     "Permission",
     "CredentialSpec",
+    "SpecReport",
+    "Finding",
+    "LintReport",
     "Credential",
     "NewCredential",
+    "SecretCheck",
     "SigningKey",
     "Verifier",
     "IpDecision",
+    "BearerToken",
+    "BearerRefusal",
     "TokenRequest",
     "TokenResponse",
+    "TokenRefusal",
     "call",
     "parse_permission",
     "validate_spec",
@@ -63,71 +96,140 @@ __all__ = [
     "to_unix",
 ]
 
+#: Bytes of entropy a new credential takes (the core's ``credential::ENTROPY_BYTES``).
+ENTROPY_BYTES: int = _credgate.ENTROPY_BYTES
+#: Random bytes in a default ``jti`` (the core's ``token::JTI_BYTES``).
+JTI_BYTES: int = _credgate.JTI_BYTES
+#: The largest token request body (the core's ``oauth::MAX_BODY_BYTES``).
+MAX_BODY_BYTES: int = _credgate.MAX_BODY_BYTES
+
 #: A point in time: Unix seconds (``int``/``float``) or a timezone-aware ``datetime``.
 Time = Union[int, float, datetime]
 #: A permission in any accepted form: canonical text, JSON dict, or :class:`Permission`.
 PermissionLike = Union[str, Mapping[str, Any], "Permission"]
 #: A request to authorize: a :class:`Request` or a dict with the same keys.
 RequestLike = Union[Request, Mapping[str, Any]]
+#: Request headers: a mapping, or ``(name, value)`` pairs (which can repeat a name).
+HeadersLike = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
+
+_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
+
+
+def _input_error(message: str) -> Error:
+    return error_for_code("input.invalid", message)
+
+
+def _type(value: object) -> str:
+    return type(value).__name__
 
 
 def to_unix(t: Optional[Time]) -> int:
-    """Unix seconds from ``None`` (now), an ``int``/``float`` or an aware ``datetime``."""
+    """Unix seconds from ``None`` (now), an ``int``/``float`` or an aware ``datetime``.
+
+    Anything else (a ``bool``, a naive ``datetime``, NaN, a value outside 64-bit seconds)
+    is :class:`~credgate.InputError`.
+    """
     if t is None:
         return int(time.time())
     if isinstance(t, bool):
-        raise TypeError("a time must be an int, a float or a datetime, not a bool")
+        raise _input_error("a time must be an int, a float or a datetime, not a bool")
     if isinstance(t, int):
-        return t
-    if isinstance(t, float):
+        seconds = int(t)
+    elif isinstance(t, float):
         if not math.isfinite(t):
-            raise ValueError("a time must be finite")
-        return math.floor(t)
-    if isinstance(t, datetime):
-        if t.tzinfo is None or t.tzinfo.utcoffset(t) is None:
-            raise ValueError("naive datetime: give it a timezone (e.g. tzinfo=timezone.utc)")
-        return math.floor(t.timestamp())
-    raise TypeError(f"a time must be an int, a float or a datetime, not {type(t).__name__}")
+            raise _input_error(f"a time must be finite, not {t!r}")
+        seconds = math.floor(t)
+    elif isinstance(t, datetime):
+        try:
+            offset = t.utcoffset()
+            if offset is None:
+                raise _input_error(
+                    "naive datetime: give it a timezone (e.g. tzinfo=timezone.utc)"
+                )
+            seconds = math.floor(t.timestamp())
+        except Error:
+            raise
+        except Exception as e:  # a tzinfo that fails while it is read
+            raise _input_error(f"the datetime could not be read: {e}") from e
+    else:
+        raise _input_error(f"a time must be an int, a float or a datetime, not {_type(t)}")
+    if not _I64_MIN <= seconds <= _I64_MAX:
+        raise _input_error(f"the time {seconds} is outside 64-bit Unix seconds")
+    return seconds
 
 
-def call(op: str, input: Mapping[str, Any]) -> Dict[str, Any]:
+def _list(value: Any, what: str) -> List[Any]:
+    """The items of a list-like argument (not a str, bytes or mapping); else InputError."""
+    if isinstance(value, (str, bytes, bytearray, Mapping)):
+        raise _input_error(f"{what} must be a list, not a {_type(value)}")
+    try:
+        return list(value)
+    except Exception as e:  # not iterable, or an iterator that fails while it is read
+        raise _input_error(f"{what} could not be read as a list: {e}") from e
+
+
+def _bytes(value: Any, what: str) -> bytes:
+    """Bytes from a bytes-like value (never from an int, which ``bytes()`` would zero-fill)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise _input_error(f"{what} must be bytes, not {_type(value)}")
+
+
+def _mapping(value: Any, what: str) -> Dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _input_error(f"{what} must be a mapping, not {_type(value)}")
+    try:
+        return dict(value)
+    except Exception as e:
+        raise _input_error(f"{what} could not be read: {e}") from e
+
+
+def _no_duplicates(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate member `{k}`")
+        out[k] = v
+    return out
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f"`{name}` is not JSON")
+
+
+def _loads(text: Union[str, bytes], what: str) -> Any:
+    """Strict JSON text (duplicate members, NaN and Infinity refused); else InputError."""
+    if not isinstance(text, (str, bytes, bytearray)):
+        raise _input_error(f"{what} must be JSON text, not {_type(text)}")
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as e:
+        raise _input_error(f"{what} is not JSON: {e}") from None
+
+
+def call(op: str, input: Any) -> Dict[str, Any]:
     """Run one core operation through the JSON façade and return its output as a dict.
 
     This never raises for a failed operation: the output carries ``ok``/``error`` as the
-    core produced it. It is what the conformance runner uses.
+    core produced it. Only an input that cannot be converted to JSON at all (see
+    :class:`~credgate.InputError`) raises. It is what the conformance runner uses.
     """
-    try:
-        text = json.dumps(input, allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as e:
-        # Not JSON: a cycle, nesting deeper than the interpreter allows, NaN, or an object
-        # json cannot encode. The caller's input is at fault, so it is an input error.
-        raise error_for_code("input.invalid", f"the input is not JSON-encodable: {e}") from None
-    out: Dict[str, Any] = json.loads(_credgate.call(op, text))
+    out: Dict[str, Any] = json.loads(_credgate.call(op, _credgate.dumps(input)))
     return out
 
 
 def _checked(op: str, input: Mapping[str, Any]) -> Dict[str, Any]:
     """Like :func:`call`, but raise the mapped :class:`~credgate.Error` on failure."""
     out = call(op, input)
-    if out.get("ok") is False or ("error" in out and "ok" not in out):
+    if out.get("ok") is not True:
         raise error_from_output(out)
     return out
 
 
-def _permission_json(p: PermissionLike) -> Union[str, Dict[str, Any]]:
-    if isinstance(p, Permission):
-        return p.text
-    if isinstance(p, str):
-        return p
-    return dict(p)
-
-
-def _request(r: RequestLike) -> RequestLike:
-    """A request for the native layer: a ``Request`` or a ``dict`` (read by the core, which
-    rejects unknown members)."""
-    if isinstance(r, (Request, dict)):
-        return r
-    return dict(r)
+def _permission_json(p: Any) -> Any:
+    """A permission for the core: a :class:`Permission` by its text, anything else as given
+    (the core judges it as it judges its JSON)."""
+    return p.text if isinstance(p, Permission) else p
 
 
 # ---------------------------------------------------------------- permissions
@@ -141,9 +243,9 @@ class Permission:
     ``str(p)`` is the canonical text form, e.g. ``balances:read:vault:vlt_01``.
     """
 
-    type: str
-    action: str
-    scope: str
+    type: ResourceType
+    action: Action
+    scope: Scope
     resource: Optional[str] = None
     text: str = field(init=False, repr=False, compare=False)
 
@@ -162,12 +264,12 @@ class Permission:
         if isinstance(value, str):
             out = _checked("parse_permission", {"text": value})
         else:
-            out = _checked("parse_permission", {"permission": dict(value)})
+            out = _checked("parse_permission", {"permission": value})
         p = out["permission"]
         return cls(p["type"], p["action"], p["scope"], p.get("resource"))
 
     def to_dict(self) -> Dict[str, str]:
-        d = {"type": self.type, "action": self.action, "scope": self.scope}
+        d: Dict[str, str] = {"type": self.type, "action": self.action, "scope": self.scope}
         if self.resource is not None:
             d["resource"] = self.resource
         return d
@@ -177,7 +279,7 @@ class Permission:
 
 
 def parse_permission(value: PermissionLike) -> Permission:
-    """Parse a permission from its text or JSON form."""
+    """Parse a permission from its text or JSON form; :class:`InvalidPermissionError`."""
     return Permission.parse(value)
 
 
@@ -189,10 +291,10 @@ class CredentialSpec:
     """What a person fills in to create a credential (SPEC §4)."""
 
     name: str
-    permission_set_type: str
+    permission_set_type: SetType
     permissions: List[PermissionLike]
     ip_allowlist: List[str]
-    environment: str
+    environment: Environment
     description: Optional[str] = None
 
     @classmethod
@@ -200,9 +302,9 @@ class CredentialSpec:
         cls,
         *,
         name: str,
-        permission_set_type: str,
+        permission_set_type: SetType,
         ip_allowlist: Sequence[str],
-        environment: str,
+        environment: Environment,
         description: Optional[str] = None,
         add: Iterable[PermissionLike] = (),
         remove: Iterable[PermissionLike] = (),
@@ -210,120 +312,214 @@ class CredentialSpec:
         """A spec pre-populated with the set type's default permissions (SPEC §3), edited by
         ``add`` and ``remove``."""
         perms: List[PermissionLike] = list(set_type_defaults(permission_set_type))
-        drop = {str(Permission.parse(p)) for p in remove}
+        drop = {str(Permission.parse(p)) for p in _list(remove, "remove")}
         perms = [p for p in perms if str(p) not in drop]
-        perms.extend(add)
+        perms.extend(_list(add, "add"))
         return cls(
             name=name,
             permission_set_type=permission_set_type,
             permissions=perms,
-            ip_allowlist=list(ip_allowlist),
+            ip_allowlist=_list(ip_allowlist, "ip_allowlist"),
             environment=environment,
             description=description,
         )
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "CredentialSpec":
+        """From the JSON form; values are kept as given, for the core to judge."""
+        d = _mapping(d, "a spec")
+        permissions = d.get("permissions")
+        allowlist = d.get("ip_allowlist")
         return cls(
             name=d.get("name"),  # type: ignore[arg-type]  # the core reports bad types
             permission_set_type=d.get("permission_set_type"),  # type: ignore[arg-type]
-            permissions=list(d.get("permissions") or []),
-            ip_allowlist=list(d.get("ip_allowlist") or []),
+            permissions=list(permissions) if isinstance(permissions, (list, tuple)) else permissions,  # type: ignore[arg-type]
+            ip_allowlist=list(allowlist) if isinstance(allowlist, (list, tuple)) else allowlist,  # type: ignore[arg-type]
             environment=d.get("environment"),  # type: ignore[arg-type]
             description=d.get("description"),
         )
 
     def to_dict(self) -> Dict[str, Any]:
+        perms: Any = self.permissions
+        allowlist: Any = self.ip_allowlist
         return {
             "name": self.name,
             "description": self.description,
             "permission_set_type": self.permission_set_type,
-            "permissions": [_permission_json(p) for p in self.permissions],
-            "ip_allowlist": list(self.ip_allowlist),
+            "permissions": (
+                [_permission_json(p) for p in perms] if isinstance(perms, (list, tuple)) else perms
+            ),
+            "ip_allowlist": list(allowlist) if isinstance(allowlist, (list, tuple)) else allowlist,
             "environment": self.environment,
         }
 
     def validate(self) -> None:
-        """Raise :class:`ValidationError` listing every problem, or return ``None``."""
-        validate_spec(self)
+        """Raise :class:`ValidationError` (``spec.invalid``) listing every problem, or return
+        ``None``. (:func:`validate_spec` returns the report instead.)"""
+        validate_spec(self).raise_if_invalid()
 
 
-def _spec_json(spec: Union[CredentialSpec, Mapping[str, Any]]) -> Dict[str, Any]:
-    return spec.to_dict() if isinstance(spec, CredentialSpec) else dict(spec)
+def _spec_json(spec: Any) -> Any:
+    return spec.to_dict() if isinstance(spec, CredentialSpec) else spec
 
 
-def validate_spec(spec: Union[CredentialSpec, Mapping[str, Any]]) -> None:
-    """Validate a credential spec; raise :class:`ValidationError` with ALL problems."""
-    _checked("validate_spec", {"spec": _spec_json(spec)})
+@dataclass(frozen=True)
+class SpecReport:
+    """The answer of :func:`validate_spec`: valid, or every problem at once.
+
+    Truthy when the spec is valid; ``errors`` holds each :class:`Problem` (``path``,
+    ``code``, ``message``).
+    """
+
+    errors: Tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def codes(self) -> "set[str]":
+        return {p.code for p in self.errors}
+
+    def raise_if_invalid(self) -> None:
+        """Raise :class:`ValidationError` (``spec.invalid``) when there are problems."""
+        if self.errors:
+            raise ValidationError(self.errors)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The façade's form: ``{"ok": true}`` or ``{"ok": false, "errors": [...]}``."""
+        if self.ok:
+            return {"ok": True}
+        return {"ok": False, "error": "spec.invalid", "errors": [p.to_dict() for p in self.errors]}
+
+    def __bool__(self) -> bool:
+        return self.ok
 
 
-def set_type_defaults(set_type: str) -> List[str]:
-    """The default permissions (text form) of a permission set type (SPEC §3)."""
+def validate_spec(spec: Union[CredentialSpec, Mapping[str, Any]]) -> SpecReport:
+    """Validate a credential spec: a :class:`SpecReport`, valid or with ALL problems.
+
+    Only input that cannot be converted raises (:class:`InputError`).
+    """
+    out = call("validate_spec", {"spec": _spec_json(spec)})
+    if out.get("ok") is True:
+        return SpecReport()
+    if isinstance(out.get("errors"), list):
+        return SpecReport(tuple(problems_of(out)))
+    raise error_from_output(out)
+
+
+def set_type_defaults(set_type: SetType) -> List[str]:
+    """The default permissions (text form) of a permission set type (SPEC §3);
+    :class:`ValidationError` (``set_type.unknown``) for another name."""
     return [str(p) for p in _checked("set_type_defaults", {"set_type": set_type})["permissions"]]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of advice on a spec: a ``lint.*`` code, where, and why."""
+
+    code: LintCode
+    path: str
+    message: str
+
+    def to_dict(self) -> Dict[str, str]:
+        return {"code": self.code, "path": self.path, "message": self.message}
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """The answer of :func:`lint`: the findings of a valid spec, or, for an invalid one, its
+    problems (``errors``) and no findings. Iterating it yields the findings."""
+
+    findings: Tuple[Finding, ...] = ()
+    errors: Tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether the spec was valid (and so linted)."""
+        return not self.errors
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
 
 
 class Credential:
     """A stored credential record (never holds the secret, only its SHA-256 digest).
 
     Lifecycle methods return a NEW record; persist it. ``to_dict()`` gives the record to
-    store, ``Credential.from_dict`` reads it back.
+    store, ``Credential.from_dict`` reads it back. The core checks the record whenever it
+    uses it (``credential.invalid``); the properties never raise.
     """
 
     __slots__ = ("_record",)
 
     def __init__(self, record: Mapping[str, Any]) -> None:
-        self._record: Dict[str, Any] = dict(record)
+        self._record: Dict[str, Any] = _mapping(record, "a credential record")
 
     @classmethod
     def from_dict(cls, record: Mapping[str, Any]) -> "Credential":
         return cls(record)
 
     @classmethod
-    def from_json(cls, text: str) -> "Credential":
-        return cls(json.loads(text))
+    def from_json(cls, text: Union[str, bytes]) -> "Credential":
+        """From the record's JSON text (strict: duplicate members are refused)."""
+        return cls(_loads(text, "a credential record"))
 
     def to_dict(self) -> Dict[str, Any]:
         return dict(self._record)
 
     def to_json(self) -> str:
-        return json.dumps(self._record)
+        return _credgate.dumps(self._record)
+
+    def _str(self, name: str) -> str:
+        v = self._record.get(name)
+        return v if isinstance(v, str) else ""
+
+    def _int(self, name: str) -> int:
+        v = self._record.get(name)
+        return v if isinstance(v, int) and not isinstance(v, bool) else 0
+
+    def _strs(self, name: str) -> List[str]:
+        v = self._record.get(name)
+        return [x for x in v if isinstance(x, str)] if isinstance(v, list) else []
 
     @property
     def client_id(self) -> str:
-        return str(self._record.get("client_id"))
+        return self._str("client_id")
 
     @property
     def org(self) -> str:
-        return str(self._record.get("org"))
+        return self._str("org")
 
     @property
     def name(self) -> str:
-        return str(self._record.get("name"))
+        return self._str("name")
 
     @property
     def description(self) -> Optional[str]:
         d = self._record.get("description")
-        return None if d is None else str(d)
+        return d if isinstance(d, str) else None
 
     @property
-    def permission_set_type(self) -> str:
-        return str(self._record.get("permission_set_type"))
+    def permission_set_type(self) -> SetType:
+        return cast(SetType, self._str("permission_set_type"))
 
     @property
     def permissions(self) -> List[str]:
-        return list(self._record.get("permissions") or [])
+        return self._strs("permissions")
 
     @property
     def ip_allowlist(self) -> List[str]:
-        return list(self._record.get("ip_allowlist") or [])
+        return self._strs("ip_allowlist")
 
     @property
-    def environment(self) -> str:
-        return str(self._record.get("environment"))
+    def environment(self) -> Environment:
+        return cast(Environment, self._str("environment"))
 
     @property
-    def status(self) -> str:
-        return str(self._record.get("status"))
+    def status(self) -> Status:
+        return cast(Status, self._str("status"))
 
     @property
     def enabled(self) -> bool:
@@ -331,16 +527,16 @@ class Credential:
 
     @property
     def created_at(self) -> int:
-        return int(self._record.get("created_at", 0))
+        return self._int("created_at")
 
     @property
     def updated_at(self) -> int:
-        return int(self._record.get("updated_at", 0))
+        return self._int("updated_at")
 
     @property
     def secret_sha256(self) -> str:
         """The SHA-256 digest of the client secret (lowercase hex); the secret is never kept."""
-        return str(self._record.get("secret_sha256"))
+        return self._str("secret_sha256")
 
     def _update(self, action: str, now: Optional[Time]) -> "Credential":
         out = _checked(
@@ -349,7 +545,7 @@ class Credential:
         return Credential(out["credential"])
 
     def enable(self, *, now: Optional[Time] = None) -> "Credential":
-        """The record, enabled again (not possible once deleted)."""
+        """The record, enabled again (``credential.deleted`` once deleted)."""
         return self._update("enable", now)
 
     def disable(self, *, now: Optional[Time] = None) -> "Credential":
@@ -360,10 +556,11 @@ class Credential:
         """The record, deleted (final)."""
         return self._update("delete", now)
 
-    def verify_secret(self, client_secret: str) -> bool:
-        """Whether ``client_secret`` is this credential's secret (constant-time, in the core)."""
+    def verify_secret(self, client_secret: str) -> "SecretCheck":
+        """Whether ``client_secret`` is this credential's secret (constant-time, in the core)
+        and whether it has credgate's secret format; truthy when it matches."""
         out = _checked("verify_secret", {"credential": self._record, "client_secret": client_secret})
-        return out.get("valid") is True
+        return SecretCheck(valid=out.get("valid") is True, well_formed=out.get("well_formed") is True)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Credential):
@@ -372,12 +569,31 @@ class Credential:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __getstate__(self) -> Dict[str, Any]:
+        return self._record
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self._record = state
+
     def __repr__(self) -> str:
         r = self._record
         return (
             f"Credential(client_id={r.get('client_id')!r}, name={r.get('name')!r}, "
             f"org={r.get('org')!r}, environment={r.get('environment')!r}, status={r.get('status')!r})"
         )
+
+
+@dataclass(frozen=True)
+class SecretCheck:
+    """The answer of :meth:`Credential.verify_secret`: ``valid`` (the secret matches the
+    stored digest) and ``well_formed`` (it has credgate's format and checksum). Truthy when
+    valid."""
+
+    valid: bool
+    well_formed: bool
+
+    def __bool__(self) -> bool:
+        return self.valid
 
 
 @dataclass(frozen=True)
@@ -407,13 +623,14 @@ def create_credential(
 ) -> NewCredential:
     """Create an enabled credential from a valid spec.
 
-    ``entropy`` (48 bytes) defaults to ``os.urandom(48)``; raises :class:`ValidationError`.
+    ``entropy`` (:data:`ENTROPY_BYTES` bytes) defaults to ``os.urandom``. Raises
+    :class:`ValidationError` (``spec.invalid``, every problem in ``problems``) or
+    :class:`InputError` (``entropy.insufficient``, ``input.invalid``).
     """
-    if entropy is None:
-        entropy = os.urandom(48)
+    raw = os.urandom(ENTROPY_BYTES) if entropy is None else _bytes(entropy, "entropy")
     out = _checked(
         "create_credential",
-        {"spec": _spec_json(spec), "org": org, "now": to_unix(now), "entropy": bytes(entropy).hex()},
+        {"spec": _spec_json(spec), "org": org, "now": to_unix(now), "entropy": raw.hex()},
     )
     return NewCredential(Credential(out["credential"]), str(out["client_secret"]))
 
@@ -427,10 +644,10 @@ class SigningKey:
     __slots__ = ("_kid", "_seed", "_jwk")
 
     def __init__(self, kid: str, seed: bytes) -> None:
-        seed = bytes(seed)
+        seed = _bytes(seed, "seed")
+        keys = _checked("public_jwks", {"signing_keys": [{"kid": kid, "seed": seed.hex()}]})["keys"]
         self._kid = kid
         self._seed = seed
-        keys = _checked("public_jwks", {"signing_keys": [{"kid": kid, "seed": seed.hex()}]})["keys"]
         self._jwk: Dict[str, Any] = dict(keys[0])
 
     @classmethod
@@ -440,12 +657,11 @@ class SigningKey:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, str]) -> "SigningKey":
-        """From the stored form ``{"kid", "seed"}`` (seed in lowercase hex)."""
-        try:
-            seed = bytes.fromhex(d["seed"])
-        except (KeyError, TypeError, ValueError):
-            seed = b""
-        return cls(d.get("kid", ""), seed)
+        """From the stored form ``{"kid", "seed"}`` (seed in lowercase hex, checked by the
+        core: ``key.invalid``)."""
+        d = _mapping(d, "a signing key")
+        _checked("public_jwks", {"signing_keys": [d]})
+        return cls(d["kid"], bytes.fromhex(d["seed"]))
 
     def to_dict(self) -> Dict[str, str]:
         """The stored form ``{"kid", "seed"}``; the seed is secret, keep it so."""
@@ -475,18 +691,26 @@ class SigningKey:
         return f"SigningKey(kid={self._kid!r}, x={self._jwk.get('x')!r})"
 
 
+def _signing_key_json(k: Any) -> Any:
+    return k.to_dict() if isinstance(k, SigningKey) else k
+
+
 def public_jwks(keys: Iterable[SigningKey]) -> Dict[str, Any]:
-    """The JWKS (``{"keys": [...]}``) publishing the public halves of ``keys``."""
-    return _checked("public_jwks", {"signing_keys": [k.to_dict() for k in keys]})
+    """The JWKS (``{"keys": [...]}``) publishing the public halves of ``keys``;
+    :class:`SigningKeyError`, or :class:`JwksError` for two keys with one ``kid``."""
+    items = [_signing_key_json(k) for k in _list(keys, "the signing keys")]
+    out = _checked("public_jwks", {"signing_keys": items})
+    out.pop("ok", None)
+    return out
 
 
-def _keyset(keys: Union[KeySet, Mapping[str, Any], str, Iterable[SigningKey]]) -> KeySet:
+def _keyset(keys: Union[KeySet, Mapping[str, Any], str, bytes, Iterable[SigningKey]]) -> KeySet:
     """A KeySet from a KeySet, a JWKS (dict, JSON str/bytes) or signing keys."""
     if isinstance(keys, KeySet):
         return keys
     if isinstance(keys, (str, bytes, Mapping)):
         return KeySet.from_jwks(keys)
-    items = list(keys)
+    items = _list(keys, "the keys")
     if items and all(isinstance(k, SigningKey) for k in items):
         return KeySet.from_jwks(public_jwks(items))
     # Anything else is handed to the core as a JWKS, which rejects it (`jwks.invalid`).
@@ -504,20 +728,17 @@ class Verifier:
 
     def __init__(
         self,
-        keys: Union[KeySet, Mapping[str, Any], str, Iterable[SigningKey]],
+        keys: Union[KeySet, Mapping[str, Any], str, bytes, Iterable[SigningKey]],
         *,
         issuer: str,
         audience: str,
         leeway: int = 0,
         revoked_jtis: Iterable[str] = (),
     ) -> None:
-        if isinstance(leeway, bool) or not isinstance(leeway, int) or leeway < 0:
-            raise error_for_code(
-                "input.invalid", f"leeway must be a non-negative int of seconds, not {leeway!r}"
-            )
-        self._core = _credgate.VerifierCore(
-            _keyset(keys), issuer, audience, leeway, list(revoked_jtis)
-        )
+        if isinstance(leeway, bool) or not isinstance(leeway, int) or not 0 <= leeway < 2**64:
+            raise _input_error(f"leeway must be a non-negative int of seconds, not {leeway!r}")
+        jtis = _list(revoked_jtis, "revoked_jtis")
+        self._core = _credgate.VerifierCore(_keyset(keys), issuer, audience, leeway, jtis)
 
     @property
     def keys(self) -> KeySet:
@@ -553,10 +774,10 @@ class Verifier:
     ) -> Decision:
         """The edge path (SPEC §8): token → IP → org → permission, as one :class:`Decision`.
 
-        A token failure is a deny with status 401, never an exception; an invalid request
-        raises :class:`RequestError`.
+        Every outcome is returned: 200 allow, 400 ``request.invalid`` for an invalid request,
+        401 for a token failure (with a challenge), 403 for a denial.
         """
-        return self._core.check(token, to_unix(now), client_ip, _request(request))
+        return self._core.check(token, to_unix(now), client_ip, request)
 
     def check_authorization(
         self,
@@ -569,9 +790,7 @@ class Verifier:
         """Like :meth:`check`, reading the token from an ``Authorization`` header value
         (``None`` when absent). A missing or malformed header is a refusal (401/400 with
         ``bearer.*`` and a ``www_authenticate`` challenge), not an exception."""
-        return self._core.check_authorization(
-            authorization, to_unix(now), client_ip, _request(request)
-        )
+        return self._core.check_authorization(authorization, to_unix(now), client_ip, request)
 
     def __repr__(self) -> str:
         return (
@@ -582,7 +801,7 @@ class Verifier:
 
 def verify_token(
     token: str,
-    jwks: Union[KeySet, Mapping[str, Any], str],
+    jwks: Union[KeySet, Mapping[str, Any], str, bytes],
     *,
     issuer: str,
     audience: str,
@@ -595,7 +814,7 @@ def verify_token(
 
 def check(
     token: str,
-    jwks: Union[KeySet, Mapping[str, Any], str],
+    jwks: Union[KeySet, Mapping[str, Any], str, bytes],
     *,
     issuer: str,
     audience: str,
@@ -609,10 +828,56 @@ def check(
     return v.check(token, client_ip=client_ip, request=request, now=now)
 
 
-def parse_bearer(authorization: Optional[str]) -> str:
-    """The token of an ``Authorization: Bearer ...`` header (RFC 6750), or :class:`BearerError`
-    carrying ``status`` and ``www_authenticate``."""
-    return str(_checked("parse_bearer", {"authorization": authorization})["token"])
+@dataclass(frozen=True)
+class BearerToken:
+    """The token of an ``Authorization: Bearer ...`` header (truthy)."""
+
+    token: str = field(repr=False)
+
+    @property
+    def ok(self) -> Literal[True]:
+        return True
+
+    def __bool__(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class BearerRefusal:
+    """No usable Bearer token (RFC 6750): answer ``status`` with the ``WWW-Authenticate``
+    challenge in ``headers`` (falsy)."""
+
+    reason: BearerCode
+    status: int
+    www_authenticate: str
+    message: str
+
+    @property
+    def ok(self) -> Literal[False]:
+        return False
+
+    @property
+    def headers(self) -> Dict[str, str]:
+        return {"WWW-Authenticate": self.www_authenticate}
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def parse_bearer(authorization: Optional[str]) -> Union[BearerToken, BearerRefusal]:
+    """The token of an ``Authorization`` header value (``None`` when absent), or the
+    refusal to answer (``bearer.missing`` 401, ``bearer.malformed`` 400)."""
+    out = call("parse_bearer", {"authorization": authorization})
+    if out.get("ok") is True:
+        return BearerToken(str(out["token"]))
+    if "status" in out:
+        return BearerRefusal(
+            reason=out["error"],
+            status=int(out["status"]),
+            www_authenticate=str(out.get("www_authenticate") or ""),
+            message=str(out.get("message", "")),
+        )
+    raise error_from_output(out)
 
 
 # ---------------------------------------------------------------- authorization
@@ -624,15 +889,17 @@ def authorize(
     *,
     org: Optional[str] = None,
 ) -> Decision:
-    """Decide one request against a list of permissions (SPEC §2).
+    """Decide one request against a list of permissions (SPEC §2): allow or deny.
 
-    The request is read before the permissions, as the core's ``authorize`` operation does.
+    Raises :class:`RequestError` for an invalid request and :class:`InvalidPermissionError`
+    (with ``index``) for an invalid permission; the request is read first, as the core's
+    ``authorize`` operation does.
     """
     if not isinstance(request, Request):
         request = Request.from_dict(request)
     if not isinstance(permissions, PermissionSet):
-        permissions = PermissionSet([_permission_json(p) for p in permissions])
-    return permissions.authorize(_request(request), org)
+        permissions = PermissionSet(permissions)
+    return permissions.authorize(request, org)
 
 
 def authorize_many(
@@ -643,9 +910,8 @@ def authorize_many(
 ) -> List[Decision]:
     """Decide many requests in one crossing into the core."""
     if not isinstance(permissions, PermissionSet):
-        permissions = PermissionSet([_permission_json(p) for p in permissions])
-    batch = requests if isinstance(requests, list) else [_request(r) for r in requests]
-    return permissions.authorize_many(batch, org)
+        permissions = PermissionSet(permissions)
+    return permissions.authorize_many(requests, org)
 
 
 @dataclass(frozen=True)
@@ -653,7 +919,7 @@ class IpDecision:
     """Whether a client IP is inside an allowlist; truthy when allowed."""
 
     allowed: bool
-    reason: str
+    reason: IpReason
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -661,18 +927,20 @@ class IpDecision:
 
 def ip_allowed(allowlist: Sequence[str], ip: str) -> IpDecision:
     """Match a client IP against an allowlist; :class:`IpError` when the allowlist is invalid."""
-    out = _checked("ip_allowed", {"allowlist": list(allowlist), "ip": ip})
-    return IpDecision(bool(out["allowed"]), str(out["reason"]))
+    out = _checked("ip_allowed", {"allowlist": _list(allowlist, "the allowlist"), "ip": ip})
+    return IpDecision(bool(out["allowed"]), out["reason"])
 
 
 def preview(
     permissions: Iterable[PermissionLike], resources: Optional[Mapping[str, Any]] = None
 ) -> Dict[str, Any]:
     """What a permission list allows, for a person to review (the documented preview shape)."""
-    d: Dict[str, Any] = {"permissions": [_permission_json(p) for p in permissions]}
+    d: Dict[str, Any] = {"permissions": [_permission_json(p) for p in _list(permissions, "the permissions")]}
     if resources is not None:
-        d["resources"] = dict(resources)
-    return _checked("preview", d)
+        d["resources"] = resources
+    out = _checked("preview", d)
+    out.pop("ok", None)
+    return out
 
 
 def lint(
@@ -680,53 +948,142 @@ def lint(
     *,
     now: Optional[Time] = None,
     created_at: Optional[Time] = None,
-) -> List[Dict[str, Any]]:
-    """Advice on a spec (over-broad permissions, open allowlists...): a list of findings."""
+) -> LintReport:
+    """Advice on a spec (over-broad permissions, open allowlists...): a :class:`LintReport`
+    of findings, or, for an invalid spec, its problems and no findings."""
     d: Dict[str, Any] = {"spec": _spec_json(spec)}
     if now is not None:
         d["now"] = to_unix(now)
     if created_at is not None:
         d["created_at"] = to_unix(created_at)
-    return list(_checked("lint", d)["findings"])
+    out = call("lint", d)
+    if not isinstance(out.get("findings"), list):
+        raise error_from_output(out)
+    findings = tuple(
+        Finding(f["code"], str(f.get("path", "")), str(f.get("message", "")))
+        for f in out["findings"]
+    )
+    return LintReport(findings, tuple(problems_of(out)))
 
 
 # ---------------------------------------------------------------- the token endpoint
 
-HeadersLike = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
+
+def _header_pairs(headers: Any) -> List[Any]:
+    """Headers as ``[name, value]`` pairs, unjoined, so a repeated line reaches the core."""
+    if isinstance(headers, Mapping):
+        try:
+            items: Any = headers.items()
+        except Exception as e:
+            raise _input_error(f"the headers could not be read: {e}") from e
+    else:
+        items = headers
+    return [list(p) if isinstance(p, tuple) else p for p in _list(items, "the headers")]
 
 
-def _headers(headers: HeadersLike) -> Dict[str, str]:
-    """Headers as one dict; a repeated field is combined with ``", "`` (RFC 9110 §5.3)."""
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    out: Dict[str, str] = {}
-    lower: Dict[str, str] = {}
-    for name, value in items:
-        key = lower.setdefault(name.lower(), name)
-        out[key] = f"{out[key]}, {value}" if key in out else value
-    return out
+def _percent_escape(error: UnicodeError) -> Tuple[str, int]:
+    """A codec error handler: bytes that are not UTF-8 become ``%XX``, which the core's form
+    decoding reads as the same bytes (and refuses as not UTF-8)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return "".join(f"%{b:02X}" for b in bad), error.end
+
+
+codecs.register_error("credgate.percent", _percent_escape)
+
+
+def _form_body(body: Any) -> Any:
+    """The body for the core, reading no more than the core's limit allows (one byte past it,
+    so the core still sees that it is too large)."""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        raw = bytes(body[: MAX_BODY_BYTES + 1])
+        return raw.decode("utf-8", errors="credgate.percent")
+    if isinstance(body, str):
+        return body[: MAX_BODY_BYTES + 1]
+    return body
 
 
 @dataclass(frozen=True)
 class TokenRequest:
-    """A parsed client-credentials token request (``repr`` hides the secret)."""
+    """A parsed client-credentials token request (``repr`` hides the secret; truthy)."""
 
     client_id: str
     client_secret: str = field(repr=False)
-    auth_method: str
+    auth_method: AuthMethod
     scope: Optional[str] = None
+
+    @property
+    def ok(self) -> Literal[True]:
+        return True
+
+    def __bool__(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class TokenRefusal:
+    """The token endpoint's refusal (RFC 6749 §5.2), from :func:`parse_token_request` or
+    :func:`issue_token`: send ``body`` as JSON with ``status`` and ``headers``.
+
+    ``error`` is the OAuth error (``invalid_client``...), ``error_description`` the text for
+    the client; ``reason`` is the internal code (``client.bad_secret``...) for audit logs,
+    never sent to the client. Falsy.
+    """
+
+    error: OAuthErrorName
+    error_description: str
+    status: int
+    headers: Dict[str, str] = field(hash=False)
+    reason: IssuanceReason
+    message: str = field(repr=False)
+
+    @property
+    def ok(self) -> Literal[False]:
+        return False
+
+    @property
+    def body(self) -> Dict[str, str]:
+        return {"error": self.error, "error_description": self.error_description}
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def _refusal(out: Mapping[str, Any]) -> TokenRefusal:
+    """The refusal in a failed token endpoint output, or raise the failure it is."""
+    if "error_description" not in out or "status" not in out:
+        raise error_from_output(out)
+    headers = out.get("headers")
+    return TokenRefusal(
+        error=out["error"],
+        error_description=str(out["error_description"]),
+        status=int(out["status"]),
+        headers=dict(headers) if isinstance(headers, Mapping) else {},
+        reason=out.get("reason", out["error"]),
+        message=str(out.get("message", "")),
+    )
 
 
 def parse_token_request(
     method: str, headers: HeadersLike, body: Union[bytes, str]
-) -> TokenRequest:
-    """Parse an RFC 6749 §4.4 token request; :class:`OAuthError` (status 400/401) if invalid."""
-    if isinstance(body, (bytes, bytearray)):
-        body = bytes(body).decode("utf-8", errors="replace")
-    out = _checked("parse_token_request", {"method": method, "headers": _headers(headers), "body": body})
+) -> Union[TokenRequest, TokenRefusal]:
+    """Parse an RFC 6749 §4.4 token request: the :class:`TokenRequest`, or the
+    :class:`TokenRefusal` to send (400 ``invalid_request``, 401 ``invalid_client``...).
+
+    ``headers`` may be a mapping or ``(name, value)`` pairs; pairs keep repeated lines, which
+    the core refuses for ``Authorization`` and ``Content-Type``.
+    """
+    out = call(
+        "parse_token_request",
+        {"method": method, "headers": _header_pairs(headers), "body": _form_body(body)},
+    )
+    if out.get("ok") is not True:
+        return _refusal(out)
     return TokenRequest(
         client_id=str(out["client_id"]),
         client_secret=str(out["client_secret"]),
-        auth_method=str(out["auth_method"]),
+        auth_method=out["auth_method"],
         scope=out.get("scope"),
     )
 
@@ -734,13 +1091,17 @@ def parse_token_request(
 @dataclass(frozen=True)
 class TokenResponse:
     """A successful token response (RFC 6749 §5.1): send ``body`` as JSON with ``status`` and
-    ``headers``."""
+    ``headers`` (truthy)."""
 
     status: int
-    headers: Dict[str, str]
-    body: Dict[str, Any] = field(repr=False)
+    headers: Dict[str, str] = field(hash=False)
+    body: Dict[str, Any] = field(repr=False, hash=False)
     token: str = field(repr=False)
-    claims: Dict[str, Any] = field(default_factory=dict, repr=False)
+    claims: Dict[str, Any] = field(default_factory=dict, repr=False, hash=False)
+
+    @property
+    def ok(self) -> Literal[True]:
+        return True
 
     @property
     def access_token(self) -> str:
@@ -754,34 +1115,47 @@ class TokenResponse:
     def scope(self) -> str:
         return str(self.body.get("scope", ""))
 
+    def __bool__(self) -> bool:
+        return True
+
 
 def issue_token(
-    credential: Optional[Credential],
+    credential: Optional[Union[Credential, Mapping[str, Any]]],
     request: Union[TokenRequest, str],
     *,
     client_ip: str,
-    signing_key: SigningKey,
+    signing_key: Union[SigningKey, Mapping[str, str]],
     issuer: str,
     audience: str,
     scope: Optional[str] = None,
     now: Optional[Time] = None,
     jti: Optional[str] = None,
-) -> TokenResponse:
+) -> Union[TokenResponse, TokenRefusal]:
     """Exchange a client secret for a 1-hour access token (SPEC §7).
 
     ``credential`` is the stored record found by the request's client ID, or ``None`` when
     there is none (refused as ``client.unknown``). ``request`` is the parsed
     :class:`TokenRequest` (its client ID, secret, scope and authentication method are used)
-    or just the client secret. ``jti`` defaults to 16 random bytes in hex. Raises
-    :class:`OAuthError` carrying the §5.2 ``error``, ``status``, ``headers`` and the internal
-    reason as ``code``.
+    or just the client secret. ``jti`` defaults to :data:`JTI_BYTES` random bytes in hex.
+
+    Returns the :class:`TokenResponse`, or the :class:`TokenRefusal` to send (400/401,
+    ``WWW-Authenticate: Basic`` when Basic was used). Raises :class:`SigningKeyError`,
+    :class:`CredentialError` (a malformed record) or :class:`InputError`.
     """
+    if credential is None:
+        record: Any = None
+    elif isinstance(credential, Credential):
+        record = credential.to_dict()
+    else:
+        record = _mapping(credential, "the credential")
+    if not isinstance(signing_key, (SigningKey, Mapping)):
+        raise _input_error(f"signing_key must be a SigningKey, not {_type(signing_key)}")
     d: Dict[str, Any] = {
-        "credential": credential.to_dict() if credential is not None else None,
+        "credential": record,
         "client_ip": client_ip,
         "now": to_unix(now),
-        "signing_key": signing_key.to_dict(),
-        "jti": jti if jti is not None else os.urandom(16).hex(),
+        "signing_key": _signing_key_json(signing_key),
+        "jti": jti if jti is not None else os.urandom(JTI_BYTES).hex(),
         "issuer": issuer,
         "audience": audience,
     }
@@ -796,7 +1170,7 @@ def issue_token(
         d["scope"] = scope
     out = call("issue_token", d)
     if out.get("ok") is not True:
-        raise error_from_output(out)
+        return _refusal(out)
     claims = out.get("claims")
     return TokenResponse(
         status=int(out.get("status", 200)),

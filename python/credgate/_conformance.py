@@ -1,10 +1,16 @@
 """The conformance runner for the Python host (format: CONFORMANCE.md).
 
 Each case's ``input`` goes through the native module's JSON façade (the same entry the
-Python API is built on) and its output is compared with ``expect`` as a JSON subset:
+Python API is built on, and the same wire format on every host: answers and failures are
+both outputs there) and its output is compared with ``expect`` as a JSON subset:
 every member of ``expect`` must be present and equal in the output, objects recursively,
 arrays exactly, except the arrays compared "as sets" (the members named in
 :data:`SET_MEMBERS`). ``true``/``false`` never equal ``1``/``0``.
+
+That the typed API returns the answers and raises the failures of the same outputs (SPEC §9:
+``validate_spec`` a :class:`~credgate.SpecReport`, the token endpoint a
+:class:`~credgate.TokenRefusal`, ``check`` a 400 decision...) is checked on every vector by
+``tests/test_conformance.py``.
 """
 
 from __future__ import annotations

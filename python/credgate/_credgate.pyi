@@ -1,33 +1,43 @@
 """Type stubs of the private native module ``credgate._credgate`` (checked by mypy.stubtest)."""
 
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union, final
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
+
+from ._types import Action, CheckReason, Code, Environment, HttpStatus, ResourceType
 
 __all__ = [
     "CODES",
     "Claims",
     "Decision",
+    "ENTROPY_BYTES",
+    "JTI_BYTES",
     "KeySet",
+    "MAX_BODY_BYTES",
     "OPS",
     "PermissionSet",
     "Request",
     "VerifierCore",
     "__version__",
     "call",
+    "dumps",
 ]
 
 __version__: str
 OPS: Tuple[str, ...]
-CODES: Tuple[str, ...]
+CODES: Tuple[Code, ...]
+ENTROPY_BYTES: int
+JTI_BYTES: int
+MAX_BODY_BYTES: int
 
 _RequestArg = Union["Request", Mapping[str, Any]]
 
 def call(op: str, input: str) -> str: ...
+def dumps(value: Any) -> str: ...
 @final
 class Request:
     def __new__(
         cls,
-        type: str,
-        action: str,
+        type: ResourceType,
+        action: Action,
         vault: Optional[str] = None,
         key: Optional[str] = None,
         org: Optional[str] = None,
@@ -35,9 +45,9 @@ class Request:
     @staticmethod
     def from_dict(value: Mapping[str, Any]) -> "Request": ...
     @property
-    def type(self) -> str: ...
+    def type(self) -> ResourceType: ...
     @property
-    def action(self) -> str: ...
+    def action(self) -> Action: ...
     @property
     def vault(self) -> Optional[str]: ...
     @property
@@ -53,9 +63,9 @@ class Decision:
     @property
     def allowed(self) -> bool: ...
     @property
-    def reason(self) -> str: ...
+    def reason(self) -> CheckReason: ...
     @property
-    def status(self) -> int: ...
+    def status(self) -> HttpStatus: ...
     @property
     def matched(self) -> Optional[str]: ...
     @property
@@ -98,12 +108,12 @@ class Claims:
     @property
     def ips(self) -> List[str]: ...
     @property
-    def env(self) -> str: ...
+    def env(self) -> Environment: ...
     @property
     def extra(self) -> Dict[str, Any]: ...
     def to_dict(self) -> Dict[str, Any]: ...
     def __getitem__(self, name: str, /) -> Any: ...
-    def __contains__(self, name: str, /) -> bool: ...
+    def __contains__(self, name: object, /) -> bool: ...
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -118,7 +128,7 @@ class PermissionSet:
         self, requests: Iterable[_RequestArg], org: Optional[str] = None
     ) -> List[Decision]: ...
     def __len__(self) -> int: ...
-    def __contains__(self, text: str, /) -> bool: ...
+    def __contains__(self, text: object, /) -> bool: ...
 
 @final
 class KeySet:
@@ -129,7 +139,7 @@ class KeySet:
     def kids(self) -> List[str]: ...
     def to_jwks(self) -> Dict[str, Any]: ...
     def __len__(self) -> int: ...
-    def __contains__(self, kid: str, /) -> bool: ...
+    def __contains__(self, kid: object, /) -> bool: ...
 
 @final
 class VerifierCore:
@@ -138,8 +148,8 @@ class VerifierCore:
         keys: KeySet,
         issuer: str,
         audience: str,
-        leeway: int = 0,
-        revoked_jtis: List[str] = ...,
+        leeway: int = ...,
+        revoked_jtis: Optional[Iterable[str]] = None,
     ) -> "VerifierCore": ...
     @property
     def keys(self) -> KeySet: ...

@@ -1,14 +1,17 @@
 """The one exception hierarchy of credgate, and the one place that maps core codes to it.
 
 Every failure the core reports carries a stable code (SPEC §8, e.g. ``token.expired``).
-:func:`error_for_code` picks the exception class from the code's prefix; the native
-module calls it too (``credgate._credgate`` raises what this module builds), so the
-mapping exists exactly once.
+:data:`CODE_CLASSES` names the exception class of every code of the core (``None`` for the
+codes that are only ever answers: decision reasons, refusal reasons, lint findings), and
+:func:`error_for_code` builds the exception; the native module calls it too
+(``credgate._credgate`` raises what this module builds), so the mapping exists exactly once.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Type
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, cast
+
+from ._types import Code
 
 __all__ = [
     "Error",
@@ -22,8 +25,7 @@ __all__ = [
     "SigningKeyError",
     "TokenError",
     "JwksError",
-    "BearerError",
-    "OAuthError",
+    "CODE_CLASSES",
     "error_for_code",
     "error_from_output",
     "class_for_code",
@@ -34,16 +36,19 @@ class Error(ValueError):
     """Base class of every credgate error.
 
     ``code`` is the stable SPEC code (``token.expired``, ``ip.invalid``...); match on it,
-    never on the message. ``message`` is text for a person.
+    never on the message. ``message`` is text for a person. ``index`` is the position of the
+    bad entry when the input is a list (``permissions[1]``), else ``None``.
     """
 
-    code: str
+    code: Code
     message: str
+    index: Optional[int]
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, index: Optional[int] = None) -> None:
         super().__init__(code, message)
-        self.code = code
+        self.code = cast(Code, code)
         self.message = message
+        self.index = index
 
     def __str__(self) -> str:
         return f"{self.message} [{self.code}]"
@@ -52,8 +57,16 @@ class Error(ValueError):
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
 
 
-class InputError(Error):
-    """The input could not be used at all (``input.invalid``, ``op.unknown``, ``entropy.insufficient``)."""
+class InputError(Error, TypeError):
+    """The input could not be used at all (``input.invalid``, ``op.unknown``,
+    ``entropy.insufficient``): a value of the wrong Python type, a str that is not Unicode
+    text, an int out of range, a naive ``datetime``, a value nested too deeply or that
+    refers to itself, an object that failed while it was read (then the original exception is
+    the ``__cause__``).
+
+    It is both a ``ValueError`` (as every :class:`Error`) and a ``TypeError``, so
+    ``except ValueError`` and ``except TypeError`` written for bad arguments keep working.
+    """
 
 
 class InvalidPermissionError(Error):
@@ -73,9 +86,13 @@ class Problem:
 
     __slots__ = ("path", "code", "message")
 
+    path: str
+    code: Code
+    message: str
+
     def __init__(self, path: str, code: str, message: str) -> None:
         self.path = path
-        self.code = code
+        self.code = cast(Code, code)
         self.message = message
 
     def to_dict(self) -> Dict[str, str]:
@@ -96,16 +113,19 @@ class Problem:
 class ValidationError(Error):
     """A credential spec has problems; ``problems`` lists ALL of them.
 
-    ``code`` is the first problem's code; ``codes`` is the set of all of them.
+    ``code`` is ``spec.invalid`` for a whole spec (``create_credential``,
+    :meth:`CredentialSpec.validate`), or the one problem's code when a single value was
+    checked (``set_type_defaults``: ``set_type.unknown``); ``codes`` is the set of every
+    problem's code.
     """
 
     problems: List[Problem]
 
-    def __init__(self, problems: List[Problem]) -> None:
-        first = problems[0] if problems else Problem("", "spec.invalid", "the spec is invalid")
-        text = "; ".join(f"{p.path}: {p.message} [{p.code}]" for p in problems) or first.message
-        super().__init__(first.code, text)
-        self.problems = list(problems)
+    def __init__(self, problems: Sequence[Problem], code: str = "spec.invalid") -> None:
+        problems = list(problems) or [Problem("", "spec.invalid", "the spec is invalid")]
+        text = "; ".join(f"{p.path or '(spec)'}: {p.message} [{p.code}]" for p in problems)
+        super().__init__(code, text)
+        self.problems = problems
 
     @property
     def codes(self) -> "set[str]":
@@ -115,7 +135,7 @@ class ValidationError(Error):
         return self.message
 
     def __repr__(self) -> str:
-        return f"ValidationError(problems={self.problems!r})"
+        return f"ValidationError(code={self.code!r}, problems={self.problems!r})"
 
 
 class CredentialError(Error):
@@ -134,140 +154,123 @@ class JwksError(Error):
     """A JWKS was rejected before any token was looked at (``jwks.invalid``)."""
 
 
-class BearerError(Error):
-    """The ``Authorization`` header carries no usable Bearer token (``bearer.*``).
-
-    ``status`` is the HTTP status to answer and ``www_authenticate`` the header value (RFC 6750).
-    """
-
-    status: int
-    www_authenticate: Optional[str]
-
-    def __init__(
-        self, code: str, message: str, *, status: int = 401, www_authenticate: Optional[str] = None
-    ) -> None:
-        super().__init__(code, message)
-        self.status = status
-        self.www_authenticate = www_authenticate
-
-    @property
-    def headers(self) -> Dict[str, str]:
-        return {"WWW-Authenticate": self.www_authenticate} if self.www_authenticate else {}
-
-
-class OAuthError(Error):
-    """The token endpoint refused a request (RFC 6749 §5.2).
-
-    ``error`` is the OAuth error (``invalid_client``...), ``error_description`` the text sent to
-    the client, ``status`` and ``headers`` the HTTP answer; ``code`` is the internal reason
-    (``client.bad_secret``...) for audit logs, never sent to the client. ``body`` is the §5.2
-    JSON body.
-    """
-
-    error: str
-    error_description: str
-    status: int
-    headers: Dict[str, str]
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        error: str,
-        error_description: Optional[str] = None,
-        status: int = 400,
-        headers: Optional[Mapping[str, str]] = None,
-    ) -> None:
-        super().__init__(code, message)
-        self.error = error
-        self.error_description = error_description if error_description is not None else message
-        self.status = status
-        self.headers = dict(headers or {})
-
-    @property
-    def body(self) -> Dict[str, str]:
-        return {"error": self.error, "error_description": self.error_description}
-
-    def __repr__(self) -> str:
-        return (
-            f"OAuthError(code={self.code!r}, error={self.error!r}, status={self.status!r}, "
-            f"error_description={self.error_description!r})"
-        )
-
-
-# Code prefix -> class. Validation codes (SPEC §4) become ValidationError only when they come
-# as a list of problems; one of them alone (e.g. ``set_type.unknown``) is still a ValidationError.
-_PREFIXES: Dict[str, Type[Error]] = {
-    "input.": InputError,
-    "op.": InputError,
-    "permission.": InvalidPermissionError,
-    "request.": RequestError,
-    "ip.": IpError,
-    "credential.": CredentialError,
-    "key.": SigningKeyError,
-    "entropy.": InputError,
-    "token.": TokenError,
-    "jwks.": JwksError,
-    "bearer.": BearerError,
-    "client.": OAuthError,
-    "grant.": OAuthError,
-    "scope.": OAuthError,
-    "spec.": ValidationError,
-    "name.": ValidationError,
-    "description.": ValidationError,
-    "set_type.": ValidationError,
-    "permissions.": ValidationError,
-    "environment.": ValidationError,
+# Every code of the core and the class raised for it; ``None``: the code is only ever an
+# answer (a decision's reason, a refusal's reason, a lint finding), never raised. Codes of
+# spec problems map to ValidationError, which carries them in ``problems``.
+CODE_CLASSES: Dict[str, Optional[Type[Error]]] = {
+    # decisions (request.invalid is also raised, by authorize)
+    "allow": None,
+    "deny.no_matching_permission": None,
+    "deny.ip_not_allowed": None,
+    "deny.ip_invalid": None,
+    "deny.org_mismatch": None,
+    "request.invalid": RequestError,
+    # permissions
+    "permission.invalid": InvalidPermissionError,
+    "permission.unknown_type": InvalidPermissionError,
+    "permission.unknown_action": InvalidPermissionError,
+    "permission.unknown_scope": InvalidPermissionError,
+    "permission.invalid_resource": InvalidPermissionError,
+    "permission.resource_with_org_scope": InvalidPermissionError,
+    "permission.scope_not_applicable": InvalidPermissionError,
+    # specs
+    "spec.invalid": ValidationError,
+    "name.length": ValidationError,
+    "name.invalid_char": ValidationError,
+    "description.length": ValidationError,
+    "description.invalid_char": ValidationError,
+    "set_type.unknown": ValidationError,
+    "permissions.empty": ValidationError,
+    "permissions.too_many": ValidationError,
+    "permissions.duplicate": ValidationError,
+    "environment.unknown": ValidationError,
+    # allowlists
+    "ip.empty": IpError,
+    "ip.too_many": IpError,
+    "ip.invalid": IpError,
+    "ip.ipv6_unsupported": IpError,
+    "ip.host_bits_set": IpError,
+    "ip.duplicate": IpError,
+    # tokens and keys
+    "token.too_large": TokenError,
+    "token.malformed": TokenError,
+    "token.unsupported_alg": TokenError,
+    "token.wrong_type": TokenError,
+    "token.forbidden_header": TokenError,
+    "token.unknown_key": TokenError,
+    "token.bad_signature": TokenError,
+    "token.missing_claim": TokenError,
+    "token.invalid_claim": TokenError,
+    "token.expired": TokenError,
+    "token.not_yet_valid": TokenError,
+    "token.wrong_issuer": TokenError,
+    "token.wrong_audience": TokenError,
+    "token.revoked": TokenError,
+    "jwks.invalid": JwksError,
+    "key.invalid": SigningKeyError,
+    # refusals with an HTTP status: answers (BearerRefusal, TokenRefusal, Decision)
+    "bearer.missing": None,
+    "bearer.malformed": None,
+    "client.unknown": None,
+    "client.bad_secret": None,
+    "client.disabled": None,
+    "client.deleted": None,
+    "client.ip_not_allowed": None,
+    "client.no_auth": None,
+    "client.malformed_auth": None,
+    "scope.not_covered": None,
+    "grant.unsupported": None,
+    # credentials
+    "credential.invalid": CredentialError,
+    "credential.deleted": CredentialError,
+    "entropy.insufficient": InputError,
+    # the façade
+    "input.invalid": InputError,
+    "op.unknown": InputError,
+    # lint findings
+    "lint.all_addresses": None,
+    "lint.wide_network": None,
+    "lint.overlapping_networks": None,
+    "lint.private_network_in_production": None,
+    "lint.redundant_permission": None,
+    "lint.outside_set_type": None,
+    "lint.org_wide_delete": None,
+    "lint.stale_credential": None,
 }
+
+# Where the one value checked sits in a spec, for a ValidationError about that value alone.
+_PATHS = {"set_type.unknown": "permission_set_type"}
 
 
 def class_for_code(code: str) -> Type[Error]:
-    """The exception class for a core code (the base :class:`Error` when no prefix matches)."""
-    for prefix, cls in _PREFIXES.items():
-        if code.startswith(prefix):
-            return cls
-    return Error
+    """The exception class for a core code (the base :class:`Error` for an answer's code or
+    a code this version does not know)."""
+    return CODE_CLASSES.get(code) or Error
 
 
-def error_for_code(code: str, message: str) -> Error:
+def error_for_code(code: str, message: str, *, index: Optional[int] = None) -> Error:
     """Build the exception for a core code and message (called by the native module too)."""
     cls = class_for_code(code)
     if cls is ValidationError:
-        return ValidationError([Problem("", code, message)])
-    if cls is OAuthError:
-        return OAuthError(code, message, error="invalid_request")
-    return cls(code, message)
+        return ValidationError([Problem(_PATHS.get(code, ""), code, message)], code=code)
+    return cls(code, message, index=index)
+
+
+def problems_of(out: Mapping[str, Any]) -> List[Problem]:
+    """The problems of a façade output's ``errors`` list."""
+    return [
+        Problem(str(e.get("path", "")), str(e.get("code", "")), str(e.get("message", "")))
+        for e in out.get("errors") or []
+        if isinstance(e, Mapping)
+    ]
 
 
 def error_from_output(out: Mapping[str, Any]) -> Error:
-    """Build the exception for a failed façade output (``{"ok": false, ...}`` or ``{"error": ...}``)."""
+    """Build the exception for a failed façade output (``{"ok": false, "error", ...}``)."""
     if isinstance(out.get("errors"), list):
-        return ValidationError(
-            [
-                Problem(str(e.get("path", "")), str(e.get("code", "")), str(e.get("message", "")))
-                for e in out["errors"]
-            ]
-        )
-    message = str(out.get("message") or out.get("error_description") or out.get("error", ""))
-    if "error_description" in out:
-        # Token endpoint (RFC 6749 §5.2): `error` is the OAuth error, `reason` the SPEC code.
-        return OAuthError(
-            str(out.get("reason", out.get("error", ""))),
-            message,
-            error=str(out.get("error", "")),
-            error_description=str(out["error_description"]),
-            status=int(out.get("status", 400)),
-            headers=out.get("headers") or {},
-        )
-    code = str(out.get("error", ""))
-    cls = class_for_code(code)
-    if cls is BearerError:
-        www = out.get("www_authenticate")
-        return BearerError(
-            code,
-            message,
-            status=int(out.get("status", 401)),
-            www_authenticate=str(www) if www is not None else None,
-        )
-    return error_for_code(code, message)
+        return ValidationError(problems_of(out))
+    message = str(out.get("message") or out.get("error", ""))
+    index = out.get("index")
+    return error_for_code(
+        str(out.get("error", "")), message, index=index if isinstance(index, int) else None
+    )

@@ -18,25 +18,40 @@ use std::fmt::Display;
 
 use credgate_core::authorize::{self, Reason};
 use credgate_core::check::{CheckOutcome, DecisionRecord};
+use credgate_core::json::MAX_DEPTH;
 use credgate_core::permission::PermissionError;
 use credgate_core::request::{self, RequestError};
 use credgate_core::token::{self, Audience, JwksError, TokenError, VerifyOptions};
-use credgate_core::{codes, facade};
-use pyo3::exceptions::PyTypeError;
+use credgate_core::{codes, credential, facade, oauth};
+use pyo3::exceptions::{PyException, PyKeyError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple,
+};
 use serde_json::{Map, Number, Value};
 
-/// Deepest JSON nesting accepted from Python (deeper input is `input.invalid`, not a crash).
-const MAX_DEPTH: usize = 64;
+/// Whether a container entered with `depth` containers around it is nested too deeply.
+///
+/// The limit is the core's [`MAX_DEPTH`], counted as the core's text parser counts it:
+/// `json::parse_strict` reads text with serde_json, whose recursion limit refuses the
+/// `MAX_DEPTH`-th nested array or object. So a Python value is accepted exactly when its JSON
+/// text would be (`tests/test_bad_input.py` checks both sides of the boundary).
+fn too_deep(depth: usize) -> bool {
+    depth + 1 >= MAX_DEPTH
+}
 
 // ------------------------------------------------------------------ errors, in one place
 
 /// A core error: a stable code and a message for a person.
 trait CoreError: Display {
     fn code(&self) -> &'static str;
+
+    /// The position of the bad entry, when the input is a list (`permissions[i]`).
+    fn index(&self) -> Option<usize> {
+        None
+    }
 }
 
 impl CoreError for TokenError {
@@ -76,6 +91,29 @@ impl CoreError for AtIndex {
     fn code(&self) -> &'static str {
         self.0.error.code()
     }
+
+    fn index(&self) -> Option<usize> {
+        Some(self.0.index)
+    }
+}
+
+/// A request at a position of a batch (`authorize_many`).
+struct RequestAt(usize, RequestError);
+
+impl Display for RequestAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "requests[{}]: {}", self.0, self.1)
+    }
+}
+
+impl CoreError for RequestAt {
+    fn code(&self) -> &'static str {
+        self.1.code()
+    }
+
+    fn index(&self) -> Option<usize> {
+        Some(self.0)
+    }
 }
 
 /// Input that could not be converted to JSON (`input.invalid`).
@@ -94,19 +132,151 @@ impl CoreError for InputInvalid {
 }
 
 static ERROR_FOR_CODE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static ERROR_CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static PERMISSION_CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// The exception for a core error, built by `credgate._errors.error_for_code(code, message)`.
+/// An attribute of a module of the package, looked up once.
+fn package_attr<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyAny>>,
+    module: &str,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyAny>> {
+    cell.get_or_try_init(py, || Ok(py.import(module)?.getattr(name)?.unbind()))
+        .map(|f| f.bind(py))
+}
+
+/// The exception for a core error, built by `credgate._errors.error_for_code(code, message,
+/// index=...)`: the one place that chooses the class.
 fn to_py_err<E: CoreError>(py: Python<'_>, error: &E) -> PyErr {
-    let factory = ERROR_FOR_CODE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-        Ok(py
-            .import("credgate._errors")?
-            .getattr("error_for_code")?
-            .unbind())
-    });
-    match factory.and_then(|f| f.bind(py).call1((error.code(), error.to_string()))) {
+    let built = package_attr(py, &ERROR_FOR_CODE, "credgate._errors", "error_for_code").and_then(
+        |factory| {
+            let kwargs = PyDict::new(py);
+            if let Some(index) = error.index() {
+                kwargs.set_item("index", index)?;
+            }
+            factory.call((error.code(), error.to_string()), Some(&kwargs))
+        },
+    );
+    match built {
         Ok(exception) => PyErr::from_value(exception),
         Err(failure) => failure,
     }
+}
+
+/// `input.invalid`: the input could not be converted at all.
+fn input_invalid(py: Python<'_>, message: impl Into<String>) -> PyErr {
+    to_py_err(py, &InputInvalid(message.into()))
+}
+
+/// An exception raised by Python code while the input was read (an iterator, a mapping's
+/// `items`): `input.invalid` with the original as its `__cause__`, as SPEC §9 asks of a JS
+/// value that throws while it is read. credgate's own errors, and exceptions that are not
+/// `Exception`s (`KeyboardInterrupt`...), pass unchanged.
+fn while_reading(py: Python<'_>, error: PyErr, what: &str) -> PyErr {
+    let ours = package_attr(py, &ERROR_CLASS, "credgate._errors", "Error")
+        .is_ok_and(|class| error.is_instance(py, class));
+    if ours || !error.is_instance_of::<PyException>(py) {
+        return error;
+    }
+    let wrapped = input_invalid(py, format!("{what} could not be read: {}", error.value(py)));
+    wrapped.set_cause(py, Some(error));
+    wrapped
+}
+
+/// The name of a value's type, for messages.
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+}
+
+/// A `str` as Rust text; a lone surrogate (not Unicode text) is `input.invalid`.
+fn rust_str<'a>(s: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
+    s.to_cow().map_err(|_| {
+        input_invalid(
+            s.py(),
+            "a str holds a lone surrogate (e.g. \\ud800): it is not Unicode text",
+        )
+    })
+}
+
+/// A `str` argument (valid Unicode, kept without a copy); anything else is `input.invalid`.
+struct Text(PyBackedStr);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Text {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let obj: &Bound<'py, PyAny> = &obj;
+        let s = obj.cast::<PyString>().map_err(|_| {
+            input_invalid(
+                obj.py(),
+                format!("expected a str, not `{}`", type_name(obj)),
+            )
+        })?;
+        rust_str(s)?;
+        PyBackedStr::try_from(s.clone())
+            .map(Text)
+            .map_err(|_| input_invalid(obj.py(), "a str is not Unicode text"))
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An `int` argument within `T`'s range (`bool` refused); anything else is `input.invalid`.
+struct Int<T>(T);
+
+impl<'a, 'py, T> FromPyObject<'a, 'py> for Int<T>
+where
+    T: for<'b> FromPyObject<'b, 'py>,
+{
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let obj: &Bound<'py, PyAny> = &obj;
+        if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
+            return Err(input_invalid(
+                obj.py(),
+                format!("expected an int, not `{}`", type_name(obj)),
+            ));
+        }
+        obj.extract::<T>().map(Int).map_err(|_| {
+            input_invalid(
+                obj.py(),
+                format!(
+                    "the int {obj} is out of range ({})",
+                    std::any::type_name::<T>()
+                ),
+            )
+        })
+    }
+}
+
+/// The items of a list-like argument (any iterable but `str`, `bytes` and mappings), each
+/// read failure being `input.invalid`.
+fn items<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let py = obj.py();
+    if obj.is_instance_of::<PyString>()
+        || obj.is_instance_of::<PyBytes>()
+        || obj.is_instance_of::<PyByteArray>()
+        || obj.is_instance_of::<PyDict>()
+        || obj.cast::<PyMapping>().is_ok()
+    {
+        return Err(input_invalid(
+            py,
+            format!("{what} must be a list, not a `{}`", type_name(obj)),
+        ));
+    }
+    let iter = obj.try_iter().map_err(|e| while_reading(py, e, what))?;
+    iter.map(|item| item.map_err(|e| while_reading(py, e, what)))
+        .collect()
 }
 
 // ------------------------------------------------------------------ JSON <-> Python
@@ -156,15 +326,12 @@ fn ser_to_py<'py>(
     }
 }
 
-/// A Python value (None, bool, int, float, str, list, tuple, dict with str keys) as JSON.
+/// A Python value as JSON: `None`, `bool`, `int` (64-bit), finite `float`, `str` (Unicode
+/// text), `list`, `tuple`, and `dict` or any mapping with `str` keys. Anything else, a value
+/// nested as deep as the core's text parser refuses (cycles end there), a duplicate key or
+/// an exception while reading is `input.invalid`; nothing else escapes.
 fn from_py(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
     let py = obj.py();
-    if depth > MAX_DEPTH {
-        return Err(to_py_err(
-            py,
-            &InputInvalid(format!("nested deeper than {MAX_DEPTH} levels")),
-        ));
-    }
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -178,54 +345,86 @@ fn from_py(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
         if let Ok(u) = obj.extract::<u64>() {
             return Ok(Value::from(u));
         }
-        return Err(to_py_err(
+        return Err(input_invalid(
             py,
-            &InputInvalid("an integer is out of range".to_owned()),
+            "an int is out of range (JSON integers here fit in 64 bits)",
         ));
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         return Number::from_f64(f.value())
             .map(Value::Number)
-            .ok_or_else(|| to_py_err(py, &InputInvalid("a float is not finite".to_owned())));
+            .ok_or_else(|| input_invalid(py, "a float is not finite"));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
+        return Ok(Value::String(rust_str(s)?.into_owned()));
     }
-    if let Ok(d) = obj.cast::<PyDict>() {
-        let mut map = Map::new();
-        for (k, v) in d.iter() {
-            let key = k
-                .cast::<PyString>()
-                .map_err(|_| to_py_err(py, &InputInvalid("a dict key is not a str".to_owned())))?;
-            map.insert(key.to_cow()?.into_owned(), from_py(&v, depth + 1)?);
-        }
-        return Ok(Value::Object(map));
+    let list = obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>();
+    let dict = obj.cast::<PyDict>().ok();
+    let mapping = if list || dict.is_some() {
+        None
+    } else {
+        obj.cast::<PyMapping>().ok()
+    };
+    if !list && dict.is_none() && mapping.is_none() {
+        return Err(input_invalid(
+            py,
+            format!(
+                "cannot use a `{}` as JSON: give a dict, list, str, int, float, bool or None",
+                type_name(obj)
+            ),
+        ));
     }
-    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+    if too_deep(depth) {
+        return Err(input_invalid(
+            py,
+            format!("the value is nested {MAX_DEPTH} levels deep or more (or refers to itself)"),
+        ));
+    }
+    if list {
         let mut items = Vec::new();
-        for item in obj.try_iter()? {
-            items.push(from_py(&item?, depth + 1)?);
+        for item in obj.try_iter().map_err(|e| while_reading(py, e, "a list"))? {
+            let item = item.map_err(|e| while_reading(py, e, "a list"))?;
+            items.push(from_py(&item, depth + 1)?);
         }
         return Ok(Value::Array(items));
     }
-    Err(PyTypeError::new_err(format!(
-        "cannot use a `{}` as JSON: give a dict, list, str, int, float, bool or None",
-        obj.get_type().name()?
-    )))
+    let mut map = Map::new();
+    let mut member = |k: &Bound<'_, PyAny>, v: &Bound<'_, PyAny>| -> PyResult<()> {
+        let key = k.cast::<PyString>().map_err(|_| {
+            input_invalid(py, format!("a dict key is a `{}`, not a str", type_name(k)))
+        })?;
+        let key = rust_str(key)?.into_owned();
+        let value = from_py(v, depth + 1)?;
+        if map.contains_key(&key) {
+            return Err(input_invalid(py, format!("duplicate member `{key}`")));
+        }
+        map.insert(key, value);
+        Ok(())
+    };
+    if let Some(d) = dict {
+        for (k, v) in d.iter() {
+            member(&k, &v)?;
+        }
+    } else if let Some(m) = mapping {
+        let pairs = m.items().map_err(|e| while_reading(py, e, "a mapping"))?;
+        for pair in pairs.iter() {
+            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair
+                .extract()
+                .map_err(|e| while_reading(py, e, "a mapping"))?;
+            member(&k, &v)?;
+        }
+    }
+    Ok(Value::Object(map))
 }
 
 /// A JWKS given as a dict, a JSON `str` or JSON `bytes`.
 fn jwks_value(obj: &Bound<'_, PyAny>) -> PyResult<Result<token::KeySet, JwksError>> {
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(token::KeySet::from_json(&s.to_cow()?));
+        return Ok(token::KeySet::from_json(&rust_str(s)?));
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
-        let text = std::str::from_utf8(b.as_bytes()).map_err(|_| {
-            to_py_err(
-                obj.py(),
-                &InputInvalid("the JWKS bytes are not UTF-8".to_owned()),
-            )
-        })?;
+        let text = std::str::from_utf8(b.as_bytes())
+            .map_err(|_| input_invalid(obj.py(), "the JWKS bytes are not UTF-8"))?;
         return Ok(token::KeySet::from_json(text));
     }
     Ok(token::KeySet::from_value(&from_py(obj, 0)?))
@@ -234,11 +433,19 @@ fn jwks_value(obj: &Bound<'_, PyAny>) -> PyResult<Result<token::KeySet, JwksErro
 // ------------------------------------------------------------------ the façade
 
 /// Runs one core operation on a JSON input and returns the JSON output (never raises for a
-/// failed operation: bad JSON or an unknown op come back as `{"ok": false, "error": ...}`).
-/// The GIL is released while the core works.
+/// failed operation: bad JSON or an unknown op come back as `{"ok": false, "error": ...}`;
+/// an argument that is not a str is `input.invalid`). The GIL is released while the core
+/// works.
 #[pyfunction]
-fn call(py: Python<'_>, op: PyBackedStr, input: PyBackedStr) -> String {
+fn call(py: Python<'_>, op: Text, input: Text) -> String {
     py.detach(|| facade::call_json(&op, &input))
+}
+
+/// The JSON text of a Python value, converted as every entry point converts (see
+/// [`from_py`]); raises `input.invalid`.
+#[pyfunction]
+fn dumps(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(from_py(value, 0)?.to_string())
 }
 
 // ------------------------------------------------------------------ requests
@@ -257,13 +464,22 @@ impl Request {
     #[pyo3(signature = (r#type, action, vault=None, key=None, org=None))]
     fn new(
         py: Python<'_>,
-        r#type: &str,
-        action: &str,
-        vault: Option<&str>,
-        key: Option<&str>,
-        org: Option<&str>,
+        r#type: &Bound<'_, PyAny>,
+        action: &Bound<'_, PyAny>,
+        vault: Option<&Bound<'_, PyAny>>,
+        key: Option<&Bound<'_, PyAny>>,
+        org: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        request::Request::new(r#type, action, vault, key, org)
+        // The arguments are the JSON form's members: the core reads both the same way.
+        let mut form = Map::new();
+        form.insert("type".to_owned(), from_py(r#type, 1)?);
+        form.insert("action".to_owned(), from_py(action, 1)?);
+        for (name, value) in [("vault", vault), ("key", key), ("org", org)] {
+            if let Some(value) = value {
+                form.insert(name.to_owned(), from_py(value, 1)?);
+            }
+        }
+        request::Request::from_value(&Value::Object(form))
             .map(|inner| Self { inner })
             .map_err(|e| to_py_err(py, &e))
     }
@@ -340,20 +556,16 @@ fn py_repr(py: Python<'_>, s: &str) -> PyResult<String> {
     Ok(PyString::new(py, s).repr()?.to_cow()?.into_owned())
 }
 
-/// A request argument: a `Request` (borrowed, no copy) or a dict in the JSON form.
-fn request_arg<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, request::Request>> {
+/// A request argument: a `Request` (borrowed, no copy), or any value in the JSON form, read
+/// by the core (`Err` inside: the core's `request.invalid`). A value that is not JSON at all
+/// raises `input.invalid`.
+fn request_arg<'a>(
+    obj: &'a Bound<'_, PyAny>,
+) -> PyResult<Result<Cow<'a, request::Request>, RequestError>> {
     if let Ok(r) = obj.cast::<Request>() {
-        return Ok(Cow::Borrowed(&r.get().inner));
+        return Ok(Ok(Cow::Borrowed(&r.get().inner)));
     }
-    if obj.is_instance_of::<PyDict>() {
-        return request::Request::from_value(&from_py(obj, 0)?)
-            .map(Cow::Owned)
-            .map_err(|e| to_py_err(obj.py(), &e));
-    }
-    Err(PyTypeError::new_err(format!(
-        "a request must be a credgate.Request or a dict, not `{}`",
-        obj.get_type().name()?
-    )))
+    Ok(request::Request::from_value(&from_py(obj, 0)?).map(Cow::Owned))
 }
 
 // ------------------------------------------------------------------ decisions
@@ -361,6 +573,9 @@ fn request_arg<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, request::Reque
 enum Outcome {
     Authorize(authorize::Decision),
     Check(Box<CheckOutcome>, Box<DecisionRecord>),
+    /// `check`'s answer to a request the core refused: 400 `request.invalid`, with the
+    /// core's message (the façade's `check` answers the same; no token was looked at).
+    InvalidRequest(String),
 }
 
 /// A decision: `allowed`, `reason` (a SPEC §8 code), the HTTP `status`, `matched` on allow,
@@ -376,6 +591,7 @@ impl Decision {
         match &self.outcome {
             Outcome::Authorize(d) => d.reason,
             Outcome::Check(c, _) => c.reason,
+            Outcome::InvalidRequest(_) => Reason::RequestInvalid,
         }
     }
 }
@@ -387,6 +603,7 @@ impl Decision {
         match &self.outcome {
             Outcome::Authorize(d) => d.allowed,
             Outcome::Check(c, _) => c.allowed,
+            Outcome::InvalidRequest(_) => false,
         }
     }
 
@@ -401,6 +618,7 @@ impl Decision {
         match &self.outcome {
             Outcome::Authorize(d) => d.reason.status(),
             Outcome::Check(c, _) => c.status,
+            Outcome::InvalidRequest(_) => Reason::RequestInvalid.status(),
         }
     }
 
@@ -409,6 +627,7 @@ impl Decision {
         match &self.outcome {
             Outcome::Authorize(d) => d.matched.as_deref(),
             Outcome::Check(c, _) => c.matched.as_deref(),
+            Outcome::InvalidRequest(_) => None,
         }
     }
 
@@ -417,6 +636,7 @@ impl Decision {
         match &self.outcome {
             Outcome::Authorize(d) => texts(d.near_misses.as_deref()),
             Outcome::Check(c, _) => texts(c.near_misses.as_deref()),
+            Outcome::InvalidRequest(_) => None,
         }
     }
 
@@ -426,6 +646,7 @@ impl Decision {
         match &self.outcome {
             Outcome::Authorize(_) => None,
             Outcome::Check(c, _) => Some(&c.message),
+            Outcome::InvalidRequest(message) => Some(message),
         }
     }
 
@@ -433,7 +654,7 @@ impl Decision {
     #[getter]
     fn www_authenticate(&self) -> Option<&str> {
         match &self.outcome {
-            Outcome::Authorize(_) => None,
+            Outcome::Authorize(_) | Outcome::InvalidRequest(_) => None,
             Outcome::Check(c, _) => c.www_authenticate.as_deref(),
         }
     }
@@ -442,7 +663,7 @@ impl Decision {
     #[getter]
     fn claims(&self) -> Option<Claims> {
         match &self.outcome {
-            Outcome::Authorize(_) => None,
+            Outcome::Authorize(_) | Outcome::InvalidRequest(_) => None,
             Outcome::Check(c, _) => c.claims.clone().map(|inner| Claims { inner }),
         }
     }
@@ -452,7 +673,7 @@ impl Decision {
     #[getter]
     fn audit<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         match &self.outcome {
-            Outcome::Authorize(_) => Ok(None),
+            Outcome::Authorize(_) | Outcome::InvalidRequest(_) => Ok(None),
             Outcome::Check(_, record) => Ok(Some(ser_to_py(py, serde_json::to_value(record))?)),
         }
     }
@@ -462,6 +683,15 @@ impl Decision {
         match &self.outcome {
             Outcome::Authorize(d) => ser_to_py(py, serde_json::to_value(d)),
             Outcome::Check(c, _) => ser_to_py(py, serde_json::to_value(c)),
+            Outcome::InvalidRequest(message) => {
+                let reason = Reason::RequestInvalid;
+                let mut form = Map::new();
+                form.insert("allowed".to_owned(), Value::Bool(false));
+                form.insert("status".to_owned(), Value::from(reason.status()));
+                form.insert("reason".to_owned(), Value::from(reason.code()));
+                form.insert("message".to_owned(), Value::from(message.as_str()));
+                to_py(py, &Value::Object(form))
+            }
         }
     }
 
@@ -582,18 +812,22 @@ impl Claims {
         ser_to_py(py, serde_json::to_value(&self.inner))
     }
 
-    fn __getitem__<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    /// The JSON form's member `name`; `KeyError` when there is none (as a dict answers).
+    fn __getitem__<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let value = serde_json::to_value(&self.inner).unwrap_or(Value::Null);
-        match value.get(name) {
-            Some(v) => to_py(py, v),
-            None => Err(pyo3::exceptions::PyKeyError::new_err(name.to_owned())),
+        match lookup_key(name).and_then(|n| value.get(n.as_ref()).cloned()) {
+            Some(v) => to_py(py, &v),
+            None => Err(PyKeyError::new_err(name.clone().unbind())),
         }
     }
 
-    fn __contains__(&self, name: &str) -> bool {
-        serde_json::to_value(&self.inner)
-            .ok()
-            .is_some_and(|v| v.get(name).is_some())
+    fn __contains__(&self, name: &Bound<'_, PyAny>) -> bool {
+        let value = serde_json::to_value(&self.inner).unwrap_or(Value::Null);
+        lookup_key(name).is_some_and(|n| value.get(n.as_ref()).is_some())
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -610,6 +844,26 @@ impl Claims {
     }
 }
 
+/// A lookup key for `in` and `[]`: a str that is Unicode text, or nothing (which is found
+/// nowhere, as in a dict).
+fn lookup_key<'a>(obj: &'a Bound<'_, PyAny>) -> Option<Cow<'a, str>> {
+    obj.cast::<PyString>().ok().and_then(|s| s.to_cow().ok())
+}
+
+/// One entry of a permission list: a `credgate.Permission` by its canonical text, anything
+/// else in its JSON form (text or dict; the core judges other values as it judges their JSON).
+fn permission_value(item: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let py = item.py();
+    let class = package_attr(py, &PERMISSION_CLASS, "credgate._api", "Permission")?;
+    if item.is_instance(class)? {
+        let text = item
+            .getattr("text")
+            .map_err(|e| while_reading(py, e, "a Permission"))?;
+        return from_py(&text, 1);
+    }
+    from_py(item, 1)
+}
+
 // ------------------------------------------------------------------ permission sets
 
 /// A permission list compiled once and evaluated many times (thread-safe). Entries are
@@ -623,16 +877,10 @@ struct PermissionSet {
 impl PermissionSet {
     #[new]
     fn new(py: Python<'_>, permissions: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let mut values = Vec::new();
-        for item in permissions.try_iter()? {
-            let item = item?;
-            values.push(if item.is_instance_of::<PyDict>() {
-                from_py(&item, 0)?
-            } else {
-                // str, or an object whose str() is the canonical text (credgate.Permission).
-                Value::String(item.str()?.to_cow()?.into_owned())
-            });
-        }
+        let values = items(permissions, "the permissions")?
+            .iter()
+            .map(permission_value)
+            .collect::<PyResult<Vec<Value>>>()?;
         authorize::PermissionSet::from_values(&values)
             .map(|inner| Self { inner })
             .map_err(|e| to_py_err(py, &AtIndex(e)))
@@ -652,10 +900,15 @@ impl PermissionSet {
 
     /// Decides one request for a credential of organisation `org`.
     #[pyo3(signature = (request, org=None))]
-    fn authorize(&self, request: &Bound<'_, PyAny>, org: Option<&str>) -> PyResult<Decision> {
-        let request = request_arg(request)?;
+    fn authorize(
+        &self,
+        py: Python<'_>,
+        request: &Bound<'_, PyAny>,
+        org: Option<Text>,
+    ) -> PyResult<Decision> {
+        let request = request_arg(request)?.map_err(|e| to_py_err(py, &e))?;
         Ok(Decision {
-            outcome: Outcome::Authorize(self.inner.authorize(&request, org)),
+            outcome: Outcome::Authorize(self.inner.authorize(&request, org.as_deref())),
         })
     }
 
@@ -665,12 +918,15 @@ impl PermissionSet {
         &self,
         py: Python<'py>,
         requests: &Bound<'py, PyAny>,
-        org: Option<&str>,
+        org: Option<Text>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let items: Vec<Bound<'py, PyAny>> = requests.try_iter()?.collect::<PyResult<_>>()?;
-        let parsed: Vec<Cow<'_, request::Request>> =
-            items.iter().map(request_arg).collect::<PyResult<_>>()?;
+        let items = items(requests, "the requests")?;
+        let mut parsed: Vec<Cow<'_, request::Request>> = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            parsed.push(request_arg(item)?.map_err(|e| to_py_err(py, &RequestAt(index, e)))?);
+        }
         let set = &self.inner;
+        let org = org.as_deref();
         let decisions: Vec<authorize::Decision> =
             py.detach(|| parsed.iter().map(|r| set.authorize(r, org)).collect());
         let list = PyList::empty(py);
@@ -689,8 +945,8 @@ impl PermissionSet {
         self.inner.texts().len()
     }
 
-    fn __contains__(&self, text: &str) -> bool {
-        self.inner.texts().iter().any(|t| **t == *text)
+    fn __contains__(&self, text: &Bound<'_, PyAny>) -> bool {
+        lookup_key(text).is_some_and(|text| self.inner.texts().iter().any(|t| **t == *text))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -738,8 +994,8 @@ impl KeySet {
         self.inner.len()
     }
 
-    fn __contains__(&self, kid: &str) -> bool {
-        self.inner.get(kid).is_some()
+    fn __contains__(&self, kid: &Bound<'_, PyAny>) -> bool {
+        lookup_key(kid).is_some_and(|kid| self.inner.get(&kid).is_some())
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -758,24 +1014,35 @@ struct VerifierCore {
 #[pymethods]
 impl VerifierCore {
     #[new]
-    #[pyo3(signature = (keys, issuer, audience, leeway=0, revoked_jtis=Vec::new()))]
+    #[pyo3(signature = (keys, issuer, audience, leeway=Int(0), revoked_jtis=None))]
     fn new(
-        keys: Bound<'_, KeySet>,
-        issuer: String,
-        audience: String,
-        leeway: u64,
-        revoked_jtis: Vec<String>,
-    ) -> Self {
+        keys: &Bound<'_, PyAny>,
+        issuer: Text,
+        audience: Text,
+        leeway: Int<u64>,
+        revoked_jtis: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let py = keys.py();
+        let keys = keys.cast::<KeySet>().map_err(|_| {
+            input_invalid(py, format!("expected a KeySet, not `{}`", type_name(keys)))
+        })?;
+        let revoked_jtis = match revoked_jtis {
+            None => Vec::new(),
+            Some(jtis) => items(jtis, "revoked_jtis")?
+                .iter()
+                .map(|jti| Ok(jti.extract::<Text>()?.to_owned()))
+                .collect::<PyResult<Vec<String>>>()?,
+        };
         let options = VerifyOptions {
-            issuer,
-            audience,
-            leeway,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            leeway: leeway.0,
             revoked_jtis,
         };
-        Self {
+        Ok(Self {
             inner: token::Verifier::new(keys.get().inner.clone(), options),
-            keys: keys.unbind(),
-        }
+            keys: keys.clone().unbind(),
+        })
     }
 
     #[getter]
@@ -804,23 +1071,29 @@ impl VerifierCore {
     }
 
     /// The claims of `token` at `now`, or `TokenError`. GIL released.
-    fn verify(&self, py: Python<'_>, token: PyBackedStr, now: i64) -> PyResult<Claims> {
+    fn verify(&self, py: Python<'_>, token: Text, now: Int<i64>) -> PyResult<Claims> {
         let verifier = &self.inner;
+        let now = now.0;
         py.detach(|| verifier.verify(&token, now))
             .map(|inner| Claims { inner })
             .map_err(|e| to_py_err(py, &e))
     }
 
-    /// The edge path for `token` (SPEC §8). GIL released.
+    /// The edge path for `token` (SPEC §8). GIL released. An invalid request is the 400
+    /// `request.invalid` answer, as from the façade's `check`.
     fn check(
         &self,
         py: Python<'_>,
-        token: PyBackedStr,
-        now: i64,
-        client_ip: PyBackedStr,
+        token: Text,
+        now: Int<i64>,
+        client_ip: Text,
         request: &Bound<'_, PyAny>,
     ) -> PyResult<Decision> {
-        let request = request_arg(request)?;
+        let now = now.0;
+        let request = match request_arg(request)? {
+            Ok(request) => request,
+            Err(e) => return Ok(invalid_request(&e)),
+        };
         let verifier = &self.inner;
         let request = &*request;
         let (outcome, record) = py.detach(|| {
@@ -838,12 +1111,16 @@ impl VerifierCore {
     fn check_authorization(
         &self,
         py: Python<'_>,
-        authorization: Option<PyBackedStr>,
-        now: i64,
-        client_ip: PyBackedStr,
+        authorization: Option<Text>,
+        now: Int<i64>,
+        client_ip: Text,
         request: &Bound<'_, PyAny>,
     ) -> PyResult<Decision> {
-        let request = request_arg(request)?;
+        let now = now.0;
+        let request = match request_arg(request)? {
+            Ok(request) => request,
+            Err(e) => return Ok(invalid_request(&e)),
+        };
         let verifier = &self.inner;
         let request = &*request;
         let (outcome, record) = py.detach(|| {
@@ -858,6 +1135,13 @@ impl VerifierCore {
     }
 }
 
+/// `check`'s answer for a request the core refused.
+fn invalid_request(error: &RequestError) -> Decision {
+    Decision {
+        outcome: Outcome::InvalidRequest(error.to_string()),
+    }
+}
+
 // ------------------------------------------------------------------ the module
 
 /// The native half of `credgate` (private: import `credgate`).
@@ -866,7 +1150,11 @@ fn _credgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("OPS", PyTuple::new(m.py(), facade::OPS.iter().copied())?)?;
     m.add("CODES", PyTuple::new(m.py(), codes::ALL.iter().copied())?)?;
+    m.add("ENTROPY_BYTES", credential::ENTROPY_BYTES)?;
+    m.add("JTI_BYTES", token::JTI_BYTES)?;
+    m.add("MAX_BODY_BYTES", oauth::MAX_BODY_BYTES)?;
     m.add_function(wrap_pyfunction!(call, m)?)?;
+    m.add_function(wrap_pyfunction!(dumps, m)?)?;
     m.add_class::<Request>()?;
     m.add_class::<Decision>()?;
     m.add_class::<Claims>()?;

@@ -276,7 +276,7 @@ def test_ip_allowed_preview_lint(spec: credgate.CredentialSpec) -> None:
     view = credgate.preview(["vault:read:org"], {"vaults": {"v1": ["k1"]}})
     assert view["permissions"] == ["vault:read:org"] and "grants" in view
     spec.ip_allowlist = ["0.0.0.0/0"]
-    codes = {f["code"] for f in credgate.lint(spec, now=NOW, created_at=NOW)}
+    codes = {f.code for f in credgate.lint(spec, now=NOW, created_at=NOW)}
     assert "lint.all_addresses" in codes
 
 

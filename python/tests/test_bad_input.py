@@ -90,3 +90,48 @@ def test_unencodable_input_is_an_input_error_not_a_crash() -> None:
         assert info.value.code == "input.invalid"
     # the extension still answers normally afterwards
     assert credgate.call("parse_permission", {"text": "vault:read:org"})["ok"] is True
+
+
+def _nested(levels: int) -> Any:
+    """A JWKS whose extra member makes the whole value `levels` containers deep."""
+    inner: Any = "leaf"
+    for _ in range(levels - 1):
+        inner = [inner]
+    return {"keys": [], "x": inner}
+
+
+def _accepted(fn: Any, value: Any) -> bool:
+    try:
+        fn(value)
+    except credgate.Error:
+        return False
+    return True
+
+
+def test_nesting_limit_is_the_text_parsers() -> None:
+    """A Python value is accepted exactly when its JSON text is accepted by the core's strict
+    text parser (``credgate_core::json::parse_strict``, behind ``KeySet(str)``), on both
+    sides of the boundary, for the prepared classes and for the façade."""
+    from credgate import _credgate
+
+    seen = set()
+    for levels in range(110, 140):
+        value = _nested(levels)
+        text = json.dumps(value)
+        by_text = _accepted(credgate.KeySet, text)
+        seen.add(by_text)
+        assert _accepted(credgate.KeySet, value) == by_text, levels
+        # the façade: a value through `credgate.call`, its text through the native entry
+        request = {"authorization": None, "x": value}
+        facade_text = json.loads(_credgate.call("parse_bearer", json.dumps(request)))
+        assert facade_text["ok"] is False and facade_text["error"] in ("bearer.missing", "input.invalid")
+        try:
+            facade_value: Any = credgate.call("parse_bearer", request)
+        except credgate.InputError:
+            facade_value = {"error": "input.invalid"}
+        assert facade_value["error"] == facade_text["error"], levels
+        if not by_text:
+            with pytest.raises(credgate.InputError) as e:
+                credgate.KeySet(value)
+            assert e.value.code == "input.invalid"
+    assert seen == {True, False}, "the boundary is inside the range tested"

@@ -89,30 +89,34 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.post("/oauth/token")
     async def token(request: Request) -> JSONResponse:
-        body = await request.body()
+        body = await _limited_body(request, credgate.MAX_BODY_BYTES)
         now = svc.settings.now()
         ip = svc.client_ip(request)
+        # The header lines as received, unjoined: credgate refuses a repeated Authorization
+        # or Content-Type (400 invalid_request).
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-        tr: Optional[credgate.TokenRequest] = None
-        try:
-            tr = credgate.parse_token_request(request.method, headers, body)
-            cred = svc.store.get_credential(tr.client_id)
-            key = svc.store.active_signing_key()
-            if key is None:  # pragma: no cover - created at start-up
-                key = svc.rotate_key()
-            resp = credgate.issue_token(
-                cred, tr, client_ip=ip, signing_key=key, issuer=svc.settings.issuer,
-                audience=svc.settings.audience, now=now,
-            )
-        except credgate.OAuthError as e:
-            svc.store.log_token(now, tr.client_id if tr else None, ip, e.code)
-            return _json(e.body, e.status, e.headers)
-        svc.store.log_token(now, tr.client_id, ip, "issued", str(resp.claims.get("jti")))
-        return _json(resp.body, resp.status, resp.headers)
+        # Both steps answer with a value: the token response or the refusal, each ready to
+        # send as it is (status, headers, JSON body); the reason goes to the audit log only.
+        parsed = credgate.parse_token_request(request.method, headers, body)
+        if not parsed.ok:
+            svc.store.log_token(now, None, ip, parsed.reason)
+            return _json(parsed.body, parsed.status, parsed.headers)
+        key = svc.store.active_signing_key()
+        if key is None:  # pragma: no cover - created at start-up
+            key = svc.rotate_key()
+        answer = credgate.issue_token(
+            svc.store.get_credential(parsed.client_id), parsed, client_ip=ip, signing_key=key,
+            issuer=svc.settings.issuer, audience=svc.settings.audience, now=now,
+        )
+        if not answer.ok:
+            svc.store.log_token(now, parsed.client_id, ip, answer.reason)
+        else:
+            svc.store.log_token(now, parsed.client_id, ip, "issued", str(answer.claims.get("jti")))
+        return _json(answer.body, answer.status, answer.headers)
 
     # ------------------------------------------------------------ protected API
 
-    def guard(kind: str, action: str):  # type: ignore[no-untyped-def]
+    def guard(kind: credgate.ResourceType, action: credgate.Action):  # type: ignore[no-untyped-def]
         """A dependency: authorize this route's request with credgate and audit the decision."""
 
         def dependency(request: Request) -> credgate.Decision:
@@ -231,10 +235,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         org_name = str(body.pop("org", svc.settings.default_org))
         try:
             spec = credgate.CredentialSpec.from_dict(body)
+            report = credgate.validate_spec(spec)  # an answer: valid, or every problem
+            if not report:
+                return _json({"error": "invalid_spec", "problems": [p.to_dict() for p in report.errors]}, 400)
             new = credgate.create_credential(spec, org=org_name, now=svc.settings.now())
-        except credgate.ValidationError as e:
-            return _json({"error": "invalid_spec", "problems": [p.to_dict() for p in e.problems]}, 400)
-        except credgate.Error as e:
+        except credgate.Error as e:  # input that cannot be used at all (input.invalid)
             return _json({"error": e.code, "error_description": e.message}, 400)
         svc.store.put_credential(new.credential)
         # The secret is shown once, here, and never stored.
@@ -283,6 +288,19 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         return {"decisions": svc.store.audit_log(limit), "token_requests": svc.store.token_log(limit)}
 
     return app
+
+
+async def _limited_body(request: Request, limit: int) -> bytes:
+    """The request body, reading at most one byte past ``limit`` (enough for credgate to
+    refuse an oversized body) rather than all of it."""
+    chunks: List[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(chunks)[: limit + 1]
 
 
 async def _body(request: Request) -> Dict[str, Any]:

@@ -223,3 +223,20 @@ def test_admin_api_is_protected(service: Service) -> None:
     service.start(CREDGATE_ADMIN_TOKEN="")
     with service.admin() as admin:
         assert admin.get("/admin/credentials").status_code == 503
+
+
+def test_repeated_token_request_headers_are_refused(service: Service) -> None:
+    """The header lines reach credgate unjoined: a repeated Authorization is 400
+    invalid_request (docs/DECISIONS.md), not a malformed Basic header."""
+    cred = create(service)
+    basic = "Basic " + base64.b64encode(f"{cred['client_id']}:{cred['client_secret']}".encode()).decode()
+    r = httpx.post(f"{service.url}/oauth/token", content=b"grant_type=client_credentials",
+                   headers=[("Content-Type", "application/x-www-form-urlencoded"),
+                            ("Authorization", basic), ("authorization", basic)])
+    assert (r.status_code, r.json()["error"]) == (400, "invalid_request")
+    r = httpx.post(f"{service.url}/oauth/token", content=b"grant_type=client_credentials&" + b"x" * 20000,
+                   headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": basic})
+    assert (r.status_code, r.json()["error"]) == (400, "invalid_request")
+    with service.admin() as admin:
+        reasons = [t["reason"] for t in admin.get("/admin/audit").json()["token_requests"]]
+    assert reasons == ["request.invalid", "request.invalid"]
