@@ -37,7 +37,7 @@ from typing import (
 
 from . import _credgate
 from ._credgate import Claims, Decision, KeySet, PermissionSet, Request
-from ._errors import Error, Problem, ValidationError, error_for_code, error_from_output, problems_of
+from ._errors import Error, Problem, ValidationError, error_for_code, problems_of
 from ._types import (
     Action,
     AuthMethod,
@@ -208,22 +208,27 @@ def _loads(text: Union[str, bytes], what: str) -> Any:
 
 
 def call(op: str, input: Any) -> Dict[str, Any]:
-    """Run one core operation through the JSON façade and return its output as a dict.
+    """Run one core operation and return its wire form as a dict (docs/OUTCOMES.md).
 
-    This never raises for a failed operation: the output carries ``ok``/``error`` as the
-    core produced it. Only an input that cannot be converted to JSON at all (see
-    :class:`~credgate.InputError`) raises. It is what the conformance runner uses.
+    The member ``outcome`` says what it is: ``"result"``, ``"answer"`` or ``"failure"``.
+    Nothing is raised for a failed operation, not even for input that cannot be converted
+    (that is an ``input.invalid`` failure like any other). The typed functions of this
+    package are what an application calls; this is the façade underneath them.
     """
-    out: Dict[str, Any] = json.loads(_credgate.call(op, _credgate.dumps(input)))
+    out: Dict[str, Any] = _credgate.call(op, input)
     return out
+
+
+def _run(op: str, input: Mapping[str, Any]) -> Tuple[str, Dict[str, Any]]:
+    """Run one core operation: ``(kind, output)`` for a result or an answer (the core's
+    decision, docs/OUTCOMES.md); a failure is raised as its :class:`~credgate.Error` class."""
+    kind, out = _credgate.run(op, input)
+    return kind, out
 
 
 def _checked(op: str, input: Mapping[str, Any]) -> Dict[str, Any]:
-    """Like :func:`call`, but raise the mapped :class:`~credgate.Error` on failure."""
-    out = call(op, input)
-    if out.get("ok") is not True:
-        raise error_from_output(out)
-    return out
+    """The output of an operation whose success is a result or an answer of one shape."""
+    return _run(op, input)[1]
 
 
 def _permission_json(p: Any) -> Any:
@@ -401,12 +406,8 @@ def validate_spec(spec: Union[CredentialSpec, Mapping[str, Any]]) -> SpecReport:
 
     Only input that cannot be converted raises (:class:`InputError`).
     """
-    out = call("validate_spec", {"spec": _spec_json(spec)})
-    if out.get("ok") is True:
-        return SpecReport()
-    if isinstance(out.get("errors"), list):
-        return SpecReport(tuple(problems_of(out)))
-    raise error_from_output(out)
+    out = _checked("validate_spec", {"spec": _spec_json(spec)})
+    return SpecReport(tuple(problems_of(out)))
 
 
 def set_type_defaults(set_type: SetType) -> List[str]:
@@ -867,17 +868,15 @@ class BearerRefusal:
 def parse_bearer(authorization: Optional[str]) -> Union[BearerToken, BearerRefusal]:
     """The token of an ``Authorization`` header value (``None`` when absent), or the
     refusal to answer (``bearer.missing`` 401, ``bearer.malformed`` 400)."""
-    out = call("parse_bearer", {"authorization": authorization})
-    if out.get("ok") is True:
+    kind, out = _run("parse_bearer", {"authorization": authorization})
+    if kind == "result":
         return BearerToken(str(out["token"]))
-    if "status" in out:
-        return BearerRefusal(
-            reason=out["error"],
-            status=int(out["status"]),
-            www_authenticate=str(out.get("www_authenticate") or ""),
-            message=str(out.get("message", "")),
-        )
-    raise error_from_output(out)
+    return BearerRefusal(
+        reason=out["error"],
+        status=int(out["status"]),
+        www_authenticate=str(out.get("www_authenticate") or ""),
+        message=str(out.get("message", "")),
+    )
 
 
 # ---------------------------------------------------------------- authorization
@@ -956,9 +955,7 @@ def lint(
         d["now"] = to_unix(now)
     if created_at is not None:
         d["created_at"] = to_unix(created_at)
-    out = call("lint", d)
-    if not isinstance(out.get("findings"), list):
-        raise error_from_output(out)
+    out = _checked("lint", d)
     findings = tuple(
         Finding(f["code"], str(f.get("path", "")), str(f.get("message", "")))
         for f in out["findings"]
@@ -1051,9 +1048,7 @@ class TokenRefusal:
 
 
 def _refusal(out: Mapping[str, Any]) -> TokenRefusal:
-    """The refusal in a failed token endpoint output, or raise the failure it is."""
-    if "error_description" not in out or "status" not in out:
-        raise error_from_output(out)
+    """A refusal of the token endpoint (an answer of the core)."""
     headers = out.get("headers")
     return TokenRefusal(
         error=out["error"],
@@ -1074,11 +1069,11 @@ def parse_token_request(
     ``headers`` may be a mapping or ``(name, value)`` pairs; pairs keep repeated lines, which
     the core refuses for ``Authorization`` and ``Content-Type``.
     """
-    out = call(
+    kind, out = _run(
         "parse_token_request",
         {"method": method, "headers": _header_pairs(headers), "body": _form_body(body)},
     )
-    if out.get("ok") is not True:
+    if kind == "answer":
         return _refusal(out)
     return TokenRequest(
         client_id=str(out["client_id"]),
@@ -1168,8 +1163,8 @@ def issue_token(
         d["client_secret"] = request
     if scope is not None:
         d["scope"] = scope
-    out = call("issue_token", d)
-    if out.get("ok") is not True:
+    kind, out = _run("issue_token", d)
+    if kind == "answer":
         return _refusal(out)
     claims = out.get("claims")
     return TokenResponse(

@@ -19,6 +19,7 @@ __all__ = [
     "__version__",
     "call",
     "dumps",
+    "run",
 ]
 
 __version__: str
@@ -30,7 +31,8 @@ MAX_BODY_BYTES: int
 
 _RequestArg = Union["Request", Mapping[str, Any]]
 
-def call(op: str, input: str) -> str: ...
+def call(op: str, input: Any) -> Dict[str, Any]: ...
+def run(op: str, input: Any) -> Tuple[Literal["result", "answer"], Dict[str, Any]]: ...
 def dumps(value: Any) -> str: ...
 @final
 class Request:

@@ -27,7 +27,6 @@ __all__ = [
     "JwksError",
     "CODE_CLASSES",
     "error_for_code",
-    "error_from_output",
     "class_for_code",
 ]
 
@@ -121,10 +120,12 @@ class ValidationError(Error):
 
     problems: List[Problem]
 
-    def __init__(self, problems: Sequence[Problem], code: str = "spec.invalid") -> None:
+    def __init__(
+        self, problems: Sequence[Problem], code: str = "spec.invalid", message: Optional[str] = None
+    ) -> None:
         problems = list(problems) or [Problem("", "spec.invalid", "the spec is invalid")]
         text = "; ".join(f"{p.path or '(spec)'}: {p.message} [{p.code}]" for p in problems)
-        super().__init__(code, text)
+        super().__init__(code, text if message is None else message)
         self.problems = problems
 
     @property
@@ -248,9 +249,19 @@ def class_for_code(code: str) -> Type[Error]:
     return CODE_CLASSES.get(code) or Error
 
 
-def error_for_code(code: str, message: str, *, index: Optional[int] = None) -> Error:
-    """Build the exception for a core code and message (called by the native module too)."""
+def error_for_code(
+    code: str,
+    message: str,
+    *,
+    index: Optional[int] = None,
+    errors: Optional[List[Mapping[str, Any]]] = None,
+) -> Error:
+    """Build the exception for a core failure: its code, message and details (the ``index``
+    of a bad list entry; every problem of an invalid spec in ``errors``). The native module
+    calls this for every failure the core reports: the one place a class is chosen."""
     cls = class_for_code(code)
+    if errors:
+        return ValidationError(problems_of({"errors": errors}), code=code, message=message)
     if cls is ValidationError:
         return ValidationError([Problem(_PATHS.get(code, ""), code, message)], code=code)
     return cls(code, message, index=index)
@@ -263,14 +274,3 @@ def problems_of(out: Mapping[str, Any]) -> List[Problem]:
         for e in out.get("errors") or []
         if isinstance(e, Mapping)
     ]
-
-
-def error_from_output(out: Mapping[str, Any]) -> Error:
-    """Build the exception for a failed façade output (``{"ok": false, "error", ...}``)."""
-    if isinstance(out.get("errors"), list):
-        return ValidationError(problems_of(out))
-    message = str(out.get("message") or out.get("error", ""))
-    index = out.get("index")
-    return error_for_code(
-        str(out.get("error", "")), message, index=index if isinstance(index, int) else None
-    )

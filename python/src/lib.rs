@@ -14,15 +14,12 @@
 //! (the Python layer supplies `time.time()` when the caller gives none).
 
 use std::borrow::Cow;
-use std::fmt::Display;
 
-use credgate_core::authorize::{self, Reason};
-use credgate_core::check::{CheckOutcome, DecisionRecord};
+use credgate_core::facade::{self, Bearer, Checked, Failure, Outcome as Wire};
 use credgate_core::json::MAX_DEPTH;
-use credgate_core::permission::PermissionError;
 use credgate_core::request::{self, RequestError};
-use credgate_core::token::{self, Audience, JwksError, TokenError, VerifyOptions};
-use credgate_core::{codes, credential, facade, oauth};
+use credgate_core::token::{self, Audience, VerifyOptions};
+use credgate_core::{authorize, codes, credential, oauth, Code};
 use pyo3::exceptions::{PyException, PyKeyError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
@@ -34,101 +31,24 @@ use serde_json::{Map, Number, Value};
 
 /// Whether a container entered with `depth` containers around it is nested too deeply.
 ///
-/// The limit is the core's [`MAX_DEPTH`], counted as the core's text parser counts it:
-/// `json::parse_strict` reads text with serde_json, whose recursion limit refuses the
-/// `MAX_DEPTH`-th nested array or object. So a Python value is accepted exactly when its JSON
-/// text would be (`tests/test_bad_input.py` checks both sides of the boundary).
+/// The limit is the core's [`MAX_DEPTH`], counted as the core counts it for text and host
+/// values alike: a value of `MAX_DEPTH` nested arrays or objects is read, one more is not.
+/// So a Python value is accepted exactly when its JSON text would be
+/// (`tests/test_bad_input.py` checks both sides of the boundary).
 fn too_deep(depth: usize) -> bool {
-    depth + 1 >= MAX_DEPTH
+    depth >= MAX_DEPTH
 }
 
 // ------------------------------------------------------------------ errors, in one place
 
-/// A core error: a stable code and a message for a person.
-trait CoreError: Display {
-    fn code(&self) -> &'static str;
-
-    /// The position of the bad entry, when the input is a list (`permissions[i]`).
-    fn index(&self) -> Option<usize> {
-        None
-    }
+/// A core error as the failure every host reports (code, message, index, problems).
+fn failure(error: impl Into<credgate_core::Error>) -> Failure {
+    Failure::from(error.into())
 }
 
-impl CoreError for TokenError {
-    fn code(&self) -> &'static str {
-        TokenError::code(self)
-    }
-}
-
-impl CoreError for JwksError {
-    fn code(&self) -> &'static str {
-        JwksError::code(self)
-    }
-}
-
-impl CoreError for RequestError {
-    fn code(&self) -> &'static str {
-        RequestError::code(self)
-    }
-}
-
-impl CoreError for PermissionError {
-    fn code(&self) -> &'static str {
-        PermissionError::code(self)
-    }
-}
-
-/// A permission at a position of a list, with the position in the message.
-struct AtIndex(authorize::IndexedPermissionError);
-
-impl Display for AtIndex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "permissions[{}]: {}", self.0.index, self.0.error)
-    }
-}
-
-impl CoreError for AtIndex {
-    fn code(&self) -> &'static str {
-        self.0.error.code()
-    }
-
-    fn index(&self) -> Option<usize> {
-        Some(self.0.index)
-    }
-}
-
-/// A request at a position of a batch (`authorize_many`).
-struct RequestAt(usize, RequestError);
-
-impl Display for RequestAt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "requests[{}]: {}", self.0, self.1)
-    }
-}
-
-impl CoreError for RequestAt {
-    fn code(&self) -> &'static str {
-        self.1.code()
-    }
-
-    fn index(&self) -> Option<usize> {
-        Some(self.0)
-    }
-}
-
-/// Input that could not be converted to JSON (`input.invalid`).
-struct InputInvalid(String);
-
-impl Display for InputInvalid {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl CoreError for InputInvalid {
-    fn code(&self) -> &'static str {
-        "input.invalid"
-    }
+/// The exception for a core error.
+fn core_err(py: Python<'_>, error: impl Into<credgate_core::Error>) -> PyErr {
+    to_py_err(py, &failure(error))
 }
 
 static ERROR_FOR_CODE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -146,27 +66,31 @@ fn package_attr<'py>(
         .map(|f| f.bind(py))
 }
 
-/// The exception for a core error, built by `credgate._errors.error_for_code(code, message,
-/// index=...)`: the one place that chooses the class.
-fn to_py_err<E: CoreError>(py: Python<'_>, error: &E) -> PyErr {
+/// The exception for a failure, built by `credgate._errors.error_for_code(code, message,
+/// index=..., errors=...)`: the one place that chooses the class.
+fn to_py_err(py: Python<'_>, failure: &Failure) -> PyErr {
     let built = package_attr(py, &ERROR_FOR_CODE, "credgate._errors", "error_for_code").and_then(
         |factory| {
             let kwargs = PyDict::new(py);
-            if let Some(index) = error.index() {
+            if let Some(index) = failure.index {
                 kwargs.set_item("index", index)?;
             }
-            factory.call((error.code(), error.to_string()), Some(&kwargs))
+            if !failure.errors.is_empty() {
+                let problems = serde_json::to_value(&failure.errors).unwrap_or_default();
+                kwargs.set_item("errors", to_py(py, &problems)?)?;
+            }
+            factory.call((failure.code.as_str(), &failure.message), Some(&kwargs))
         },
     );
     match built {
         Ok(exception) => PyErr::from_value(exception),
-        Err(failure) => failure,
+        Err(error) => error,
     }
 }
 
 /// `input.invalid`: the input could not be converted at all.
 fn input_invalid(py: Python<'_>, message: impl Into<String>) -> PyErr {
-    to_py_err(py, &InputInvalid(message.into()))
+    to_py_err(py, &Failure::new(Code::InputInvalid, message))
 }
 
 /// An exception raised by Python code while the input was read (an iterator, a mapping's
@@ -418,7 +342,7 @@ fn from_py(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
 }
 
 /// A JWKS given as a dict, a JSON `str` or JSON `bytes`.
-fn jwks_value(obj: &Bound<'_, PyAny>) -> PyResult<Result<token::KeySet, JwksError>> {
+fn jwks_value(obj: &Bound<'_, PyAny>) -> PyResult<Result<token::KeySet, token::JwksError>> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(token::KeySet::from_json(&rust_str(s)?));
     }
@@ -432,13 +356,37 @@ fn jwks_value(obj: &Bound<'_, PyAny>) -> PyResult<Result<token::KeySet, JwksErro
 
 // ------------------------------------------------------------------ the façade
 
-/// Runs one core operation on a JSON input and returns the JSON output (never raises for a
-/// failed operation: bad JSON or an unknown op come back as `{"ok": false, "error": ...}`;
-/// an argument that is not a str is `input.invalid`). The GIL is released while the core
-/// works.
+/// Runs one core operation on a Python value and returns `(kind, output)`: the kind is
+/// `"result"` or `"answer"` as the core decides it (docs/OUTCOMES.md), the output the
+/// answer's members as Python values. A failure is raised, as the class of its code. The
+/// GIL is released while the core works.
 #[pyfunction]
-fn call(py: Python<'_>, op: Text, input: Text) -> String {
-    py.detach(|| facade::call_json(&op, &input))
+fn run<'py>(
+    py: Python<'py>,
+    op: Text,
+    input: &Bound<'py, PyAny>,
+) -> PyResult<(&'static str, Bound<'py, PyAny>)> {
+    let value = from_py(input, 0)?;
+    match py.detach(|| facade::call(&op, value)) {
+        Wire::Result(out) => Ok(("result", to_py(py, &out)?)),
+        Wire::Answer(out) => Ok(("answer", to_py(py, &out)?)),
+        Wire::Failure(failure) => Err(to_py_err(py, &failure)),
+    }
+}
+
+/// Runs one core operation and returns its wire form as a dict (the `outcome` member says
+/// which of result, answer or failure it is; nothing is raised for a failed operation, and
+/// input that cannot be converted is an `input.invalid` failure like any other).
+#[pyfunction]
+fn call<'py>(py: Python<'py>, op: Text, input: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let outcome = match from_py(input, 0) {
+        Ok(value) => py.detach(|| facade::call(&op, value)),
+        Err(error) => {
+            let message = error.value(py).to_string();
+            Wire::Failure(Failure::new(Code::InputInvalid, message))
+        }
+    };
+    to_py(py, &serde_json::to_value(outcome).unwrap_or_default())
 }
 
 /// The JSON text of a Python value, converted as every entry point converts (see
@@ -481,7 +429,7 @@ impl Request {
         }
         request::Request::from_value(&Value::Object(form))
             .map(|inner| Self { inner })
-            .map_err(|e| to_py_err(py, &e))
+            .map_err(|e| core_err(py, e))
     }
 
     /// From the JSON form `{"type", "action", "vault"?, "key"?, "org"?}`; other members are
@@ -490,7 +438,7 @@ impl Request {
     fn from_dict(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Self> {
         request::Request::from_value(&from_py(value, 0)?)
             .map(|inner| Self { inner })
-            .map_err(|e| to_py_err(py, &e))
+            .map_err(|e| core_err(py, e))
     }
 
     #[getter]
@@ -572,10 +520,8 @@ fn request_arg<'a>(
 
 enum Outcome {
     Authorize(authorize::Decision),
-    Check(Box<CheckOutcome>, Box<DecisionRecord>),
-    /// `check`'s answer to a request the core refused: 400 `request.invalid`, with the
-    /// core's message (the façade's `check` answers the same; no token was looked at).
-    InvalidRequest(String),
+    /// `check`'s answer, built by the core (a 400 `request.invalid` included).
+    Check(Box<Checked>),
 }
 
 /// A decision: `allowed`, `reason` (a SPEC §8 code), the HTTP `status`, `matched` on allow,
@@ -587,11 +533,10 @@ struct Decision {
 }
 
 impl Decision {
-    fn reason_value(&self) -> Reason {
+    fn decision(&self) -> &authorize::Decision {
         match &self.outcome {
-            Outcome::Authorize(d) => d.reason,
-            Outcome::Check(c, _) => c.reason,
-            Outcome::InvalidRequest(_) => Reason::RequestInvalid,
+            Outcome::Authorize(d) => d,
+            Outcome::Check(c) => &c.outcome.decision,
         }
     }
 }
@@ -600,16 +545,12 @@ impl Decision {
 impl Decision {
     #[getter]
     fn allowed(&self) -> bool {
-        match &self.outcome {
-            Outcome::Authorize(d) => d.allowed,
-            Outcome::Check(c, _) => c.allowed,
-            Outcome::InvalidRequest(_) => false,
-        }
+        self.decision().allowed
     }
 
     #[getter]
     fn reason(&self) -> &'static str {
-        self.reason_value().code()
+        self.decision().reason.code().as_str()
     }
 
     /// 200 allow, 400 invalid request, 401 token failure, 403 IP, org or permission deny.
@@ -617,27 +558,18 @@ impl Decision {
     fn status(&self) -> u16 {
         match &self.outcome {
             Outcome::Authorize(d) => d.reason.status(),
-            Outcome::Check(c, _) => c.status,
-            Outcome::InvalidRequest(_) => Reason::RequestInvalid.status(),
+            Outcome::Check(c) => c.outcome.status,
         }
     }
 
     #[getter]
     fn matched(&self) -> Option<&str> {
-        match &self.outcome {
-            Outcome::Authorize(d) => d.matched.as_deref(),
-            Outcome::Check(c, _) => c.matched.as_deref(),
-            Outcome::InvalidRequest(_) => None,
-        }
+        self.decision().matched.as_deref()
     }
 
     #[getter]
     fn near_misses(&self) -> Option<Vec<String>> {
-        match &self.outcome {
-            Outcome::Authorize(d) => texts(d.near_misses.as_deref()),
-            Outcome::Check(c, _) => texts(c.near_misses.as_deref()),
-            Outcome::InvalidRequest(_) => None,
-        }
+        texts(self.decision().near_misses.as_deref())
     }
 
     /// A person-readable explanation (from `check`; `None` for `authorize`).
@@ -645,8 +577,7 @@ impl Decision {
     fn message(&self) -> Option<&str> {
         match &self.outcome {
             Outcome::Authorize(_) => None,
-            Outcome::Check(c, _) => Some(&c.message),
-            Outcome::InvalidRequest(message) => Some(message),
+            Outcome::Check(c) => Some(&c.outcome.message),
         }
     }
 
@@ -654,8 +585,8 @@ impl Decision {
     #[getter]
     fn www_authenticate(&self) -> Option<&str> {
         match &self.outcome {
-            Outcome::Authorize(_) | Outcome::InvalidRequest(_) => None,
-            Outcome::Check(c, _) => c.www_authenticate.as_deref(),
+            Outcome::Authorize(_) => None,
+            Outcome::Check(c) => c.outcome.www_authenticate.as_deref(),
         }
     }
 
@@ -663,8 +594,8 @@ impl Decision {
     #[getter]
     fn claims(&self) -> Option<Claims> {
         match &self.outcome {
-            Outcome::Authorize(_) | Outcome::InvalidRequest(_) => None,
-            Outcome::Check(c, _) => c.claims.clone().map(|inner| Claims { inner }),
+            Outcome::Authorize(_) => None,
+            Outcome::Check(c) => c.outcome.claims.clone().map(|inner| Claims { inner }),
         }
     }
 
@@ -673,8 +604,10 @@ impl Decision {
     #[getter]
     fn audit<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         match &self.outcome {
-            Outcome::Authorize(_) | Outcome::InvalidRequest(_) => Ok(None),
-            Outcome::Check(_, record) => Ok(Some(ser_to_py(py, serde_json::to_value(record))?)),
+            Outcome::Check(c) if c.audit.is_some() => {
+                Ok(Some(ser_to_py(py, serde_json::to_value(&c.audit))?))
+            }
+            _ => Ok(None),
         }
     }
 
@@ -682,16 +615,7 @@ impl Decision {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.outcome {
             Outcome::Authorize(d) => ser_to_py(py, serde_json::to_value(d)),
-            Outcome::Check(c, _) => ser_to_py(py, serde_json::to_value(c)),
-            Outcome::InvalidRequest(message) => {
-                let reason = Reason::RequestInvalid;
-                let mut form = Map::new();
-                form.insert("allowed".to_owned(), Value::Bool(false));
-                form.insert("status".to_owned(), Value::from(reason.status()));
-                form.insert("reason".to_owned(), Value::from(reason.code()));
-                form.insert("message".to_owned(), Value::from(message.as_str()));
-                to_py(py, &Value::Object(form))
-            }
+            Outcome::Check(c) => ser_to_py(py, serde_json::to_value(&c.outcome)),
         }
     }
 
@@ -883,7 +807,7 @@ impl PermissionSet {
             .collect::<PyResult<Vec<Value>>>()?;
         authorize::PermissionSet::from_values(&values)
             .map(|inner| Self { inner })
-            .map_err(|e| to_py_err(py, &AtIndex(e)))
+            .map_err(|e| core_err(py, e))
     }
 
     /// The canonical texts, in order.
@@ -906,7 +830,7 @@ impl PermissionSet {
         request: &Bound<'_, PyAny>,
         org: Option<Text>,
     ) -> PyResult<Decision> {
-        let request = request_arg(request)?.map_err(|e| to_py_err(py, &e))?;
+        let request = request_arg(request)?.map_err(|e| core_err(py, e))?;
         Ok(Decision {
             outcome: Outcome::Authorize(self.inner.authorize(&request, org.as_deref())),
         })
@@ -923,7 +847,12 @@ impl PermissionSet {
         let items = items(requests, "the requests")?;
         let mut parsed: Vec<Cow<'_, request::Request>> = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
-            parsed.push(request_arg(item)?.map_err(|e| to_py_err(py, &RequestAt(index, e)))?);
+            parsed.push(request_arg(item)?.map_err(|e| {
+                let mut batch = failure(e);
+                batch.message = format!("requests[{index}]: {}", batch.message);
+                batch.index = Some(index);
+                to_py_err(py, &batch)
+            })?);
         }
         let set = &self.inner;
         let org = org.as_deref();
@@ -970,7 +899,7 @@ impl KeySet {
     fn new(py: Python<'_>, jwks: &Bound<'_, PyAny>) -> PyResult<Self> {
         jwks_value(jwks)?
             .map(|inner| Self { inner })
-            .map_err(|e| to_py_err(py, &e))
+            .map_err(|e| core_err(py, e))
     }
 
     /// From a JWKS dict, or its JSON as `str` or `bytes`.
@@ -987,7 +916,7 @@ impl KeySet {
 
     /// The usable keys as a JWKS dict.
     fn to_jwks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.inner.to_jwks())
+        ser_to_py(py, serde_json::to_value(self.inner.to_jwks()))
     }
 
     fn __len__(&self) -> usize {
@@ -1076,7 +1005,7 @@ impl VerifierCore {
         let now = now.0;
         py.detach(|| verifier.verify(&token, now))
             .map(|inner| Claims { inner })
-            .map_err(|e| to_py_err(py, &e))
+            .map_err(|e| core_err(py, e))
     }
 
     /// The edge path for `token` (SPEC §8). GIL released. An invalid request is the 400
@@ -1089,25 +1018,9 @@ impl VerifierCore {
         client_ip: Text,
         request: &Bound<'_, PyAny>,
     ) -> PyResult<Decision> {
-        let now = now.0;
-        let request = match request_arg(request)? {
-            Ok(request) => request,
-            Err(e) => return Ok(invalid_request(&e)),
-        };
-        let verifier = &self.inner;
-        let request = &*request;
-        let (outcome, record) = py.detach(|| {
-            let outcome = verifier.check(&token, now, &client_ip, request);
-            let record = outcome.record(request, &client_ip, now);
-            (outcome, record)
-        });
-        Ok(Decision {
-            outcome: Outcome::Check(Box::new(outcome), Box::new(record)),
-        })
+        self.decide(py, Bearer::Token(&token), now.0, &client_ip, request)
     }
 
-    /// Like `check`, reading the token from an `Authorization` header value (`None` = no
-    /// header): a missing or malformed header is a refusal, not an exception. GIL released.
     fn check_authorization(
         &self,
         py: Python<'_>,
@@ -1116,29 +1029,28 @@ impl VerifierCore {
         client_ip: Text,
         request: &Bound<'_, PyAny>,
     ) -> PyResult<Decision> {
-        let now = now.0;
-        let request = match request_arg(request)? {
-            Ok(request) => request,
-            Err(e) => return Ok(invalid_request(&e)),
-        };
-        let verifier = &self.inner;
-        let request = &*request;
-        let (outcome, record) = py.detach(|| {
-            let outcome =
-                verifier.check_authorization(authorization.as_deref(), now, &client_ip, request);
-            let record = outcome.record(request, &client_ip, now);
-            (outcome, record)
-        });
-        Ok(Decision {
-            outcome: Outcome::Check(Box::new(outcome), Box::new(record)),
-        })
+        let header = Bearer::Header(authorization.as_deref());
+        self.decide(py, header, now.0, &client_ip, request)
     }
 }
 
-/// `check`'s answer for a request the core refused.
-fn invalid_request(error: &RequestError) -> Decision {
-    Decision {
-        outcome: Outcome::InvalidRequest(error.to_string()),
+impl VerifierCore {
+    /// The core's edge decision, with the GIL released while it is made.
+    fn decide(
+        &self,
+        py: Python<'_>,
+        bearer: Bearer<'_>,
+        now: i64,
+        client_ip: &str,
+        request: &Bound<'_, PyAny>,
+    ) -> PyResult<Decision> {
+        let request = request_arg(request)?;
+        let request = request.as_ref().map(|r| &**r);
+        let verifier = &self.inner;
+        let checked = py.detach(|| facade::checked(verifier, bearer, now, client_ip, request));
+        Ok(Decision {
+            outcome: Outcome::Check(Box::new(checked)),
+        })
     }
 }
 
@@ -1154,6 +1066,7 @@ fn _credgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("JTI_BYTES", token::JTI_BYTES)?;
     m.add("MAX_BODY_BYTES", oauth::MAX_BODY_BYTES)?;
     m.add_function(wrap_pyfunction!(call, m)?)?;
+    m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(dumps, m)?)?;
     m.add_class::<Request>()?;
     m.add_class::<Decision>()?;

@@ -161,10 +161,13 @@ def test_check_returns_400_for_an_invalid_request(verifier: credgate.Verifier, t
     bad = {"type": "vault", "action": "read", "vualt": "v1"}
     d = verifier.check(token, client_ip=IP_OK, request=bad, now=NOW)
     assert (d.allowed, d.status, d.reason) == (False, 400, "request.invalid") and not d
-    assert d.message and d.audit is None and d.claims is None and d.www_authenticate is None
+    assert d.message and d.audit is None and d.claims is None
+    # RFC 6750 §3.1: a 400 invalid_request carries its challenge too.
+    assert d.www_authenticate is not None and 'error="invalid_request"' in d.www_authenticate
     facade = credgate.call("check", {
         "token": token, "jwks": verifier.keys.to_jwks(),
         "issuer": ISSUER, "audience": AUDIENCE, "now": NOW, "client_ip": IP_OK, "request": bad})
+    assert facade.pop("outcome") == "answer"
     facade.pop("ok")
     assert d.to_dict() == facade
     h = verifier.check_authorization(f"Bearer {token}", client_ip=IP_OK, request=bad, now=NOW)

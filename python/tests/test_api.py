@@ -283,4 +283,5 @@ def test_ip_allowed_preview_lint(spec: credgate.CredentialSpec) -> None:
 def test_call_facade_never_raises() -> None:
     assert credgate.call("nope", {})["error"] == "op.unknown"
     out = credgate.call("parse_permission", {"text": "vault:read"})
-    assert out == {"ok": False, "error": "permission.invalid", "message": out["message"]}
+    assert out == {"outcome": "failure", "ok": False, "error": "permission.invalid",
+                   "message": out["message"]}

@@ -150,17 +150,17 @@ CASES: Dict[str, Callable[[Ctx], Any]] = {
     "int body": lambda c: credgate.parse_token_request("POST", FORM, A or 5),
     "int headers": lambda c: credgate.parse_token_request("POST", A or 5, ""),
     # non-str dict keys (json.dumps would turn 1 into "1" and make a duplicate member)
-    "int key facade": lambda c: credgate.call("validate_spec", {"spec": {1: "a", "1": "b"}}),
+    "int key spec": lambda c: credgate.validate_spec({1: "a", "1": "b"}),
     "int key Request.from_dict": lambda c: credgate.Request.from_dict({1: "x"}),
     "tuple key KeySet": lambda c: credgate.KeySet({("a",): 1}),
     "int key check request": lambda c: c.verifier.check(
         c.token, client_ip=IP_OK, request={"type": "vault", "action": "read", 1: 2}),
     # cycles and values that are not JSON
-    "cycle facade": lambda c: credgate.call("authorize", {"request": _cyclic()}),
+    "cycle spec": lambda c: credgate.lint({"name": _cyclic()}),
     "cycle request": lambda c: credgate.authorize(["vault:read:org"], _cyclic()),
     "cycle permission": lambda c: credgate.PermissionSet([_cyclic()]),
     "cycle check": lambda c: c.verifier.check(c.token, client_ip=IP_OK, request=_cyclic()),
-    "set in facade": lambda c: credgate.call("validate_spec", {"spec": {1, 2}}),
+    "set in spec": lambda c: credgate.validate_spec({"permissions": {1, 2}}),
     "object request": lambda c: credgate.Request.from_dict(A or object()),
     "object in a JWKS": lambda c: credgate.KeySet({"keys": [object()]}),
     # containers of the wrong kind, and objects that fail while they are read
@@ -246,3 +246,12 @@ def test_core_answers_are_not_input_errors(ctx: Ctx) -> None:
         claims[S]
     assert 5 not in credgate.PermissionSet(["vault:read:org"])  # type: ignore[operator]
     assert S not in credgate.KeySet(credgate.public_jwks([ctx.key]))
+
+
+@pytest.mark.parametrize("input", [{"spec": {1: "a", "1": "b"}}, {"request": _cyclic()}, {"spec": {1, 2}}],
+                         ids=["int key", "cycle", "set"])
+def test_the_facade_returns_unconvertible_input_as_a_failure(input: Any) -> None:
+    """`credgate.call` is the wire: nothing is raised, the failure is its outcome."""
+    out = credgate.call("validate_spec", input)
+    assert (out["outcome"], out["ok"], out["error"]) == ("failure", False, "input.invalid")
+    assert out["message"]
