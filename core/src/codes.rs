@@ -122,13 +122,6 @@ impl PartialEq<str> for Code {
     }
 }
 
-impl Code {
-    /// Whether this code is a lint finding (`lint.*`).
-    pub fn is_lint(self) -> bool {
-        self.as_str().starts_with("lint.")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::{Code, ALL};

@@ -310,9 +310,8 @@ mod tests {
         let text = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
         assert!(parse_strict(text(MAX_DEPTH).as_bytes()).is_ok());
         assert!(parse_strict(text(MAX_DEPTH + 1).as_bytes()).is_err());
-        let object = |levels: usize| {
-            format!("{}1{}", r#"{"a":"#.repeat(levels), "}".repeat(levels))
-        };
+        let object =
+            |levels: usize| format!("{}1{}", r#"{"a":"#.repeat(levels), "}".repeat(levels));
         assert!(parse_strict(object(MAX_DEPTH).as_bytes()).is_ok());
         assert!(parse_strict(object(MAX_DEPTH + 1).as_bytes()).is_err());
         // Far past the limit, text is refused before the stack is at risk.

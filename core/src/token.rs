@@ -163,11 +163,6 @@ impl SigningKey {
         &self.kid
     }
 
-    /// The public key as a JWK (RFC 8037): `kty`, `crv`, `x`, `kid`, `alg`, `use`.
-    pub fn public_jwk(&self) -> Jwk {
-        Jwk::ed25519(&self.kid, &self.key.verifying_key())
-    }
-
     /// Signs `claims` as a compact JWS; deterministic (Ed25519 signatures are).
     pub fn sign(&self, claims: &Claims) -> String {
         #[derive(Serialize)]

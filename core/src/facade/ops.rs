@@ -23,7 +23,7 @@ use crate::oauth::{self, AuthMethod, IssueContext, OAuthError, OAuthErrorCode, T
 use crate::permission::Permission;
 use crate::preview::{grants, on_resources, Grant, ResourceView};
 use crate::reason::Reason;
-use crate::request::Request;
+use crate::request::{Request, RequestError};
 use crate::spec::{validate, Problem, UnknownSetType};
 use crate::token::{Claims, Jwks, KeySet, SigningKey, Verifier, VerifyOptions};
 use crate::vocabulary::{vocabulary, PermissionSetType};
@@ -404,34 +404,64 @@ pub struct Checked {
     pub audit: Option<DecisionRecord>,
 }
 
-/// Checks a request with a prepared verifier: every decision is an answer.
-pub fn check_with(verifier: &Verifier, input: &CheckRequest) -> Result<Checked, Error> {
-    let now = input.now.0;
-    let request = match Request::from_value(&input.request) {
+/// Where `check` reads the token from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bearer<'a> {
+    /// The token itself.
+    Token(&'a str),
+    /// The raw `Authorization` header value (`None`: no header, 401 `bearer.missing`).
+    Header(Option<&'a str>),
+}
+
+/// The edge decision for a request already read, or refused as `request.invalid` (a 400
+/// answer, no token looked at): the one place `check`'s answer is built, for the façade and
+/// for every host's prepared verifier.
+pub fn checked(
+    verifier: &Verifier,
+    bearer: Bearer<'_>,
+    now: i64,
+    client_ip: &str,
+    request: Result<&Request, &RequestError>,
+) -> Checked {
+    let request = match request {
         Ok(request) => request,
         Err(e) => {
-            return Ok(Checked {
+            return Checked {
                 ok: true,
                 outcome: CheckOutcome::refused(Reason::RequestInvalid, e.to_string(), None),
                 audit: None,
-            })
+            }
         }
     };
-    let outcome = match (&input.token, &input.authorization) {
-        (Some(token), None) => verifier.check(token, now, &input.client_ip, &request),
-        (None, header) => {
-            verifier.check_authorization(header.as_deref(), now, &input.client_ip, &request)
-        }
+    let outcome = match bearer {
+        Bearer::Token(token) => verifier.check(token, now, client_ip, request),
+        Bearer::Header(header) => verifier.check_authorization(header, now, client_ip, request),
+    };
+    let audit = Some(outcome.record(request, client_ip, now));
+    Checked {
+        ok: true,
+        outcome,
+        audit,
+    }
+}
+
+/// Checks a request with a prepared verifier: every decision is an answer.
+pub fn check_with(verifier: &Verifier, input: &CheckRequest) -> Result<Checked, Error> {
+    let bearer = match (&input.token, &input.authorization) {
+        (Some(token), None) => Bearer::Token(token),
+        (None, header) => Bearer::Header(header.as_deref()),
         (Some(_), Some(_)) => {
             return Err(InputError::new("give `token` or `authorization`, not both").into())
         }
     };
-    let audit = Some(outcome.record(&request, &input.client_ip, now));
-    Ok(Checked {
-        ok: true,
-        outcome,
-        audit,
-    })
+    let request = Request::from_value(&input.request);
+    Ok(checked(
+        verifier,
+        bearer,
+        input.now.0,
+        &input.client_ip,
+        request.as_ref(),
+    ))
 }
 
 /// The edge path: token, client IP, organisation, permission.
