@@ -65,6 +65,7 @@ $(PY):
 lint: setup-rust setup-wasm
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy -p credgate-core --features schema --all-targets --locked -- -D warnings
 	$(CARGO) clippy -p credgate-wasm -p credgate-abi --target wasm32-unknown-unknown --locked -- -D warnings
 
 ## test-native: the core's unit, property, interop and doc tests, and the runner's tests
