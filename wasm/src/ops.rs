@@ -5,7 +5,9 @@
 //! returns as its [`Failure`] policy says. The edge build (`--no-default-features`) leaves
 //! these out and keeps only the prepared `Verifier` and `PermissionSet`.
 
+use credgate_core::credential::ENTROPY_BYTES;
 use credgate_core::facade;
+use credgate_core::token::JTI_BYTES;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
@@ -117,7 +119,7 @@ pub fn issue_token(
         let mut input = object(input, "the input")?;
         default_now(&mut input)?;
         default_member(&mut input, "jti", || {
-            host::random_hex(16).map(Value::String)
+            host::random_hex(JTI_BYTES).map(Value::String)
         })?;
         call("issue_token", Value::Object(input), Failure::Answer)
     })
@@ -134,7 +136,7 @@ pub fn create_credential(
         let mut input = object(input, "the input")?;
         default_now(&mut input)?;
         default_member(&mut input, "entropy", || {
-            host::random_hex(48).map(Value::String)
+            host::random_hex(ENTROPY_BYTES).map(Value::String)
         })?;
         call("create_credential", Value::Object(input), Failure::Throw)
     })
