@@ -37,17 +37,26 @@ const BIGINT_MARK: char = '\u{FDD0}';
 /// Inputs whose JSON text is longer than this get their heap reserved in one piece first.
 const RESERVE_FROM: usize = 1 << 20;
 
-/// The heap one parse needs, per byte of JSON text, reserved up front for a large input. A
-/// `serde_json::Value` tree takes about 2–3 bytes per byte of text (a list of permission texts:
-/// a 32-byte `Value` and a small string per entry of ~28 bytes), and the core's typed copy about
-/// as much again.
-const RESERVE_PER_BYTE: usize = 8;
+/// The heap a call needs for a large input, estimated from its JSON text: per byte of text
+/// (a `serde_json::Value` tree and the core's typed copy of it: a list of permission texts
+/// measured 4.2 bytes per byte), plus per object (a `Map` node, measured ~310 bytes for a
+/// JSON-form permission). Reserved in one piece, a little above those figures.
+const RESERVE_PER_BYTE: usize = 9;
+const RESERVE_PER_BYTE_DIVISOR: usize = 2;
+const RESERVE_PER_OBJECT: usize = 350;
 
 #[wasm_bindgen]
 extern "C" {
     /// `Array.isArray`, which throws for a revoked `Proxy`: hence `catch`.
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
     fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+
+    /// `object[name] = value` on an object this module just created (plain, no setters of its
+    /// own): the fast way to fill an output, as serde-wasm-bindgen did.
+    #[wasm_bindgen(extends = js_sys::Object)]
+    type Output;
+    #[wasm_bindgen(method, indexing_setter)]
+    fn set(this: &Output, name: &str, value: &JsValue);
 }
 
 /// What the replacer saw during one `JSON.stringify`.
@@ -162,7 +171,12 @@ fn from_js_replaced(value: &JsValue) -> CallResult<Value> {
 /// JSON text from `JSON.stringify`, read strictly, with `bigints` marked `BigInt`s restored.
 fn parse(text: String, bigints: usize) -> CallResult<Value> {
     if text.len() > RESERVE_FROM {
-        reserve(text.len().saturating_mul(RESERVE_PER_BYTE));
+        let objects = text.bytes().filter(|&b| b == b'{').count();
+        reserve(
+            (text.len() / RESERVE_PER_BYTE_DIVISOR)
+                .saturating_mul(RESERVE_PER_BYTE)
+                .saturating_add(objects.saturating_mul(RESERVE_PER_OBJECT)),
+        );
     }
     let mut value = parse_strict(text.as_bytes()).map_err(CallError::invalid_input)?;
     drop(text);
@@ -276,7 +290,6 @@ fn build(value: &Value, depth: usize) -> CallResult {
         Value::Object(map) => {
             let object = js_sys::Object::new();
             for (name, item) in map {
-                let key = JsValue::from_str(name);
                 let item = build(item, depth + 1)?;
                 if name == "__proto__" {
                     // An own member, as JSON.parse makes it (assignment would set the prototype).
@@ -287,10 +300,14 @@ fn build(value: &Value, depth: usize) -> CallResult {
                     }
                     js_sys::Reflect::set(&descriptor, &JsValue::from_str("value"), &item)
                         .map_err(no_js_form)?;
-                    js_sys::Reflect::define_property(&object, &key, &descriptor)
-                        .map_err(no_js_form)?;
+                    js_sys::Reflect::define_property(
+                        &object,
+                        &JsValue::from_str(name),
+                        &descriptor,
+                    )
+                    .map_err(no_js_form)?;
                 } else {
-                    js_sys::Reflect::set(&object, &key, &item).map_err(no_js_form)?;
+                    object.unchecked_ref::<Output>().set(name, &item);
                 }
             }
             object.into()
