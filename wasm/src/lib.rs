@@ -1,9 +1,10 @@
 //! credgate for JavaScript: the core engine behind `wasm-bindgen`, published as the npm
 //! package `credgate`.
 //!
-//! This crate only converts. A JS value comes in, becomes the core's JSON façade input
-//! (`serde-wasm-bindgen`), the core decides, and its output goes back as a plain JS object in
-//! the same snake_case shape every host uses (the conformance format). Nothing here decides
+//! This crate only converts. A JS value comes in, becomes the core's JSON façade input (as
+//! JSON text, read by the core's strict parser: `convert`), the core decides, and its output
+//! goes back as a plain JS object in the same snake_case shape every host uses (the
+//! conformance format). Nothing here decides
 //! anything about permissions, tokens or credentials.
 //!
 //! Three things live here and nowhere else:
@@ -20,13 +21,13 @@
 
 use credgate_core::authorize::PermissionSet as CorePermissionSet;
 use credgate_core::facade;
-use credgate_core::json::ValueSeed;
 use credgate_core::token::Verifier as CoreVerifier;
-use serde::de::DeserializeSeed;
-use serde::Serialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
+use convert::{from_js, strings_to_js, to_js};
+
+mod convert;
 mod host;
 #[cfg(feature = "full")]
 mod ops;
@@ -96,18 +97,6 @@ impl CallError {
     }
 }
 
-impl From<serde_wasm_bindgen::Error> for CallError {
-    /// A JS value that does not have the expected shape.
-    fn from(error: serde_wasm_bindgen::Error) -> Self {
-        let js = JsValue::from(error);
-        let message = js
-            .dyn_ref::<js_sys::Error>()
-            .map(|e| String::from(e.message()))
-            .unwrap_or_else(|| format!("{js:?}"));
-        Self::invalid_input(message)
-    }
-}
-
 impl From<CallError> for JsValue {
     fn from(error: CallError) -> JsValue {
         let js = js_sys::Error::new(&error.message);
@@ -135,25 +124,9 @@ type CallResult<T = JsValue> = Result<T, CallError>;
 // Conversion between JS values and the core's JSON values.
 // ---------------------------------------------------------------------------------------
 
-/// A JS value as JSON (`undefined` is `null`), through serde-wasm-bindgen and the core's
-/// [`ValueSeed`]: a value nested deeper than the core's limit — or cyclic — is
-/// `input.invalid`, never a stack overflow inside the module.
-fn from_js(value: JsValue) -> CallResult<Value> {
-    if value.is_undefined() {
-        return Ok(Value::Null);
-    }
-    Ok(ValueSeed::default().deserialize(serde_wasm_bindgen::Deserializer::from(value))?)
-}
-
-fn to_js<T: Serialize + ?Sized>(value: &T) -> CallResult {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| CallError::invalid_input(format!("a value has no JS form ({e})")))
-}
-
 /// An input that must be a JSON object (every operation's input is one).
 fn object(value: JsValue, what: &str) -> CallResult<Map<String, Value>> {
-    match from_js(value)? {
+    match from_js(&value)? {
         Value::Object(map) => Ok(map),
         _ => Err(CallError::invalid_input(format!(
             "{what} must be an object"
@@ -224,7 +197,7 @@ impl Verifier {
     ) -> Result<Verifier, JsValue> {
         answer_with(|| {
             let mut input = object(options, "the options")?;
-            input.insert("jwks".to_owned(), from_js(jwks)?);
+            input.insert("jwks".to_owned(), from_js(&jwks)?);
             let inner = facade::verifier_from(&Value::Object(input)).map_err(failure)?;
             Ok(Verifier { inner })
         })
@@ -235,12 +208,15 @@ impl Verifier {
     #[wasm_bindgen(unchecked_return_type = "VerifiedToken")]
     pub fn verify(
         &self,
-        token: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "UnixSeconds | null")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
-            let now: Option<i64> = serde_wasm_bindgen::from_value(now)?;
-            let output = facade::verify_with(&self.inner, token, now.unwrap_or_else(host::now));
+            let token = token
+                .as_string()
+                .ok_or_else(|| CallError::invalid_input("the token must be a string"))?;
+            let now = integer(&now)?.unwrap_or_else(host::now);
+            let output = facade::verify_with(&self.inner, &token, now);
             returned(output, Failure::Throw)
         })
     }
@@ -255,7 +231,7 @@ impl Verifier {
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
             let input: PreparedCheck =
-                serde_json::from_value(from_js(input)?).map_err(CallError::invalid_input)?;
+                serde_json::from_value(from_js(&input)?).map_err(CallError::invalid_input)?;
             let now = input.now.unwrap_or_else(host::now);
             let output = match (input.token, input.authorization) {
                 (Some(token), None) => {
@@ -307,7 +283,7 @@ impl PermissionSet {
         #[wasm_bindgen(unchecked_param_type = "PermissionInput[]")] permissions: JsValue,
     ) -> Result<PermissionSet, JsValue> {
         answer_with(|| {
-            let values = match from_js(permissions)? {
+            let values = match from_js(&permissions)? {
                 Value::Array(values) => values,
                 _ => return Err(CallError::invalid_input("permissions must be an array")),
             };
@@ -319,7 +295,7 @@ impl PermissionSet {
     /// The canonical texts, in order.
     #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
     pub fn permissions(&self) -> Result<JsValue, JsValue> {
-        answer(to_js(self.inner.texts()))
+        Ok(strings_to_js(self.inner.texts().iter().map(|t| &**t)))
     }
 
     /// Decides a request, like `authorize`: a deny is returned, an invalid request thrown.
@@ -327,13 +303,29 @@ impl PermissionSet {
     pub fn authorize(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
-        org: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] org: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
-            let output = facade::authorize_with(&self.inner, &from_js(request)?, org.as_deref());
+            let org: Option<String> = match org.as_string() {
+                Some(org) => Some(org),
+                None => serde_json::from_value(from_js(&org)?).map_err(CallError::invalid_input)?,
+            };
+            let output = facade::authorize_with(&self.inner, &from_js(&request)?, org.as_deref());
             returned(output, Failure::Answer)
         })
     }
+}
+
+/// An optional integer argument (`now`): a JS number or `BigInt`; absent, `undefined` or `null`
+/// is `None`. Anything else (a fraction, `NaN`, a string) is `input.invalid`.
+fn integer(value: &JsValue) -> CallResult<Option<i64>> {
+    if let Some(n) = value.as_f64() {
+        // The common case, without a round trip through JSON text.
+        if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 {
+            return Ok(Some(n as i64));
+        }
+    }
+    serde_json::from_value(from_js(value)?).map_err(CallError::invalid_input)
 }
 
 /// A façade failure output (`Err` of the prepared helpers) as an error.

@@ -5,12 +5,15 @@
 //! returns as its [`Failure`] policy says. The edge build (`--no-default-features`) leaves
 //! these out and keeps only the prepared `Verifier` and `PermissionSet`.
 
+use credgate_core::credential::ENTROPY_BYTES;
 use credgate_core::facade;
+use credgate_core::token::JTI_BYTES;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    answer, answer_with, from_js, host, object, returned, to_js, CallError, CallResult, Failure,
+    answer, answer_with, from_js, host, object, returned, strings_to_js, CallError, CallResult,
+    Failure,
 };
 
 /// Runs a façade operation and throws or returns its output as `failure` says.
@@ -43,7 +46,7 @@ pub fn parse_permission(
 ) -> Result<JsValue, JsValue> {
     answer_with(|| {
         let mut input = Map::new();
-        match from_js(permission)? {
+        match from_js(&permission)? {
             Value::String(text) => input.insert("text".into(), Value::String(text)),
             other => input.insert("permission".into(), other),
         };
@@ -116,7 +119,7 @@ pub fn issue_token(
         let mut input = object(input, "the input")?;
         default_now(&mut input)?;
         default_member(&mut input, "jti", || {
-            host::random_hex(16).map(Value::String)
+            host::random_hex(JTI_BYTES).map(Value::String)
         })?;
         call("issue_token", Value::Object(input), Failure::Answer)
     })
@@ -133,7 +136,7 @@ pub fn create_credential(
         let mut input = object(input, "the input")?;
         default_now(&mut input)?;
         default_member(&mut input, "entropy", || {
-            host::random_hex(48).map(Value::String)
+            host::random_hex(ENTROPY_BYTES).map(Value::String)
         })?;
         call("create_credential", Value::Object(input), Failure::Throw)
     })
@@ -218,13 +221,13 @@ pub fn lint(
 /// on every host: what `CredgateError.code`, `reason` and `findings[].code` can hold.
 #[wasm_bindgen(unchecked_return_type = "string[]")]
 pub fn codes() -> Result<JsValue, JsValue> {
-    answer(to_js(credgate_core::codes::ALL))
+    Ok(strings_to_js(credgate_core::codes::ALL.iter().copied()))
 }
 
 /// The operation names of the core's JSON façade, the same on every host.
 #[wasm_bindgen(unchecked_return_type = "string[]")]
 pub fn operations() -> Result<JsValue, JsValue> {
-    answer(to_js(facade::OPS))
+    Ok(strings_to_js(facade::OPS.iter().copied()))
 }
 
 /// An operation whose input object goes to the façade unchanged.
@@ -242,6 +245,6 @@ fn timed(op: &str, input: JsValue, failure: Failure) -> CallResult {
 /// An operation whose façade input has one member, taken directly as the argument.
 fn single(op: &str, member: &str, value: JsValue, failure: Failure) -> CallResult {
     let mut input = Map::new();
-    input.insert(member.to_owned(), from_js(value)?);
+    input.insert(member.to_owned(), from_js(&value)?);
     call(op, Value::Object(input), failure)
 }

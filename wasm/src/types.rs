@@ -6,8 +6,12 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
-/** Unix time in whole seconds. */
-export type UnixSeconds = number;
+/**
+ * Unix time in whole seconds, and every other integer claim: a number, or a `BigInt` for an
+ * integer beyond `Number.MAX_SAFE_INTEGER` (2^53 - 1). Outputs are numbers except such integers,
+ * which come back as exact `BigInt`s (SPEC §6); inputs take either.
+ */
+export type UnixSeconds = number | bigint;
 
 export type ResourceType =
   | "vault" | "key" | "balances" | "transaction" | "address" | "policy" | "webhook" | "audit";
@@ -206,7 +210,7 @@ export interface VerifierOptions {
   issuer: string;
   audience: string;
   /** Seconds of clock skew tolerated; default 0. */
-  leeway?: number;
+  leeway?: number | bigint;
   /** Token ids revoked before their expiry; verification fails for them. */
   revoked_jtis?: string[];
 }

@@ -70,6 +70,9 @@ const challenge: string | undefined = result.www_authenticate;
 const viaHeader: CheckResult = verifier.check({ authorization: `Bearer ${token}`, client_ip: "203.0.113.9", request });
 const verified: Claims = verifier.verify(token).claims;
 const verifiedAt: Claims = verifier.verify(token, 1_700_000_000).claims;
+// Integer claims beyond 2^53 come back as exact BigInts; `now` may be one too.
+const verifiedAtBig: Claims = verifier.verify(token, 1_700_000_000n).claims;
+const expiry: number | bigint = verifiedAtBig.exp;
 verifier.free();
 const edgeVerifier = new EdgeVerifier(jwks, { issuer: "https://auth.example.test", audience: "https://api.example.test" });
 const edgeStatus: number = edgeVerifier.check({ authorization: null, client_ip: "203.0.113.9", request }).status;
@@ -101,7 +104,9 @@ const badRequest: Request = { type: "wallet", action: "read" };
 authorize({ permissions: "vault:read:org", request });
 // @ts-expect-error: the check result has no `claimz`
 console.log(result.claimz);
+// @ts-expect-error: an integer claim may be a BigInt, not only a number
+const expiryNumber: number = claims.exp;
 // @ts-expect-error: a Verifier needs its options
 new Verifier(jwks);
 
-console.log(ready, verified, verifiedAt, noHeader, edgeStatus, org, why, status, challenge, viaHeader, oneOff, allowed, texts, canonical, bearerStatus, badRequest);
+console.log(ready, verified, verifiedAt, noHeader, edgeStatus, org, why, status, challenge, viaHeader, oneOff, allowed, texts, canonical, bearerStatus, badRequest, expiry, expiryNumber);

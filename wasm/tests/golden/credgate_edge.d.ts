@@ -1,8 +1,12 @@
 /* tslint:disable */
 /* eslint-disable */
 
-/** Unix time in whole seconds. */
-export type UnixSeconds = number;
+/**
+ * Unix time in whole seconds, and every other integer claim: a number, or a `BigInt` for an
+ * integer beyond `Number.MAX_SAFE_INTEGER` (2^53 - 1). Outputs are numbers except such integers,
+ * which come back as exact `BigInt`s (SPEC §6); inputs take either.
+ */
+export type UnixSeconds = number | bigint;
 
 export type ResourceType =
 | "vault" | "key" | "balances" | "transaction" | "address" | "policy" | "webhook" | "audit";
@@ -201,7 +205,7 @@ export interface VerifierOptions {
     issuer: string;
     audience: string;
     /** Seconds of clock skew tolerated; default 0. */
-    leeway?: number;
+    leeway?: number | bigint;
     /** Token ids revoked before their expiry; verification fails for them. */
     revoked_jtis?: string[];
 }
@@ -469,18 +473,20 @@ export interface InitOutput {
     readonly memory: WebAssembly.Memory;
     readonly __wbg_permissionset_free: (a: number, b: number) => void;
     readonly __wbg_verifier_free: (a: number, b: number) => void;
-    readonly permissionset_authorize: (a: number, b: any, c: number, d: number) => [number, number, number];
+    readonly permissionset_authorize: (a: number, b: any, c: any) => [number, number, number];
     readonly permissionset_new: (a: any) => [number, number, number];
     readonly permissionset_permissions: (a: number) => [number, number, number];
     readonly verifier_check: (a: number, b: any) => [number, number, number];
     readonly verifier_new: (a: any, b: any) => [number, number, number];
-    readonly verifier_verify: (a: number, b: number, c: number, d: any) => [number, number, number];
+    readonly verifier_verify: (a: number, b: any, c: any) => [number, number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__h9d64e79f5e3f9025: (a: number, b: number, c: any, d: any) => [number, number, number];
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;
     readonly __wbindgen_exn_store: (a: number) => void;
     readonly __externref_table_alloc: () => number;
     readonly __wbindgen_externrefs: WebAssembly.Table;
+    readonly __wbindgen_destroy_closure: (a: number, b: number) => void;
     readonly __externref_table_dealloc: (a: number) => void;
     readonly __wbindgen_start: () => void;
 }
