@@ -97,6 +97,32 @@ fn answers_equal_the_native_engine_byte_for_byte() {
     );
 }
 
+/// Every case through the typed API (input type in, answer type out, encoded again) gives
+/// exactly the native façade's answer: the core's types carry every member, on every path.
+#[test]
+fn typed_outcomes_re_encode_to_the_native_answer() {
+    let mut host = module(Limits::default()).host();
+    let files = conformance::collect_files(&[shared_vectors(), project_vectors()]).unwrap();
+    let mut n = 0;
+    for file in files {
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        for case in doc["cases"].as_array().unwrap() {
+            let Some(op) = Operation::from_name(case["op"].as_str().unwrap()) else {
+                continue;
+            };
+            let native: Value = serde_json::from_str(&credgate_core::facade::call_json(
+                op.as_str(),
+                &case["input"].to_string(),
+            ))
+            .unwrap();
+            let typed = conformance::call(&mut host, op, &case["input"]).unwrap();
+            assert_eq!(typed, native, "{}: {}", file.display(), case["name"]);
+            n += 1;
+        }
+    }
+    assert!(n >= 900, "only {n} cases");
+}
+
 #[test]
 fn the_shared_vectors_pass() {
     let mut host = module(Limits::default()).host();
