@@ -235,8 +235,8 @@ struct CheckArgs {
 
 /// Why a command stopped: what to print and which exit status.
 enum Stop {
-    /// The engine raised a failure: exit 1, `error: <code>: <message>`, then one line per
-    /// problem of an invalid spec.
+    /// The engine raised a failure: exit 1, `error: <code>: <message>` (for an invalid
+    /// spec: the count of problems, then one line per problem).
     Refused(Failure),
     /// The host failed (module, sandbox limit): exit 3.
     Host(HostError),
