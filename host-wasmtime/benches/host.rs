@@ -12,7 +12,7 @@
 
 use std::time::{Duration, Instant};
 
-use credgate_wasmtime::{CredgateModule, Limits};
+use credgate_wasmtime::{CheckInput, CredgateModule, Limits};
 use serde_json::{json, Value};
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -225,6 +225,16 @@ fn main() {
     let (check_native, check_wasm, ratio) = paired(native_check, || {
         let _ = host.call_json("check", &input);
     });
+    // The same check through the typed call: the core's input type encoded, the answer
+    // decoded into `Checked` (what a Rust caller of the library pays on top of the raw call).
+    let typed_input: CheckInput = serde_json::from_str(&input).unwrap_or_else(|e| {
+        eprintln!("the check input is not a CheckInput: {e}");
+        std::process::exit(1)
+    });
+    assert!(host.check(&typed_input).is_ok_and(|c| c.outcome.allowed()));
+    let (_, check_typed, typed_ratio) = paired(native_check, || {
+        let _ = host.check(&typed_input);
+    });
     let mut variants = Vec::new();
     for (label, limits) in [
         (
@@ -298,6 +308,10 @@ fn main() {
     println!(
         "{:<58} {:>10.2} µs",
         "check in wasmtime (default limits: fuel + deadline)", check_wasm
+    );
+    println!(
+        "{:<58} {:>10.2} µs   ({typed_ratio:.2}× native)",
+        "check in wasmtime, typed (CheckInput -> Checked)", check_typed
     );
     for (label, t, r) in &variants {
         println!("{label:<58} {t:>10.2} µs   ({r:.2}× native)");

@@ -2,10 +2,14 @@
 //!
 //! Every variant has a stable [`HostError::code`] string. Host-side failures (the sandbox
 //! stopped the guest, the module broke the ABI, the input was refused before it reached
-//! the guest) use `host.*` codes; an answer the engine itself gave as a failure carries
-//! the engine's own code from SPEC §8 in [`HostError::Guest`].
+//! the guest) use `host.*` codes ([`HostError::HOST_CODES`]); a failure the engine itself
+//! gave is [`HostError::Guest`], carrying the engine's [`Failure`] whole: its
+//! [`credgate_core::Code`] (one of [`HostError::ENGINE_CODES`]), message, and details (the
+//! `index` of a bad permission, every problem of an invalid spec).
 
 use std::fmt;
+
+use credgate_core::facade::Failure;
 
 /// What went wrong while loading the credgate module or calling into it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,14 +68,9 @@ pub enum HostError {
         /// What did not fit.
         message: String,
     },
-    /// The engine answered with a failure: `code` is the engine's stable code (SPEC §8, or
-    /// `input.invalid` / `op.unknown` from the façade).
-    Guest {
-        /// The engine's stable code, e.g. `token.expired`.
-        code: String,
-        /// The engine's human message.
-        message: String,
-    },
+    /// The engine raised a failure (the outcome `failure`): its stable code (SPEC §8, or
+    /// `input.invalid` / `op.unknown` from the façade), message and details.
+    Guest(Failure),
     /// No module is embedded in this build (the guest was not built before the host).
     NoEmbeddedModule,
     /// The epoch ticker thread (used by the wall-clock deadline) could not be started.
@@ -95,13 +94,16 @@ impl HostError {
             HostError::MemoryLimit { .. } => "host.memory_limit",
             HostError::InputTooLarge { .. } => "host.input_too_large",
             HostError::Json { .. } => "host.json",
-            HostError::Guest { code, .. } => code,
+            HostError::Guest(failure) => failure.code.as_str(),
             HostError::NoEmbeddedModule => "host.no_module",
             HostError::Thread { .. } => "host.thread",
         }
     }
 
-    /// Every `host.*` code this crate can return (the engine's own codes come from SPEC §8).
+    /// Every code the engine can raise in [`HostError::Guest`]: the core's own list.
+    pub const ENGINE_CODES: &'static [&'static str] = &credgate_core::codes::ALL;
+
+    /// Every `host.*` code this crate can return (none is one of [`Self::ENGINE_CODES`]).
     pub const HOST_CODES: &'static [&'static str] = &[
         "host.compile",
         "host.abi",
@@ -126,6 +128,14 @@ impl HostError {
                 | HostError::Timeout { .. }
                 | HostError::MemoryLimit { .. }
         )
+    }
+
+    /// The engine's failure, when the engine raised one.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            HostError::Guest(failure) => Some(failure),
+            _ => None,
+        }
     }
 
     pub(crate) fn abi(message: impl Into<String>) -> Self {
@@ -161,7 +171,7 @@ impl fmt::Display for HostError {
                 "the input is {len} bytes, more than the {max}-byte cap; it was not sent to the guest"
             ),
             HostError::Json { message } => write!(f, "host-side JSON conversion failed: {message}"),
-            HostError::Guest { message, .. } => write!(f, "{message}"),
+            HostError::Guest(failure) => f.write_str(&failure.message),
             HostError::NoEmbeddedModule => write!(
                 f,
                 "this build has no embedded credgate module: build the guest first \
@@ -214,11 +224,10 @@ mod tests {
             assert!(e.code().starts_with("host."));
             assert!(!e.to_string().is_empty());
         }
-        let guest = HostError::Guest {
-            code: "token.expired".into(),
-            message: "m".into(),
-        };
+        let guest = HostError::Guest(Failure::new(credgate_core::Code::TokenExpired, "m"));
         assert_eq!(guest.code(), "token.expired");
+        assert_eq!(guest.to_string(), "m");
+        assert!(guest.failure().is_some());
         assert!(!guest.is_sandbox_stop());
         assert!(HostError::OutOfFuel { fuel: 1 }.is_sandbox_stop());
     }

@@ -7,22 +7,31 @@
 //! cap — so no input and no module can hang or exhaust the process. Every answer is the
 //! engine's, byte for byte; this crate only moves bytes and types.
 //!
+//! The typed calls take and return the engine's own façade types (`credgate_core::facade`,
+//! re-exported here): results and answers are `Ok`, a failure the engine raises is
+//! [`HostError::Guest`] with the engine's [`Failure`] (code, message, details).
+//!
 //! ```no_run
-//! use credgate_wasmtime::{CredgateModule, Limits};
+//! use credgate_wasmtime::{CredgateModule, Limits, ParsePermissionInput, SetTypeInput};
 //!
 //! let module = CredgateModule::embedded(Limits::default())?; // compile once (~0.1 s)
 //! let mut host = module.host();                               // one per thread
-//! let p = host.parse_permission("balances:read:vault:vlt_01")?;
+//! let p = host.parse_permission(&ParsePermissionInput {
+//!     text: Some("balances:read:vault:vlt_01".into()),
+//!     ..Default::default()
+//! })?;
 //! assert_eq!(p.canonical, "balances:read:vault:vlt_01");
-//! let raw = host.call_json("set_type_defaults", r#"{"set_type":"wallets"}"#)?;
-//! assert!(raw.contains("vault:create:org"));
+//! let e = host.set_type_defaults(&SetTypeInput { set_type: "galaxy".into() }).unwrap_err();
+//! assert_eq!(e.code(), "set_type.unknown");
+//! let raw = host.call_json("set_type_defaults", r#"{"set_type":"wallets"}"#)?; // the wire text
+//! assert!(raw.starts_with(r#"{"outcome":"result""#));
 //! # Ok::<(), credgate_wasmtime::HostError>(())
 //! ```
 //!
 //! | module | owns |
 //! |---|---|
 //! | [`runtime`] | engine configuration, limits, compile/precompile, instance reuse, raw calls |
-//! | [`ops`] | typed inputs and outputs for every operation |
+//! | [`ops`] | the typed call of every operation, in the core's input and answer types |
 //! | [`error`] | [`HostError`] and its stable codes |
 //! | [`conformance`] | the vector runner behind `credgate conformance` |
 

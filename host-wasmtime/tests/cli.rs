@@ -311,6 +311,19 @@ fn validate_reports_every_problem_with_codes() {
     let o = credgate(&["validate", &good]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(json_out(&o)["ok"], true);
+    // Creating from an invalid spec is the engine's `spec.invalid` failure, every problem shown.
+    let o = credgate(&["credential", "create", &bad, "--org", "org_1"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("error: spec.invalid: 4 problem(s)\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: environment: environment.unknown: "),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
     let o = credgate(&["validate", "/no/such/spec.json"]);
     assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("cannot read"));
@@ -361,9 +374,23 @@ fn call_and_host_errors() {
     let o = credgate(&["call", "parse_permission", r#"{"text":"audit:read:org"}"#]);
     assert!(o.status.success());
     assert_eq!(json_out(&o)["canonical"], "audit:read:org");
+    assert_eq!(json_out(&o)["outcome"], "result");
     let o = credgate(&["call", "parse_permission", r#"{"text":"audit:read"}"#]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(json_out(&o)["error"], "permission.invalid");
+    assert_eq!(json_out(&o)["outcome"], "failure");
+    // The wire text as is: one line, exactly the native façade's.
+    let input = r#"{"authorization":null}"#;
+    let o = credgate(&["call", "parse_bearer", input]);
+    assert_eq!(o.status.code(), Some(1), "a refusal has ok: false");
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{}\n",
+            credgate_core::facade::call_json("parse_bearer", input)
+        )
+    );
+    assert_eq!(json_out(&o)["outcome"], "answer");
     let o = credgate(&["call", "--list"]);
     assert!(stdout(&o).lines().any(|l| l == "check"));
 

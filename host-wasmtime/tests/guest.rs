@@ -29,6 +29,14 @@ fn module(limits: Limits) -> CredgateModule {
     CredgateModule::embedded(limits).expect("build the guest first: make build-wasmtime")
 }
 
+/// A `parse_permission` input in the text form.
+fn text(permission: &str) -> ParsePermissionInput {
+    ParsePermissionInput {
+        text: Some(permission.into()),
+        ..Default::default()
+    }
+}
+
 fn shared_vectors() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")
 }
@@ -89,6 +97,32 @@ fn answers_equal_the_native_engine_byte_for_byte() {
     );
 }
 
+/// Every case through the typed API (input type in, answer type out, encoded again) gives
+/// exactly the native façade's answer: the core's types carry every member, on every path.
+#[test]
+fn typed_outcomes_re_encode_to_the_native_answer() {
+    let mut host = module(Limits::default()).host();
+    let files = conformance::collect_files(&[shared_vectors(), project_vectors()]).unwrap();
+    let mut n = 0;
+    for file in files {
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        for case in doc["cases"].as_array().unwrap() {
+            let Some(op) = Operation::from_name(case["op"].as_str().unwrap()) else {
+                continue;
+            };
+            let native: Value = serde_json::from_str(&credgate_core::facade::call_json(
+                op.as_str(),
+                &case["input"].to_string(),
+            ))
+            .unwrap();
+            let typed = conformance::call(&mut host, op, &case["input"]).unwrap();
+            assert_eq!(typed, native, "{}: {}", file.display(), case["name"]);
+            n += 1;
+        }
+    }
+    assert!(n >= 900, "only {n} cases");
+}
+
 #[test]
 fn the_shared_vectors_pass() {
     let mut host = module(Limits::default()).host();
@@ -133,8 +167,13 @@ fn bad_input_is_an_answer_not_a_crash() {
     let deep = "[".repeat(100_000);
     let out: Value = serde_json::from_str(&host.call_json("check", &deep).unwrap()).unwrap();
     assert_eq!(out["error"], "input.invalid");
-    let err = host.parse_permission("balances:read:galaxy").unwrap_err();
+    let err = host
+        .parse_permission(&text("balances:read:galaxy"))
+        .unwrap_err();
     assert_eq!(err.code(), "permission.unknown_scope");
+    let failure = err.failure().unwrap();
+    assert_eq!(failure.code, Code::PermissionUnknownScope);
+    assert!(!failure.ok);
     assert_eq!(host.stats().stops, 0);
     assert_eq!(host.stats().instantiations, 1);
 }
@@ -184,11 +223,13 @@ fn a_large_input_grows_memory_then_the_instance_is_recycled() {
     };
     let mut host = module(limits).host();
     let big = format!("{{\"text\":\"{}\"}}", "a".repeat(6 << 20));
-    let err = host.parse_permission(&"a".repeat(6 << 20)).unwrap_err();
+    let err = host
+        .parse_permission(&text(&"a".repeat(6 << 20)))
+        .unwrap_err();
     assert_eq!(err.code(), "permission.invalid", "{err}");
     assert!(big.len() > 6 << 20);
     assert_eq!(host.memory_size(), 0, "recycled after growing past 4 MiB");
-    host.parse_permission("audit:read:org").unwrap();
+    host.parse_permission(&text("audit:read:org")).unwrap();
     assert!(host.memory_size() < 4 << 20);
 }
 
@@ -201,9 +242,11 @@ fn memory_cap_stops_a_huge_input() {
         ..Limits::default()
     };
     let mut host = module(limits).host();
-    let err = host.parse_permission(&"b".repeat(8 << 20)).unwrap_err();
+    let err = host
+        .parse_permission(&text(&"b".repeat(8 << 20)))
+        .unwrap_err();
     assert_eq!(err, HostError::MemoryLimit { limit: 4 << 20 });
-    host.parse_permission("audit:read:org").unwrap();
+    host.parse_permission(&text("audit:read:org")).unwrap();
 }
 
 #[test]
@@ -214,7 +257,13 @@ fn precompiled_module_round_trips() {
     // SAFETY: `bytes` come from `precompile` of the embedded module, unmodified.
     let m2 = unsafe { CredgateModule::from_precompiled(&bytes, Limits::default()) }.unwrap();
     let mut host = m2.host();
-    assert_eq!(host.set_type_defaults("controls").unwrap().len(), 8);
+    let controls = SetTypeInput {
+        set_type: "controls".into(),
+    };
+    assert_eq!(
+        host.set_type_defaults(&controls).unwrap().permissions.len(),
+        8
+    );
     // Different limits mean different machine code: wasmtime refuses the mismatch.
     let other = Limits {
         fuel_per_call: None,
@@ -226,199 +275,126 @@ fn precompiled_module_round_trips() {
     assert_eq!(err.code(), "host.compile");
 }
 
+/// The whole credential story through the typed calls, in the core's own types.
 #[test]
-fn typed_calls_cover_every_operation() {
+fn typed_calls_tell_the_credential_story() {
     let mut host = module(Limits::default()).host();
     let key = SigningKeyInput {
         kid: "k1".into(),
         seed: "11".repeat(32),
     };
-    let jwks = host.public_jwks(std::slice::from_ref(&key)).unwrap();
+    let jwks = host
+        .public_jwks(&PublicJwksInput {
+            signing_keys: vec![key.clone()],
+        })
+        .unwrap()
+        .jwks;
+    assert_eq!(jwks.keys.len(), 1);
+    let jwks = serde_json::to_value(&jwks).unwrap();
     assert_eq!(jwks["keys"][0]["kid"], "k1");
 
-    let defaults = host.set_type_defaults("wallets").unwrap();
-    assert!(defaults.contains(&"vault:create:org".to_string()));
     let spec = json!({"name": "Treasury bot", "permission_set_type": "wallets",
         "permissions": ["balances:read:vault:vlt_1", "key:read:org"],
         "ip_allowlist": ["203.0.113.0/24"], "environment": "sandbox"});
-    assert!(host.validate_spec(&spec).unwrap().ok);
-    let bad = json!({"name": "x", "permission_set_type": "wallets", "permissions": [],
-        "ip_allowlist": ["010.0.0.1"], "environment": "moon"});
-    let v = host.validate_spec(&bad).unwrap();
-    assert!(!v.ok);
-    let codes: Vec<&str> = v.errors.iter().map(|p| p.code.as_str()).collect();
-    assert!(
-        codes.contains(&"name.length") && codes.contains(&"ip.invalid"),
-        "{codes:?}"
-    );
-    assert!(host.lint(&spec, None, None).unwrap().ok);
-    match host
-        .create_credential(&bad, "org_1", 1_700_000_000, &"ab".repeat(48))
-        .unwrap()
-    {
-        Created::Invalid(problems) => assert!(!problems.is_empty()),
-        other => panic!("{other:?}"),
-    }
-    let Created::Credential {
-        credential,
-        client_secret,
-    } = host
-        .create_credential(&spec, "org_1", 1_700_000_000, &"ab".repeat(48))
-        .unwrap()
-    else {
-        panic!("valid spec refused")
-    };
-    assert!(
-        host.verify_secret(&credential, &client_secret)
-            .unwrap()
-            .valid
-    );
-    assert!(!host.verify_secret(&credential, "cgs_nope").unwrap().valid);
-
+    let created = host
+        .create_credential(&CreateCredentialInput {
+            spec,
+            org: "org_1".into(),
+            now: UnixSeconds(1_700_000_000),
+            entropy: "ab".repeat(48),
+        })
+        .unwrap();
+    let record = serde_json::to_value(&created.credential).unwrap();
     let body = format!(
         "grant_type=client_credentials&client_id={}&client_secret={}",
-        credential.client_id, client_secret
+        created.credential.client_id, created.client_secret
     );
-    let req = TokenHttpRequest {
+    let request = TokenRequestInput {
         method: "POST".into(),
-        headers: [(
-            "Content-Type".to_string(),
-            "application/x-www-form-urlencoded".to_string(),
-        )]
-        .into(),
+        headers: Headers::Pairs(vec![(
+            "Content-Type".into(),
+            "application/x-www-form-urlencoded".into(),
+        )]),
         body,
     };
-    let parsed = host.parse_token_request(&req).unwrap().unwrap();
-    assert_eq!(parsed.client_id, credential.client_id);
-    let refused = host
-        .parse_token_request(&TokenHttpRequest {
-            method: "GET".into(),
-            ..req.clone()
-        })
-        .unwrap()
-        .unwrap_err();
-    assert_eq!(
-        (refused.error.as_str(), refused.status),
-        ("invalid_request", 400)
-    );
+    let TokenRequestAnswer::Parsed(parsed) = host.parse_token_request(&request).unwrap() else {
+        panic!("refused")
+    };
+    assert_eq!(parsed.client_id, created.credential.client_id);
 
-    let issue = IssueInput {
-        credential: Some(credential.clone()),
-        client_id: None,
-        client_secret: client_secret.clone(),
+    let issue = IssueTokenInput {
+        credential: Some(record.clone()),
+        client_id: Some(parsed.client_id),
+        client_secret: parsed.client_secret,
         client_ip: "203.0.113.7".into(),
-        now: 1_700_000_100,
-        signing_key: key.clone(),
+        now: UnixSeconds(1_700_000_100),
+        signing_key: key,
         jti: "jti-1".into(),
         issuer: "https://auth.example.test".into(),
         audience: "https://api.example.test".into(),
         scope: None,
+        auth_method: Some(parsed.auth_method),
     };
-    let issued = host.issue_token(&issue).unwrap().unwrap();
+    let IssueAnswer::Issued(issued) = host.issue_token(&issue).unwrap() else {
+        panic!("refused")
+    };
     assert_eq!(issued.response.expires_in, 3600);
-    let wrong = host
-        .issue_token(&IssueInput {
-            client_secret: "cgs_wrong".into(),
-            ..issue.clone()
-        })
-        .unwrap()
-        .unwrap_err();
-    assert_eq!(
-        (wrong.error.as_str(), wrong.reason.as_str()),
-        ("invalid_client", "client.bad_secret")
-    );
 
-    let verify = VerifyInput {
-        token: issued.token.clone(),
-        jwks: jwks.clone(),
-        now: 1_700_000_200,
+    let verifier = VerifierInput {
+        jwks,
         issuer: issue.issuer.clone(),
         audience: issue.audience.clone(),
-        leeway: 0,
+        leeway: Seconds(0),
         revoked_jtis: vec![],
     };
-    let claims = host.verify_token(&verify).unwrap();
-    assert_eq!(claims.client_id, credential.client_id);
-    let expired = host
-        .verify_token(&VerifyInput {
-            now: 1_700_003_700,
-            ..verify.clone()
+    let verified = host
+        .verify_token(&VerifyTokenInput {
+            token: issued.token.clone(),
+            now: UnixSeconds(1_700_000_200),
+            verifier: verifier.clone(),
         })
-        .unwrap_err();
-    assert_eq!(expired.code(), "token.expired");
+        .unwrap();
+    assert_eq!(verified.claims.client_id, created.credential.client_id);
 
     let check = CheckInput {
-        verify: verify.clone(),
-        request: RequestInput {
-            kind: "balances".into(),
-            action: "read".into(),
-            vault: Some("vlt_1".into()),
-            ..Default::default()
+        request: CheckRequest {
+            token: None,
+            authorization: Some(format!("Bearer {}", issued.token)),
+            now: UnixSeconds(1_700_000_200),
+            client_ip: "203.0.113.9".into(),
+            request: json!({"type": "balances", "action": "read", "vault": "vlt_1"}),
         },
-        client_ip: "203.0.113.9".into(),
+        verifier,
     };
-    let out = host.check(&check).unwrap();
+    let checked = host.check(&check).unwrap();
+    assert!(checked.outcome.allowed());
+    assert_eq!(checked.outcome.status, 200);
     assert_eq!(
-        (out.allowed, out.status, out.reason.as_str()),
-        (true, 200, "allow")
+        checked.outcome.decision.matched.as_deref(),
+        Some("balances:read:vault:vlt_1")
     );
-    let out = host
-        .check(&CheckInput {
-            client_ip: "198.51.100.1".into(),
-            ..check.clone()
-        })
-        .unwrap();
-    assert_eq!(
-        (out.allowed, out.status, out.reason.as_str()),
-        (false, 403, "deny.ip_not_allowed")
-    );
-
-    let bearer = host
-        .parse_bearer(Some(&format!("Bearer {}", issued.token)))
-        .unwrap()
-        .unwrap();
-    assert_eq!(bearer, issued.token);
-    assert_eq!(
-        host.parse_bearer(None).unwrap().unwrap_err().error,
-        "bearer.missing"
-    );
-
-    let verdict = host.ip_allowed(&["203.0.113.0/24"], "203.0.113.5").unwrap();
-    assert!(verdict.allowed);
-    assert_eq!(
-        host.ip_allowed(&["10.0.0.1/24"], "10.0.0.1")
-            .unwrap_err()
-            .code(),
-        "ip.host_bits_set"
-    );
-
-    let decision = host
-        .authorize(&[json!("balances:read:vault:vlt_2")], &check.request, None)
-        .unwrap();
-    assert!(!decision.allowed);
-    assert_eq!(
-        decision.near_misses,
-        Some(vec!["balances:read:vault:vlt_2".to_string()])
-    );
-    let preview = host.preview(&[json!("key:read:org")], None).unwrap();
-    assert_eq!(preview.permissions, vec!["key:read:org"]);
-    let p = host
-        .parse_permission_value(&json!({"type": "audit", "action": "read", "scope": "org"}))
-        .unwrap();
-    assert_eq!(p.canonical, "audit:read:org");
+    assert!(checked.audit.is_some());
 
     let disabled = host
-        .update_credential(&credential, "disable", 1_700_000_300)
-        .unwrap();
-    assert_eq!(serde_json::to_value(disabled.status).unwrap(), "disabled");
-    let refused = host
-        .issue_token(&IssueInput {
-            credential: Some(disabled),
+        .update_credential(&UpdateCredentialInput {
+            credential: record,
+            action: LifecycleAction::Disable,
+            now: UnixSeconds(1_700_000_300),
+        })
+        .unwrap()
+        .credential;
+    assert_eq!(disabled.status, credgate_core::Status::Disabled);
+    let IssueAnswer::Refused(refused) = host
+        .issue_token(&IssueTokenInput {
+            credential: Some(serde_json::to_value(&disabled).unwrap()),
             ..issue
         })
         .unwrap()
-        .unwrap_err();
-    assert_eq!(refused.reason, "client.disabled");
+    else {
+        panic!("issued to a disabled credential")
+    };
+    assert_eq!(refused.reason, Code::ClientDisabled);
+    assert_eq!(refused.status, 401);
     assert_eq!(host.stats().instantiations, 1);
 }
 

@@ -8,12 +8,14 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use credgate_wasmtime::{
-    CheckInput, CheckOutput, Created, Credential, Host, HostError, IssueInput, RequestInput,
-    SigningKeyInput, TokenHttpRequest, VerifyInput,
+    CheckInput, CheckRequest, Checked, Code, CreateCredentialInput, Credential, Headers, Host,
+    HostError, IssueAnswer, IssueTokenInput, LifecycleAction, LintInput, PublicJwksInput, Seconds,
+    SetTypeInput, SigningKeyInput, TokenRequestAnswer, TokenRequestInput, UnixSeconds,
+    UpdateCredentialInput, VerifierInput,
 };
 use serde_json::{json, Value};
 
-use crate::{print_json, Failure};
+use crate::{print_json, request_value, Stop};
 
 /// 2026-01-01T00:00:00Z.
 const T0: i64 = 1_767_225_600;
@@ -145,6 +147,18 @@ struct Live {
     token: Option<String>,
 }
 
+/// A stored record as the engine takes it (JSON).
+fn record(credential: &Credential) -> Result<Value, HostError> {
+    serde_json::to_value(credential).map_err(|e| HostError::Json {
+        message: format!("cannot encode the credential record: {e}"),
+    })
+}
+
+/// A typed answer as the demo's `--json` detail.
+fn detail(answer: &impl serde::Serialize) -> Value {
+    serde_json::to_value(answer).unwrap_or(Value::Null)
+}
+
 impl Story {
     #[expect(
         clippy::too_many_arguments,
@@ -172,7 +186,12 @@ impl Story {
     }
 
     fn create(&mut self, i: usize, s: &Sample) -> Result<Live, HostError> {
-        let mut permissions = self.host.set_type_defaults(s.set_type)?;
+        let mut permissions = self
+            .host
+            .set_type_defaults(&SetTypeInput {
+                set_type: s.set_type.into(),
+            })?
+            .permissions;
         permissions.retain(|p| !s.remove.contains(&p.as_str()));
         permissions.extend(s.add.iter().map(|p| p.to_string()));
         let spec = json!({
@@ -180,66 +199,61 @@ impl Story {
             "permissions": permissions, "ip_allowlist": s.ip_allowlist, "environment": s.environment,
         });
         let now = T0;
-        let lint = self.host.lint(&spec, None, None)?;
-        match self
-            .host
-            .create_credential(&spec, ORG, now, &demo_entropy(i))?
-        {
-            Created::Credential {
-                credential,
-                client_secret,
-            } => {
-                let mut codes: Vec<(String, usize)> = Vec::new();
-                for f in &lint.findings {
-                    match codes.iter_mut().find(|(c, _)| *c == f.code) {
-                        Some((_, n)) => *n += 1,
-                        None => codes.push((f.code.clone(), 1)),
-                    }
-                }
-                let reason = if codes.is_empty() {
-                    "lint: clean".to_string()
-                } else {
-                    let shown: Vec<String> = codes
-                        .iter()
-                        .map(|(c, n)| {
-                            if *n > 1 {
-                                format!("{c} x{n}")
-                            } else {
-                                c.clone()
-                            }
-                        })
-                        .collect();
-                    format!("lint: {}", shown.join(", "))
-                };
-                let result = format!(
-                    "created {} [{}]: {}",
-                    credential.client_id,
-                    s.set_type,
-                    credential.permissions.join(" ")
-                );
-                self.push(
-                    now,
-                    s.actor,
-                    "create credential",
-                    result,
-                    "-",
-                    reason,
-                    json!({ "spec": spec, "credential": credential, "client_secret": client_secret, "lint": lint.findings }),
-                );
-                Ok(Live {
-                    credential,
-                    secret: client_secret,
-                    token: None,
-                })
+        let lint = self.host.lint(&LintInput {
+            spec: spec.clone(),
+            now: None,
+            created_at: None,
+        })?;
+        // An invalid sample spec would be raised here (`spec.invalid`, every problem).
+        let created = self.host.create_credential(&CreateCredentialInput {
+            spec: spec.clone(),
+            org: ORG.into(),
+            now: UnixSeconds(now),
+            entropy: demo_entropy(i),
+        })?;
+        let mut codes: Vec<(Code, usize)> = Vec::new();
+        for f in &lint.findings {
+            match codes.iter_mut().find(|(c, _)| *c == f.code) {
+                Some((_, n)) => *n += 1,
+                None => codes.push((f.code, 1)),
             }
-            Created::Invalid(problems) => Err(HostError::Guest {
-                code: problems
-                    .first()
-                    .map_or("spec.invalid", |p| p.code.as_str())
-                    .to_string(),
-                message: format!("the demo spec {} is invalid: {problems:?}", s.name),
-            }),
         }
+        let reason = if codes.is_empty() {
+            "lint: clean".to_string()
+        } else {
+            let shown: Vec<String> = codes
+                .iter()
+                .map(|(c, n)| {
+                    if *n > 1 {
+                        format!("{c} x{n}")
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            format!("lint: {}", shown.join(", "))
+        };
+        let credential = created.credential;
+        let result = format!(
+            "created {} [{}]: {}",
+            credential.client_id,
+            s.set_type,
+            credential.permissions.join(" ")
+        );
+        self.push(
+            now,
+            s.actor,
+            "create credential",
+            result,
+            "-",
+            reason,
+            json!({ "spec": spec, "credential": credential, "client_secret": created.client_secret, "lint": lint.findings }),
+        );
+        Ok(Live {
+            credential,
+            secret: created.client_secret,
+            token: None,
+        })
     }
 
     /// The token endpoint: parse the HTTP request, then issue. Returns the token on success.
@@ -256,45 +270,48 @@ impl Story {
             form_encode(&live.credential.client_id),
             form_encode(&live.secret)
         );
-        let http = TokenHttpRequest {
+        let http = TokenRequestInput {
             method: "POST".into(),
-            headers: [(
-                "Content-Type".to_string(),
-                "application/x-www-form-urlencoded".to_string(),
-            )]
-            .into(),
+            headers: Headers::Map(
+                [(
+                    "Content-Type".to_string(),
+                    "application/x-www-form-urlencoded".to_string(),
+                )]
+                .into(),
+            ),
             body,
         };
         let parsed = match self.host.parse_token_request(&http)? {
-            Ok(parsed) => parsed,
-            Err(refused) => {
+            TokenRequestAnswer::Parsed(parsed) => parsed,
+            TokenRequestAnswer::Refused(refused) => {
                 self.push(
                     now,
                     actor,
                     "POST /oauth/token",
-                    format!("refused: {}", refused.error),
+                    format!("refused: {}", refused.error.as_str()),
                     refused.status.to_string(),
-                    refused.reason,
-                    json!({}),
+                    refused.reason.to_string(),
+                    detail(&refused),
                 );
                 return Ok(None);
             }
         };
-        let input = IssueInput {
-            credential: Some(live.credential.clone()),
+        let input = IssueTokenInput {
+            credential: Some(record(&live.credential)?),
             client_id: Some(parsed.client_id),
             client_secret: parsed.client_secret,
             client_ip: ip.into(),
-            now,
+            now: UnixSeconds(now),
             signing_key: self.key.clone(),
             jti: format!("demo-jti-{:04}", self.jti),
             issuer: ISSUER.into(),
             audience: AUDIENCE.into(),
             scope: parsed.scope,
+            auth_method: Some(parsed.auth_method),
         };
         let action = format!("POST /oauth/token from {ip}");
         match self.host.issue_token(&input)? {
-            Ok(issued) => {
+            IssueAnswer::Issued(issued) => {
                 let result = format!(
                     "token {} (expires {})",
                     issued.claims.jti,
@@ -311,9 +328,9 @@ impl Story {
                 );
                 Ok(Some(issued.token))
             }
-            Err(refused) => {
-                let result = format!("refused: {}", refused.error);
-                self.push(now, actor, action, result, refused.status.to_string(), refused.reason.clone(),
+            IssueAnswer::Refused(refused) => {
+                let result = format!("refused: {}", refused.error.as_str());
+                self.push(now, actor, action, result, refused.status.to_string(), refused.reason.to_string(),
                     json!({ "error": refused.error, "error_description": refused.error_description, "reason": refused.reason }));
                 Ok(None)
             }
@@ -334,33 +351,30 @@ impl Story {
         action: &str,
         where_: Option<&str>,
         org: Option<&str>,
-    ) -> Result<CheckOutput, HostError> {
+    ) -> Result<Checked, HostError> {
         // `where_` is a vault id, or `vault/key` for an action on a key.
         let (vault, key) = match where_.map(|w| w.split_once('/')) {
             Some(Some((v, k))) => (Some(v), Some(k)),
             _ => (where_, None),
         };
-        let request = RequestInput {
-            kind: kind.into(),
-            action: action.into(),
-            vault: vault.map(str::to_string),
-            key: key.map(str::to_string),
-            org: org.map(str::to_string),
-        };
         let input = CheckInput {
-            verify: VerifyInput {
-                token: token.into(),
+            request: CheckRequest {
+                token: Some(token.into()),
+                authorization: None,
+                now: UnixSeconds(now),
+                client_ip: ip.into(),
+                request: request_value(kind, action, vault, key, org),
+            },
+            verifier: VerifierInput {
                 jwks: self.jwks.clone(),
-                now,
                 issuer: ISSUER.into(),
                 audience: AUDIENCE.into(),
-                leeway: 0,
+                leeway: Seconds(0),
                 revoked_jtis: Vec::new(),
             },
-            request,
-            client_ip: ip.into(),
         };
-        let out = self.host.check(&input)?;
+        let checked = self.host.check(&input)?;
+        let out = &checked.outcome;
         let mut what = format!("{kind}:{action}");
         if let Some(w) = where_ {
             let _ = write!(what, " in {w}");
@@ -368,10 +382,11 @@ impl Story {
         if let Some(o) = org {
             let _ = write!(what, " of {o}");
         }
-        let result = if out.allowed {
-            format!("allowed by {}", out.matched.as_deref().unwrap_or("-"))
+        let decision = &out.decision;
+        let result = if decision.allowed {
+            format!("allowed by {}", decision.matched.as_deref().unwrap_or("-"))
         } else {
-            match &out.near_misses {
+            match &decision.near_misses {
                 Some(near) if !near.is_empty() => {
                     format!("denied; near misses: {}", near.join(", "))
                 }
@@ -384,32 +399,34 @@ impl Story {
             format!("{what} from {ip}"),
             result,
             out.status.to_string(),
-            out.reason.clone(),
-            json!({ "allowed": out.allowed, "status": out.status, "reason": out.reason, "matched": out.matched,
-                    "near_misses": out.near_misses, "message": out.message, "audit": out.audit }),
+            decision.reason.to_string(),
+            detail(&checked),
         );
-        Ok(out)
+        Ok(checked)
     }
 
     fn update(
         &mut self,
         live: &mut Live,
         actor: &str,
-        action: &str,
+        action: LifecycleAction,
         now: i64,
     ) -> Result<(), HostError> {
-        let updated = self.host.update_credential(&live.credential, action, now)?;
-        let status = serde_json::to_value(updated.status).unwrap_or(Value::Null);
+        let updated = self.host.update_credential(&UpdateCredentialInput {
+            credential: record(&live.credential)?,
+            action,
+            now: UnixSeconds(now),
+        })?;
         self.push(
             now,
             "admin",
             format!("{action} {actor}"),
-            format!("status: {}", status.as_str().unwrap_or("?")),
+            format!("status: {}", updated.credential.status),
             "-",
             "-",
-            json!({ "credential": updated }),
+            json!({ "credential": updated.credential }),
         );
-        live.credential = updated;
+        live.credential = updated.credential;
         Ok(())
     }
 }
@@ -426,7 +443,10 @@ fn story(host: Host) -> Result<Story, HostError> {
         key,
         jti: 0,
     };
-    st.jwks = st.host.public_jwks(std::slice::from_ref(&st.key))?;
+    let published = st.host.public_jwks(&PublicJwksInput {
+        signing_keys: vec![st.key.clone()],
+    })?;
+    st.jwks = detail(&published.jwks);
     st.push(
         T0,
         "admin",
@@ -570,7 +590,12 @@ fn story(host: Host) -> Result<Story, HostError> {
     }
 
     // Disable: the old token stays valid until it expires; no new token.
-    st.update(&mut treasury, "treasury-bot", "disable", T0 + 600)?;
+    st.update(
+        &mut treasury,
+        "treasury-bot",
+        LifecycleAction::Disable,
+        T0 + 600,
+    )?;
     st.call(
         &treasury_token,
         "treasury-bot",
@@ -595,14 +620,24 @@ fn story(host: Host) -> Result<Story, HostError> {
     )?;
 
     // Re-enable, then delete for good.
-    st.update(&mut treasury, "treasury-bot", "enable", T0 + 3720)?;
-    st.update(&mut treasury, "treasury-bot", "delete", T0 + 3780)?;
+    st.update(
+        &mut treasury,
+        "treasury-bot",
+        LifecycleAction::Enable,
+        T0 + 3720,
+    )?;
+    st.update(
+        &mut treasury,
+        "treasury-bot",
+        LifecycleAction::Delete,
+        T0 + 3780,
+    )?;
     st.exchange(&treasury, "treasury-bot", "203.0.113.10", T0 + 3900)?;
     Ok(st)
 }
 
 /// Runs the demo and prints it.
-pub fn run(host: &mut Host, as_json: bool) -> Result<ExitCode, Failure> {
+pub fn run(host: &mut Host, as_json: bool) -> Result<ExitCode, Stop> {
     let owned = std::mem::replace(host, host.module().host());
     let st = story(owned)?;
     if as_json {

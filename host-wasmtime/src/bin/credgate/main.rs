@@ -18,10 +18,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use credgate_wasmtime::{
-    conformance, CheckInput, Created, CredgateModule, Host, HostError, IssueInput, Limits,
-    RequestInput, SigningKeyInput, VerifyInput,
+    conformance, CheckInput, CheckRequest, CreateCredentialInput, CredgateModule, Failure, Host,
+    HostError, IssueAnswer, IssueTokenInput, Limits, LintInput, PublicJwksInput, Seconds,
+    SigningKeyInput, UnixSeconds, ValidateSpecInput, VerifierInput, VerifyTokenInput,
 };
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 /// Default issuer of tokens made and checked by this tool.
 pub const DEFAULT_ISSUER: &str = "https://auth.credgate.example";
@@ -232,40 +233,53 @@ struct CheckArgs {
     options: TokenOptions,
 }
 
-/// A command's failure: what to print and which exit status.
-enum Failure {
-    /// The engine refused: exit 1, `error: <code>: <message>`.
-    Refused { code: String, message: String },
+/// Why a command stopped: what to print and which exit status.
+enum Stop {
+    /// The engine raised a failure: exit 1, `error: <code>: <message>` (for an invalid
+    /// spec: the count of problems, then one line per problem).
+    Refused(Failure),
     /// The host failed (module, sandbox limit): exit 3.
     Host(HostError),
     /// A file could not be read or parsed: exit 3.
     Io(String),
 }
 
-impl From<HostError> for Failure {
+impl From<HostError> for Stop {
     fn from(e: HostError) -> Self {
         match e {
-            HostError::Guest { code, message } => Failure::Refused { code, message },
-            other => Failure::Host(other),
+            HostError::Guest(failure) => Stop::Refused(failure),
+            other => Stop::Host(other),
         }
     }
 }
 
-type Outcome = Result<ExitCode, Failure>;
+type Outcome = Result<ExitCode, Stop>;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
-        Err(Failure::Refused { code, message }) => {
-            eprintln!("error: {code}: {message}");
+        Err(Stop::Refused(failure)) => {
+            // An invalid spec's message lists every problem: print them one a line instead.
+            if failure.errors.is_empty() {
+                eprintln!("error: {}: {}", failure.code, failure.message);
+            } else {
+                eprintln!(
+                    "error: {}: {} problem(s)",
+                    failure.code,
+                    failure.errors.len()
+                );
+            }
+            for p in &failure.errors {
+                eprintln!("error: {}: {}: {}", p.path, p.code, p.message);
+            }
             ExitCode::from(1)
         }
-        Err(Failure::Host(e)) => {
+        Err(Stop::Host(e)) => {
             eprintln!("error: {}: {e}", e.code());
             ExitCode::from(3)
         }
-        Err(Failure::Io(message)) => {
+        Err(Stop::Io(message)) => {
             eprintln!("error: io: {message}");
             ExitCode::from(3)
         }
@@ -281,7 +295,7 @@ fn limits(g: &Global) -> Limits {
     }
 }
 
-fn host(g: &Global) -> Result<Host, Failure> {
+fn host(g: &Global) -> Result<Host, Stop> {
     let module = match &g.module {
         Some(path) => CredgateModule::from_file(path, limits(g))?,
         None if g.no_cache => CredgateModule::embedded(limits(g))?,
@@ -290,50 +304,50 @@ fn host(g: &Global) -> Result<Host, Failure> {
     Ok(module.host())
 }
 
-fn read_text(path: &Path) -> Result<String, Failure> {
+fn read_text(path: &Path) -> Result<String, Stop> {
     std::fs::read_to_string(path)
-        .map_err(|e| Failure::Io(format!("cannot read `{}`: {e}", path.display())))
+        .map_err(|e| Stop::Io(format!("cannot read `{}`: {e}", path.display())))
 }
 
-fn read_json(path: &Path) -> Result<Value, Failure> {
+fn read_json(path: &Path) -> Result<Value, Stop> {
     serde_json::from_str(&read_text(path)?)
-        .map_err(|e| Failure::Io(format!("`{}` is not JSON: {e}", path.display())))
+        .map_err(|e| Stop::Io(format!("`{}` is not JSON: {e}", path.display())))
 }
 
-fn read_stdin_if_dash(value: &str) -> Result<String, Failure> {
+fn read_stdin_if_dash(value: &str) -> Result<String, Stop> {
     if value != "-" {
         return Ok(value.to_string());
     }
     let mut text = String::new();
     std::io::stdin()
         .read_to_string(&mut text)
-        .map_err(|e| Failure::Io(format!("cannot read stdin: {e}")))?;
+        .map_err(|e| Stop::Io(format!("cannot read stdin: {e}")))?;
     Ok(text.trim().to_string())
 }
 
-fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Io(e.to_string()))?;
+fn print_json(value: &impl serde::Serialize) -> Result<(), Stop> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Stop::Io(e.to_string()))?;
     println!("{text}");
     Ok(())
 }
 
 /// The system clock: the CLI's only time source (the engine takes `now` as an argument).
-fn now_or_clock(now: Option<i64>) -> Result<i64, Failure> {
+fn now_or_clock(now: Option<i64>) -> Result<i64, Stop> {
     if let Some(now) = now {
         return Ok(now);
     }
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|e| Failure::Io(format!("the system clock is before 1970: {e}")))?;
-    i64::try_from(since.as_secs()).map_err(|e| Failure::Io(e.to_string()))
+        .map_err(|e| Stop::Io(format!("the system clock is before 1970: {e}")))?;
+    i64::try_from(since.as_secs()).map_err(|e| Stop::Io(e.to_string()))
 }
 
 /// OS entropy: the CLI's only randomness (the engine takes entropy as an argument).
-fn os_entropy(n: usize) -> Result<Vec<u8>, Failure> {
+fn os_entropy(n: usize) -> Result<Vec<u8>, Stop> {
     let mut bytes = vec![0u8; n];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| Failure::Io(format!("cannot read OS entropy from /dev/urandom: {e}")))?;
+        .map_err(|e| Stop::Io(format!("cannot read OS entropy from /dev/urandom: {e}")))?;
     Ok(bytes)
 }
 
@@ -341,8 +355,27 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A request in its JSON form (SPEC §2): the members given, none of the absent ones.
+pub fn request_value(
+    kind: &str,
+    action: &str,
+    vault: Option<&str>,
+    key: Option<&str>,
+    org: Option<&str>,
+) -> Value {
+    let mut request = Map::new();
+    request.insert("type".into(), json!(kind));
+    request.insert("action".into(), json!(action));
+    for (name, value) in [("vault", vault), ("key", key), ("org", org)] {
+        if let Some(value) = value {
+            request.insert(name.into(), json!(value));
+        }
+    }
+    Value::Object(request)
+}
+
 /// Signing keys from a file: one {"kid","seed"} object or an array of them.
-fn read_keys(path: &Path) -> Result<Vec<SigningKeyInput>, Failure> {
+fn read_keys(path: &Path) -> Result<Vec<SigningKeyInput>, Stop> {
     let value = read_json(path)?;
     let keys = if value.is_array() {
         serde_json::from_value(value)
@@ -350,7 +383,7 @@ fn read_keys(path: &Path) -> Result<Vec<SigningKeyInput>, Failure> {
         serde_json::from_value(value).map(|k| vec![k])
     };
     keys.map_err(|e| {
-        Failure::Io(format!(
+        Stop::Io(format!(
             "`{}` is not a signing key file ({{\"kid\",\"seed\"}} or an array of them): {e}",
             path.display()
         ))
@@ -371,7 +404,9 @@ fn run(cli: Cli) -> Outcome {
                 seed: hex(&os_entropy(32)?),
             };
             // Round-trip through the engine: refuses a bad kid, proves the key is usable.
-            host(g)?.public_jwks(std::slice::from_ref(&key))?;
+            host(g)?.public_jwks(&PublicJwksInput {
+                signing_keys: vec![key.clone()],
+            })?;
             print_json(&key)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -380,48 +415,35 @@ fn run(cli: Cli) -> Outcome {
             for path in &keys {
                 all.extend(read_keys(path)?);
             }
-            print_json(&host(g)?.public_jwks(&all)?)?;
+            let published = host(g)?.public_jwks(&PublicJwksInput { signing_keys: all })?;
+            print_json(&published.jwks)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(TokenCommand::Issue(a)) => token_issue(g, a),
         Command::Token(TokenCommand::Verify(a)) => {
-            let input = VerifyInput {
+            let input = VerifyTokenInput {
                 token: read_stdin_if_dash(&a.token)?,
-                jwks: read_json(&a.jwks)?,
-                now: now_or_clock(a.options.now)?,
-                issuer: a.options.issuer,
-                audience: a.options.audience,
-                leeway: a.leeway,
-                revoked_jtis: Vec::new(),
+                now: UnixSeconds(now_or_clock(a.options.now)?),
+                verifier: verifier(read_json(&a.jwks)?, a.options, a.leeway),
             };
-            print_json(&host(g)?.verify_token(&input)?)?;
+            print_json(&host(g)?.verify_token(&input)?.claims)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(a) => check(g, a),
         Command::Validate { spec } => validate(g, &spec),
         Command::Credential(CredentialCommand::Create { spec, org, now }) => {
-            let spec = read_json(&spec)?;
-            let entropy = hex(&os_entropy(48)?);
-            match host(g)?.create_credential(&spec, &org, now_or_clock(now)?, &entropy)? {
-                Created::Credential {
-                    credential,
-                    client_secret,
-                } => {
-                    print_json(
-                        &json!({ "credential": credential, "client_secret": client_secret }),
-                    )?;
-                    eprintln!(
-                        "note: the client secret is shown once; store only the credential record"
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Created::Invalid(problems) => {
-                    for p in &problems {
-                        eprintln!("error: {}: {}: {}", p.path, p.code, p.message);
-                    }
-                    Ok(ExitCode::from(1))
-                }
-            }
+            // An invalid spec is raised (`spec.invalid`, every problem printed by `main`).
+            let created = host(g)?.create_credential(&CreateCredentialInput {
+                spec: read_json(&spec)?,
+                org,
+                now: UnixSeconds(now_or_clock(now)?),
+                entropy: hex(&os_entropy(credgate_core::credential::ENTROPY_BYTES)?),
+            })?;
+            print_json(
+                &json!({ "credential": created.credential, "client_secret": created.client_secret }),
+            )?;
+            eprintln!("note: the client secret is shown once; store only the credential record");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Conformance { paths } => {
             let mut host = host(g)?;
@@ -445,6 +467,7 @@ fn run(cli: Cli) -> Outcome {
             }
             let op = op.unwrap_or_default();
             let input = read_stdin_if_dash(input.as_deref().unwrap_or("-"))?;
+            // The wire text as is; exit 1 for a failure or a refusal (`"ok": false`).
             let out = host(g)?.call_json(&op, &input)?;
             println!("{out}");
             let failed = serde_json::from_str::<Value>(&out)
@@ -459,44 +482,49 @@ fn run(cli: Cli) -> Outcome {
     }
 }
 
+/// The verifier's members: the key set, and what every token must meet.
+fn verifier(jwks: Value, options: TokenOptions, leeway: u64) -> VerifierInput {
+    VerifierInput {
+        jwks,
+        issuer: options.issuer,
+        audience: options.audience,
+        leeway: Seconds(leeway),
+        revoked_jtis: Vec::new(),
+    }
+}
+
 fn token_issue(g: &Global, a: IssueArgs) -> Outcome {
-    let credential =
-        serde_json::from_value(read_json(&a.credential)?).map_err(|e| Failure::Refused {
-            code: "credential.invalid".into(),
-            message: format!(
-                "`{}` is not a credential record: {e}",
-                a.credential.display()
-            ),
-        })?;
     let mut keys = read_keys(&a.key)?;
     let Some(signing_key) = keys.pop() else {
-        return Err(Failure::Io(format!(
+        return Err(Stop::Io(format!(
             "`{}` holds no signing key",
             a.key.display()
         )));
     };
     let jti = match a.jti {
         Some(jti) => jti,
-        None => hex(&os_entropy(16)?),
+        None => hex(&os_entropy(credgate_core::token::JTI_BYTES)?),
     };
-    let input = IssueInput {
-        credential: Some(credential),
+    // The record goes to the engine as read: a bad one is its `credential.invalid`.
+    let input = IssueTokenInput {
+        credential: Some(read_json(&a.credential)?),
         client_id: None,
         client_secret: a.secret,
         client_ip: a.ip,
-        now: now_or_clock(a.options.now)?,
+        now: UnixSeconds(now_or_clock(a.options.now)?),
         signing_key,
         jti,
         issuer: a.options.issuer,
         audience: a.options.audience,
         scope: a.scope,
+        auth_method: None,
     };
     match host(g)?.issue_token(&input)? {
-        Ok(issued) => {
+        IssueAnswer::Issued(issued) => {
             print_json(&json!({ "response": issued.response, "claims": issued.claims }))?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(refused) => {
+        IssueAnswer::Refused(refused) => {
             print_json(&json!({
                 "error": refused.error, "error_description": refused.error_description,
                 "status": refused.status, "reason": refused.reason,
@@ -508,66 +536,41 @@ fn token_issue(g: &Global, a: IssueArgs) -> Outcome {
 }
 
 fn check(g: &Global, a: CheckArgs) -> Outcome {
-    let mut host = host(g)?;
     let presented = read_stdin_if_dash(&a.token)?;
-    let token = if presented.contains(' ') {
-        match host.parse_bearer(Some(&presented))? {
-            Ok(token) => token,
-            Err(refused) => {
-                print_json(
-                    &json!({ "allowed": false, "status": refused.status, "reason": refused.error,
-                    "www_authenticate": refused.www_authenticate }),
-                )?;
-                eprintln!("error: {}: {}", refused.error, refused.message);
-                return Ok(ExitCode::from(1));
-            }
-        }
+    // A whole header (`Bearer …`) is the engine's to read: a malformed or missing bearer
+    // token is its 400/401 answer, like any other refusal.
+    let (token, authorization) = if presented.contains(' ') {
+        (None, Some(presented))
     } else {
-        presented
+        (Some(presented), None)
     };
     let input = CheckInput {
-        verify: VerifyInput {
+        request: CheckRequest {
             token,
-            jwks: read_json(&a.jwks)?,
-            now: now_or_clock(a.options.now)?,
-            issuer: a.options.issuer,
-            audience: a.options.audience,
-            leeway: a.leeway,
-            revoked_jtis: Vec::new(),
+            authorization,
+            now: UnixSeconds(now_or_clock(a.options.now)?),
+            client_ip: a.ip,
+            request: request_value(
+                &a.kind,
+                &a.action,
+                a.vault.as_deref(),
+                a.key.as_deref(),
+                a.org.as_deref(),
+            ),
         },
-        request: RequestInput {
-            kind: a.kind,
-            action: a.action,
-            vault: a.vault,
-            key: a.key,
-            org: a.org,
-        },
-        client_ip: a.ip,
+        verifier: verifier(read_json(&a.jwks)?, a.options, a.leeway),
     };
-    let out = host.check(&input)?;
-    let mut shown = json!({ "allowed": out.allowed, "status": out.status, "reason": out.reason,
-        "message": out.message });
-    if let Some(map) = shown.as_object_mut() {
-        if let Some(m) = &out.matched {
-            map.insert("matched".into(), json!(m));
-        }
-        if let Some(n) = &out.near_misses {
-            map.insert("near_misses".into(), json!(n));
-        }
-        if let Some(w) = &out.www_authenticate {
-            map.insert("www_authenticate".into(), json!(w));
-        }
-        if let Some(audit) = &out.audit {
-            map.insert("audit".into(), audit.clone());
-        }
-    }
-    print_json(&shown)?;
-    if out.allowed {
+    let checked = host(g)?.check(&input)?;
+    print_json(&checked)?;
+    let outcome = &checked.outcome;
+    if outcome.allowed() {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(
             "denied: {} (HTTP {}): {}",
-            out.reason, out.status, out.message
+            outcome.reason(),
+            outcome.status,
+            outcome.message
         );
         Ok(ExitCode::from(1))
     }
@@ -576,16 +579,20 @@ fn check(g: &Global, a: CheckArgs) -> Outcome {
 fn validate(g: &Global, path: &Path) -> Outcome {
     let spec = read_json(path)?;
     let mut host = host(g)?;
-    let v = host.validate_spec(&spec)?;
-    if !v.ok {
-        print_json(&json!({ "ok": false, "errors": v.errors }))?;
-        for p in &v.errors {
+    let report = host.validate_spec(&ValidateSpecInput { spec: spec.clone() })?;
+    if !report.ok {
+        print_json(&report)?;
+        for p in &report.errors {
             eprintln!("error: {}: {}: {}", p.path, p.code, p.message);
         }
         return Ok(ExitCode::from(1));
     }
-    let lint = host.lint(&spec, None, None)?;
-    print_json(&json!({ "ok": true, "findings": lint.findings }))?;
+    let lint = host.lint(&LintInput {
+        spec,
+        now: None,
+        created_at: None,
+    })?;
+    print_json(&lint)?;
     for f in &lint.findings {
         eprintln!("warning: {}: {}: {}", f.path, f.code, f.message);
     }
