@@ -90,3 +90,4 @@ bench-native:
 	$(CARGO) bench --locked -p credgate-core --bench engine -- --warm-up-time 1 --measurement-time 3
 	@python3 core/benches/report.py target/criterion
 	$(CARGO) bench --locked -q -p credgate-core --bench ratio
+	$(CARGO) bench --locked -q -p credgate-core --bench bounded

@@ -292,10 +292,23 @@ fn check_permissions(
             ),
         ));
     }
-    let mut parsed: Vec<Option<Permission>> = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
+    // Bounded work (SPEC §9): the count is judged first; entries past the limit are not
+    // parsed, so an oversized list costs its first entries plus the count.
+    let judged = items.get(..*PERMISSIONS_LEN.end()).unwrap_or(items);
+    let mut parsed: Vec<Option<Permission>> = Vec::with_capacity(judged.len());
+    let mut seen = std::collections::HashSet::with_capacity(judged.len());
+    for (i, item) in judged.iter().enumerate() {
         match Permission::from_value(item) {
-            Ok(p) => parsed.push(Some(p)),
+            Ok(p) => {
+                if !seen.insert(p.clone()) {
+                    problems.push(problem(
+                        &format!("permissions[{i}]"),
+                        Code::PermissionsDuplicate,
+                        format!("`{p}` is listed twice"),
+                    ));
+                }
+                parsed.push(Some(p));
+            }
             Err(e) => {
                 problems.push(problem(
                     &format!("permissions[{i}]"),
@@ -303,21 +316,6 @@ fn check_permissions(
                     e.to_string(),
                 ));
                 parsed.push(None);
-            }
-        }
-    }
-    for (i, p) in parsed.iter().enumerate() {
-        if let Some(p) = p {
-            if parsed
-                .iter()
-                .take(i)
-                .any(|earlier| earlier.as_ref() == Some(p))
-            {
-                problems.push(problem(
-                    &format!("permissions[{i}]"),
-                    Code::PermissionsDuplicate,
-                    format!("`{p}` is listed twice"),
-                ));
             }
         }
     }
@@ -350,9 +348,11 @@ fn check_allowlist(map: &Map<String, Value>, problems: &mut Vec<Problem>) -> Opt
             format!("{} entries; at most {MAX_ENTRIES} are allowed", items.len()),
         ));
     }
-    let mut texts = Vec::with_capacity(items.len());
-    let mut networks = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
+    // Bounded work (SPEC §9), as for permissions: only the first entries are judged.
+    let judged = items.get(..MAX_ENTRIES).unwrap_or(items);
+    let mut texts = Vec::with_capacity(judged.len());
+    let mut seen = std::collections::HashSet::with_capacity(judged.len());
+    for (i, item) in judged.iter().enumerate() {
         let path = format!("ip_allowlist[{i}]");
         let Some(text) = item.as_str() else {
             problems.push(problem(
@@ -360,26 +360,17 @@ fn check_allowlist(map: &Map<String, Value>, problems: &mut Vec<Problem>) -> Opt
                 Code::IpEntryInvalid,
                 "each entry must be a string such as `203.0.113.7` or `198.51.100.0/24`".to_owned(),
             ));
-            networks.push(None);
             continue;
         };
         texts.push(text.to_owned());
         match parse_entry(text) {
-            Ok(net) => networks.push(Some(net)),
-            Err(e) => {
-                problems.push(problem(&path, e.code(), e.to_string()));
-                networks.push(None);
-            }
-        }
-    }
-    for (j, network) in networks.iter().enumerate() {
-        if network.is_some() && networks.iter().take(j).any(|earlier| earlier == network) {
-            let text = items.get(j).and_then(Value::as_str).unwrap_or_default();
-            problems.push(problem(
-                &format!("ip_allowlist[{j}]"),
+            Ok(net) if !seen.insert(net) => problems.push(problem(
+                &path,
                 Code::IpDuplicate,
                 format!("`{text}` is already in the allowlist"),
-            ));
+            )),
+            Ok(_) => {}
+            Err(e) => problems.push(problem(&path, e.code(), e.to_string())),
         }
     }
     (problems.len() == before).then_some(texts)

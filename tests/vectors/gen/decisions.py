@@ -183,11 +183,19 @@ def cases():
         vs(f"{d}: 4 characters with U+0001", spec(name="ab\u0001c"),
            [("name", "name.length"), ("name", "name.invalid_char")]),
     ]
-    d = "decision (specs: too_many is reported at the list's path and each entry is still checked)"
+    d = ("decision (specs: too_many is reported at the list's path; the entries within the limit are "
+         "checked, those past it are not (SPEC 9: bounded work))")
     p101 = [f"vault:read:vault:v{i}" for i in range(100)] + ["vault:frob:org"]
+    p101_early = ["vault:frob:org"] + [f"vault:read:vault:v{i}" for i in range(100)]
     cs += [
         vs(f"{d}: 101 permissions, the last one invalid", spec(permissions=p101),
-           [("permissions", "permissions.too_many"), ("permissions[100]", "permission.unknown_action")]),
+           [("permissions", "permissions.too_many")]),
+        vs(f"{d}: 101 permissions, the first one invalid", spec(permissions=p101_early),
+           [("permissions", "permissions.too_many"), ("permissions[0]", "permission.unknown_action")]),
+        vs(f"{d}: 7 ip entries, the seventh invalid",
+           spec(ip_allowlist=["203.0.113.1", "203.0.113.2", "198.51.100.0/24", "192.0.2.0/25", "10.0.0.0/8",
+                              "172.16.0.0/12", "010.0.0.1"]),
+           [("ip_allowlist", "ip.too_many")]),
         vs(f"{d}: 7 ip entries, the sixth invalid",
            spec(ip_allowlist=["203.0.113.1", "203.0.113.2", "198.51.100.0/24", "192.0.2.0/25", "10.0.0.0/8",
                               "010.0.0.1", "172.16.0.0/12"]),
