@@ -324,7 +324,9 @@ fn usable_key(jwk: &Value) -> Option<(String, VerifyingKey)> {
     {
         return None;
     }
-    let kid = text("kid")?;
+    // A `kid` that is not a non-empty string counts as absent (SPEC §6): such a key could
+    // only ever match a token without a usable `kid`.
+    let kid = text("kid").filter(|kid| !kid.is_empty())?;
     let x: [u8; 32] = b64url_decode(text("x")?)?.try_into().ok()?;
     let key = VerifyingKey::from_bytes(&x).ok()?;
     Some((kid.to_owned(), key))
@@ -509,6 +511,7 @@ impl Claims {
                 format!("`{name}` must be {what}"),
             )
         };
+        let nbf_present = known.last().is_some_and(Option::is_some);
         // In the order of PAYLOAD_CLAIMS.
         let [iss, sub, aud, client_id, iat, exp, jti, scope, org, ips, env, nbf] =
             known.map(|value| value.unwrap_or(Value::Null));
@@ -532,9 +535,11 @@ impl Claims {
         let client_id = string("client_id", client_id)?;
         let iat = integer("iat", &iat)?;
         let exp = integer("exp", &exp)?;
-        let nbf = match nbf {
-            Value::Null => None,
-            value => Some(integer("nbf", &value)?),
+        // Absent is `None`; present, `nbf` is an integer like `iat` and `exp`, and `null` is
+        // not an absent `nbf` (SPEC §6).
+        let nbf = match nbf_present {
+            false => None,
+            true => Some(integer("nbf", &nbf)?),
         };
         let jti = string("jti", jti)?;
         let scope = string("scope", scope)?;
@@ -672,7 +677,12 @@ impl Verifier {
                 format!("`{name}` is not allowed"),
             ));
         }
-        let kid = kid.unwrap_or_default();
+        let kid = kid.filter(|kid| !kid.is_empty()).ok_or_else(|| {
+            TokenError::new(
+                K::UnknownKey,
+                "the header has no `kid` that is a non-empty string",
+            )
+        })?;
         let key = self.keys.get(kid).ok_or_else(|| {
             TokenError::new(K::UnknownKey, format!("no trusted key has kid `{kid}`"))
         })?;

@@ -237,6 +237,18 @@ def cases():
         vt("kid is case-sensitive", mint(header=hdr(kid="K1")), "token.unknown_key"),
         vt("validly signed by a key that is not in the set", mint(header=hdr(kid="k3"), seed=k3),
            "token.unknown_key"),
+        # SPEC §6: a kid that is not a non-empty string counts as absent, in the JWKS and in the
+        # header alike, so a JWKS key with "kid": "" never matches anything.
+        vt("a JWKS key with an empty kid does not match a token without kid",
+           mint(header=hdr(kid=DROP), seed=k3), "token.unknown_key", jwks={"keys": [jwk("", k3)]}),
+        vt("a JWKS key with an empty kid does not match a token with an empty kid",
+           mint(header=hdr(kid=""), seed=k3), "token.unknown_key", jwks={"keys": [jwk("", k3)]}),
+        vt("a JWKS key with an empty kid does not match a token whose kid is not a string",
+           mint(header=hdr(kid=5), seed=k3), "token.unknown_key", jwks={"keys": [jwk("", k3)]}),
+        vt("a token with an empty kid is an unknown key", mint(header=hdr(kid="")), "token.unknown_key"),
+        vt("a token whose kid is null is an unknown key", mint(header=hdr(kid=None)), "token.unknown_key"),
+        vt("two JWKS keys with an empty kid are skipped, not duplicates", valid, ok_claims(),
+           jwks={"keys": [jwk("", k3), jwk("", k2), jwk("k1", k1)]}),
     ]
     # ---- token.bad_signature (also a missing claim / other later failures)
     no_jti = base_claims(jti=DROP)
@@ -316,6 +328,8 @@ def cases():
         vt("invalid claim: iat a float, also expired",
            mint(payload=compact(base_claims()).replace(b'"iat":1800000000', b'"iat":1800000000.5')),
            "token.invalid_claim", now=late),
+        vt("invalid claim: nbf null is not an absent nbf (SPEC 6), also expired",
+           mint(payload=dict(base_claims(), nbf=None)), "token.invalid_claim", now=late),
         vt("invalid claim: nbf a string (optional but typed), also expired",
            mint(payload=dict(base_claims(), nbf=str(IAT))), "token.invalid_claim", now=late),
         vt("invalid claim: nbf a float, also expired",
