@@ -7,6 +7,7 @@
 
 use base64::Engine as _;
 use credgate_core::oauth::{issue_token, parse_token_request, IssueContext};
+use credgate_core::token::IssueTime;
 use credgate_core::{spec, Credential, KeySet, Request, SigningKey, Verifier, VerifyOptions};
 use serde_json::json;
 
@@ -57,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         issuer: ISSUER,
         audience: AUDIENCE,
         signing_key: &key,
-        now: T0,
+        now: IssueTime::new(T0)?,
         jti: "jti-0001",
     };
     let issued = issue_token(Some(&credential), &token_request, "203.0.113.10", &context)?;
@@ -114,7 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     credential.disable(T0 + 120)?;
     println!("   status {}", credential.status.as_str());
     let context = IssueContext {
-        now: T0 + 180,
+        now: IssueTime::new(T0 + 180)?,
         jti: "jti-0002",
         ..context
     };

@@ -186,9 +186,9 @@ impl Credential {
 
     /// Whether `secret` is this credential's secret, compared in constant time.
     pub fn verify_secret(&self, secret: &str) -> bool {
-        let digest = Sha256::digest(secret.as_bytes());
-        hex_decode(&self.secret_sha256)
-            .is_some_and(|stored| bool::from(stored.as_slice().ct_eq(digest.as_slice())))
+        let stored: Option<[u8; 32]> =
+            hex_decode(&self.secret_sha256).and_then(|d| d.try_into().ok());
+        secret_matches(stored.as_ref().unwrap_or(&NO_DIGEST), secret) && stored.is_some()
     }
 
     /// Enables a disabled credential (no-op when enabled).
@@ -216,6 +216,44 @@ impl Credential {
         }
         Ok(())
     }
+}
+
+/// The longest client secret that can be valid. A longer one is refused like a wrong one,
+/// and hashed only up to this length, so a caller cannot make a comparison take longer.
+/// credgate's own secrets are 73 characters; other issuers' fit too.
+pub const MAX_SECRET_BYTES: usize = 256;
+
+/// The digest a presented secret is compared with when there is no credential to compare
+/// it with (an unknown client id): the comparison costs what a real one costs, and never
+/// succeeds (no secret is checked against it as valid).
+const NO_DIGEST: [u8; 32] = [0; 32];
+
+#[cfg(test)]
+thread_local! {
+    /// Secrets hashed on this thread, for tests of the issuance path.
+    pub(crate) static SECRETS_HASHED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Hashes the presented secret (at most [`MAX_SECRET_BYTES`] of it) and compares the digest
+/// with `stored` in constant time.
+pub(crate) fn secret_matches(stored: &[u8; 32], secret: &str) -> bool {
+    #[cfg(test)]
+    SECRETS_HASHED.with(|n| n.set(n.get() + 1));
+    let bounded = secret
+        .as_bytes()
+        .get(..MAX_SECRET_BYTES)
+        .unwrap_or(secret.as_bytes());
+    let digest = Sha256::digest(bounded);
+    let equal = bool::from(stored.as_slice().ct_eq(digest.as_slice()));
+    equal && secret.len() <= MAX_SECRET_BYTES
+}
+
+/// The comparison an issuance makes when no credential has the presented client id: the
+/// same work as [`Credential::verify_secret`], always `false`.
+pub(crate) fn no_credential_matches(secret: &str) -> bool {
+    // black_box: the comparison must really run, though its answer is not needed.
+    std::hint::black_box(secret_matches(&NO_DIGEST, secret));
+    false
 }
 
 /// `cgs_live_…` / `cgs_test_…`: 32 random bytes in base32, then an 8-character checksum

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::authorize::PermissionSet;
 use crate::codes::Code;
-use crate::credential::{Credential, Status};
+use crate::credential::{no_credential_matches, Credential, Status};
 use crate::ip::IpVerdict;
-use crate::token::{Claims, IssueParams, SigningKey, TOKEN_LIFETIME_SECS};
+use crate::token::{Claims, IssueParams, IssueTime, SigningKey, TOKEN_LIFETIME_SECS};
 
 /// How the client authenticated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -349,8 +349,8 @@ pub struct IssueContext<'a> {
     pub audience: &'a str,
     /// The signing key.
     pub signing_key: &'a SigningKey,
-    /// Issue time, Unix seconds.
-    pub now: i64,
+    /// Issue time.
+    pub now: IssueTime,
     /// The token id, used as given (take it from a random source).
     pub jti: &'a str,
 }
@@ -380,16 +380,23 @@ pub fn issue_token(
         basic_auth_used: basic,
         ..OAuthError::new(InvalidClient, reason, "client authentication failed")
     };
-    let credential = match credential {
-        Some(c) if c.client_id == request.client_id => c,
-        _ => return Err(refuse(Code::ClientUnknown)),
+    // Every path hashes the presented secret once, before any reason is chosen (against a
+    // dummy digest when no credential has the id), so the time an unauthenticated caller
+    // sees does not tell whether a credential exists or is enabled.
+    let credential = credential.filter(|c| c.client_id == request.client_id);
+    let secret_ok = match credential {
+        Some(c) => c.verify_secret(&request.client_secret),
+        None => no_credential_matches(&request.client_secret),
+    };
+    let Some(credential) = credential else {
+        return Err(refuse(Code::ClientUnknown));
     };
     match credential.status {
         Status::Deleted => return Err(refuse(Code::ClientDeleted)),
         Status::Disabled => return Err(refuse(Code::ClientDisabled)),
         Status::Enabled => {}
     }
-    if !credential.verify_secret(&request.client_secret) {
+    if !secret_ok {
         return Err(refuse(Code::ClientBadSecret));
     }
     let compiled = credential
@@ -482,5 +489,90 @@ mod tests {
         .unwrap_err();
         assert_eq!((e.status(), e.reason), (401, Code::ClientMalformedAuth));
         assert!(e.headers().iter().any(|(n, _)| *n == "WWW-Authenticate"));
+    }
+
+    /// The issuance path does the same work whatever the refusal: the presented secret is
+    /// hashed exactly once before any reason is chosen (checked by counting, not timing).
+    #[test]
+    fn every_issuance_path_hashes_the_presented_secret_once() {
+        use crate::credential::{Status, MAX_SECRET_BYTES, SECRETS_HASHED};
+        let spec = crate::spec::validate(&serde_json::json!({
+            "name": "Payments backend", "permission_set_type": "wallets",
+            "permissions": ["vault:read:org"], "ip_allowlist": ["203.0.113.7"],
+            "environment": "sandbox",
+        }))
+        .unwrap();
+        let new = Credential::create(&spec, "org_1", 0, &[7; 48]).unwrap();
+        let key = SigningKey::from_seed("k1", &[1; 32]).unwrap();
+        let context = IssueContext {
+            issuer: "https://iss.test",
+            audience: "https://aud.test",
+            signing_key: &key,
+            now: IssueTime::new(10).unwrap(),
+            jti: "jti-1",
+        };
+        let request = |secret: &str, client_id: &str| TokenRequest {
+            client_id: client_id.to_owned(),
+            client_secret: secret.to_owned(),
+            scope: None,
+            auth_method: AuthMethod::ClientSecretPost,
+        };
+        let id = new.credential.client_id.clone();
+        let with_status = |status: Status| Credential {
+            status,
+            ..new.credential.clone()
+        };
+        let long = format!("{}{}", new.client_secret, "x".repeat(MAX_SECRET_BYTES));
+        let cases: Vec<(Option<Credential>, TokenRequest, Option<Code>)> = vec![
+            (
+                None,
+                request(&new.client_secret, &id),
+                Some(Code::ClientUnknown),
+            ),
+            (
+                Some(new.credential.clone()),
+                request("s", "cid_other"),
+                Some(Code::ClientUnknown),
+            ),
+            (
+                Some(with_status(Status::Deleted)),
+                request(&new.client_secret, &id),
+                Some(Code::ClientDeleted),
+            ),
+            (
+                Some(with_status(Status::Disabled)),
+                request("wrong", &id),
+                Some(Code::ClientDisabled),
+            ),
+            (
+                Some(new.credential.clone()),
+                request("wrong", &id),
+                Some(Code::ClientBadSecret),
+            ),
+            (
+                Some(new.credential.clone()),
+                request(&long, &id),
+                Some(Code::ClientBadSecret),
+            ),
+            (
+                Some(new.credential.clone()),
+                request(&new.client_secret, &id),
+                None,
+            ),
+        ];
+        for (credential, request, refusal) in cases {
+            let before = SECRETS_HASHED.with(|n| n.get());
+            let got = issue_token(credential.as_ref(), &request, "203.0.113.7", &context);
+            assert_eq!(got.as_ref().err().map(|e| e.reason), refusal);
+            assert_eq!(SECRETS_HASHED.with(|n| n.get()) - before, 1, "{refusal:?}");
+        }
+    }
+
+    #[test]
+    fn issue_times_outside_the_range_are_refused() {
+        use crate::token::MAX_ISSUE_TIME;
+        assert!(IssueTime::new(0).is_ok() && IssueTime::new(MAX_ISSUE_TIME).is_ok());
+        assert!(IssueTime::new(-1).is_err() && IssueTime::new(MAX_ISSUE_TIME + 1).is_err());
+        assert!(IssueTime::new(i64::MAX).is_err());
     }
 }

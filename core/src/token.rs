@@ -24,6 +24,33 @@ pub const MAX_TOKEN_BYTES: usize = 8192;
 /// Lifetime of an issued token, in seconds.
 pub const TOKEN_LIFETIME_SECS: i64 = 3600;
 
+/// The latest issue time: a token issued then expires at 9999-12-31T23:59:59Z. Issuance at
+/// a time outside `0..=MAX_ISSUE_TIME` is refused (`input.invalid`), so `exp - iat` is
+/// always [`TOKEN_LIFETIME_SECS`] and no host's date type overflows on `exp`.
+pub const MAX_ISSUE_TIME: i64 = 253_402_300_799 - TOKEN_LIFETIME_SECS;
+
+/// An issue time within `0..=`[`MAX_ISSUE_TIME`], Unix seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IssueTime(i64);
+
+impl IssueTime {
+    /// `now`, when a token may be issued at it.
+    pub fn new(now: i64) -> Result<Self, crate::error::InputError> {
+        if (0..=MAX_ISSUE_TIME).contains(&now) {
+            Ok(Self(now))
+        } else {
+            Err(crate::error::InputError::new(format!(
+                "`now` is {now}: tokens are issued at Unix times from 0 to {MAX_ISSUE_TIME}"
+            )))
+        }
+    }
+
+    /// The time, Unix seconds.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
 /// Random bytes a host draws for a token's `jti` when the caller gives none (16 bytes, as
 /// 32 lowercase hex characters: collisions are out of reach for any issuer's lifetime).
 pub const JTI_BYTES: usize = 16;
@@ -449,8 +476,8 @@ pub struct IssueParams<'a> {
     pub org: &'a str,
     /// The environment.
     pub env: Environment,
-    /// Issue time, Unix seconds.
-    pub now: i64,
+    /// Issue time.
+    pub now: IssueTime,
     /// The token id, used as given.
     pub jti: &'a str,
 }
@@ -467,8 +494,9 @@ impl Claims {
             sub: params.client_id.to_owned(),
             aud: Audience::One(params.audience.to_owned()),
             client_id: params.client_id.to_owned(),
-            iat: params.now,
-            exp: params.now.saturating_add(TOKEN_LIFETIME_SECS),
+            iat: params.now.get(),
+            // Within range by construction of `IssueTime`: no overflow, exactly one lifetime.
+            exp: params.now.get() + TOKEN_LIFETIME_SECS,
             nbf: None,
             jti: params.jti.to_owned(),
             scope: permissions.scope_string(),

@@ -10,7 +10,7 @@ use credgate_core::authorize::PermissionSet;
 use credgate_core::ip::{parse_entry, Allowlist, ClientIp};
 use credgate_core::permission::{Action, Permission, ResourceType, Scope};
 use credgate_core::spec::Environment;
-use credgate_core::token::{Claims, IssueParams};
+use credgate_core::token::{Claims, IssueParams, IssueTime};
 use credgate_core::{facade, KeySet, Request, SigningKey, Verifier, VerifyOptions};
 use proptest::prelude::*;
 use std::net::Ipv4Addr;
@@ -115,7 +115,7 @@ proptest! {
         let key = SigningKey::from_seed(&kid, &seed).unwrap();
         let params = IssueParams {
             issuer: "https://iss.test", audience: "https://aud.test", client_id: &client,
-            org: "org_1", env: Environment::Sandbox, now, jti: &jti,
+            org: "org_1", env: Environment::Sandbox, now: IssueTime::new(now).unwrap(), jti: &jti,
         };
         let allowlist = Allowlist::parse(&["10.0.0.0/8"]).unwrap();
         let claims = Claims::issue(&params, PermissionSet::new(set), allowlist);

@@ -3,7 +3,7 @@
 use credgate_core::authorize::PermissionSet;
 use credgate_core::ip::Allowlist;
 use credgate_core::spec::Environment;
-use credgate_core::token::{Claims, IssueParams};
+use credgate_core::token::{Claims, IssueParams, IssueTime};
 use credgate_core::{KeySet, SigningKey, Verifier, VerifyOptions};
 
 /// Issue time of the fixture token.
@@ -23,7 +23,7 @@ pub fn token_fixture() -> (Verifier, String) {
         client_id: "cid_demo",
         org: "org_1",
         env: Environment::Production,
-        now: NOW,
+        now: IssueTime::new(NOW).unwrap(),
         jti: "jti-0001",
     };
     let token = key.sign(&Claims::issue(&params, permissions, allowlist));

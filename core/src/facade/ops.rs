@@ -25,7 +25,7 @@ use crate::preview::{grants, on_resources, Grant, ResourceView};
 use crate::reason::Reason;
 use crate::request::{Request, RequestError};
 use crate::spec::{validate, Problem, UnknownSetType};
-use crate::token::{Claims, Jwks, KeySet, SigningKey, Verifier, VerifyOptions};
+use crate::token::{Claims, IssueTime, Jwks, KeySet, SigningKey, Verifier, VerifyOptions};
 use crate::vocabulary::{vocabulary, PermissionSetType};
 
 /// Implements [`Reply`] for answer types that are always one kind.
@@ -700,6 +700,7 @@ pub fn credential(value: Value) -> Result<Credential, Error> {
 
 /// Issues a token (SPEC §7).
 pub fn issue_token(input: IssueTokenInput) -> Result<IssueAnswer, Error> {
+    let now = IssueTime::new(input.now.0)?;
     let key = input.signing_key.key()?;
     let credential = input
         .credential
@@ -719,7 +720,7 @@ pub fn issue_token(input: IssueTokenInput) -> Result<IssueAnswer, Error> {
         issuer: &input.issuer,
         audience: &input.audience,
         signing_key: &key,
-        now: input.now.0,
+        now,
         jti: &input.jti,
     };
     Ok(

@@ -82,6 +82,15 @@ def cases():
            now=NOW + 12345, kid="k2", jti="5f1c0a2e-7b7e-4b8a-9d3e-2a1f0c9b8e7d"),
         it("success: from an address inside the /24 entry", cred, it_ok(cred), ip="198.51.100.200"),
         it("success: from an IPv4-mapped IPv6 address", cred, it_ok(cred), ip="::ffff:203.0.113.7"),
+        # Issue times: 0 to 9999-12-31T23:59:59Z minus one lifetime (docs/DECISIONS.md), so
+        # exp - iat is always 3600; outside, issuance fails (input.invalid), it is not refused.
+        it("success: issued at the latest issue time, exp at 9999-12-31T23:59:59Z", cred,
+           it_ok(cred, now=253402300799 - 3600), now=253402300799 - 3600),
+        it("failure: an issue time one second past the latest", cred,
+           {"ok": False, "error": "input.invalid"}, now=253402300799 - 3599),
+        it("failure: an issue time near i64::MAX (exp would overflow)", cred,
+           {"ok": False, "error": "input.invalid"}, now=2**63 - 1),
+        it("failure: a negative issue time", cred, {"ok": False, "error": "input.invalid"}, now=-1),
     ]
     c2 = credential(client_id="cid_sandbox_2", org="org_2", environment="sandbox", permissions=["audit:read:org"],
                     ip_allowlist=["0.0.0.0/0"], permission_set_type="monitoring", description="Audit export job")
