@@ -225,7 +225,7 @@ fn check_text(
             format!("the {field} has {count} characters; use 5 to 50"),
         ));
     }
-    if let Some(c) = text.chars().find(|c| c.is_control()) {
+    if let Some(c) = text.chars().find(|c| is_control_character(*c)) {
         problems.push(problem(
             field,
             char_code,
@@ -236,6 +236,54 @@ fn check_text(
         ));
     }
     (problems.len() == before).then(|| Some(text.clone()))
+}
+
+/// The characters SPEC §4 calls control characters: Unicode general categories Cc, Cf, Zl
+/// and Zp (C0/C1 controls, bidirectional overrides, zero-width characters, the BOM, tag
+/// characters, line and paragraph separators), as of Unicode 16.
+///
+/// Kept by hand instead of a general-category crate: the four categories are 23 ranges,
+/// while the crate's table for every category adds about 40 KB to the WebAssembly module.
+/// A test compares this table with `unicode-properties` for every scalar value.
+const CONTROL_RANGES: [(char, char); 23] = [
+    ('\u{0}', '\u{1F}'),
+    ('\u{7F}', '\u{9F}'),
+    ('\u{AD}', '\u{AD}'),
+    ('\u{600}', '\u{605}'),
+    ('\u{61C}', '\u{61C}'),
+    ('\u{6DD}', '\u{6DD}'),
+    ('\u{70F}', '\u{70F}'),
+    ('\u{890}', '\u{891}'),
+    ('\u{8E2}', '\u{8E2}'),
+    ('\u{180E}', '\u{180E}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{2028}', '\u{202E}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2066}', '\u{206F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFF9}', '\u{FFFB}'),
+    ('\u{110BD}', '\u{110BD}'),
+    ('\u{110CD}', '\u{110CD}'),
+    ('\u{13430}', '\u{1343F}'),
+    ('\u{1BCA0}', '\u{1BCA3}'),
+    ('\u{1D173}', '\u{1D17A}'),
+    ('\u{E0001}', '\u{E0001}'),
+    ('\u{E0020}', '\u{E007F}'),
+];
+
+/// Whether `c` is a control character in SPEC §4's sense.
+pub fn is_control_character(c: char) -> bool {
+    CONTROL_RANGES
+        .binary_search_by(|(start, end)| {
+            if *end < c {
+                std::cmp::Ordering::Less
+            } else if *start > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
 }
 
 fn check_set_type(
@@ -389,4 +437,24 @@ fn check_environment(map: &Map<String, Value>, problems: &mut Vec<Problem>) -> O
         ));
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_the_unicode_categories_cc_cf_zl_zp() {
+        use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let expected = matches!(
+                c.general_category(),
+                G::Control | G::Format | G::LineSeparator | G::ParagraphSeparator
+            );
+            assert_eq!(
+                super::is_control_character(c),
+                expected,
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
+    }
 }

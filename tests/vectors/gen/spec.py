@@ -60,8 +60,18 @@ def cases():
     # name control characters
     for label, ch in [("NUL", "\u0000"), ("tab", "\t"), ("newline", "\n"), ("carriage return", "\r"),
                       ("unit separator U+001F", "\u001f"), ("DEL U+007F", "\u007f"),
-                      ("C1 NEL U+0085", "\u0085"), ("C1 U+009F", "\u009f"), ("escape", "\u001b")]:
+                      ("C1 NEL U+0085", "\u0085"), ("C1 U+009F", "\u009f"), ("escape", "\u001b"),
+                      # SPEC §4: general categories Cf, Zl and Zp too
+                      ("right-to-left override U+202E (Cf)", "\u202e"), ("left-to-right mark U+200E (Cf)", "\u200e"),
+                      ("zero-width space U+200B (Cf)", "\u200b"), ("zero-width joiner U+200D (Cf)", "\u200d"),
+                      ("BOM U+FEFF (Cf)", "\ufeff"), ("soft hyphen U+00AD (Cf)", "\u00ad"),
+                      ("first strong isolate U+2068 (Cf)", "\u2068"), ("tag letter A U+E0041 (Cf)", "\U000e0041"),
+                      ("line separator U+2028 (Zl)", "\u2028"), ("paragraph separator U+2029 (Zp)", "\u2029")]:
         cs.append(vs(f"name with {label}", spec(name=f"Payments{ch}backend"), [("name", "name.invalid_char")]))
+    for label, ch in [("no-break space U+00A0 (Zs)", "\u00a0"), ("ideographic space U+3000 (Zs)", "\u3000"),
+                      ("combining acute U+0301 (Mn)", "\u0301"), ("emoji with variation selector U+FE0F (Mn)",
+                                                                    "\u2764\ufe0f")]:
+        cs.append(vs(f"name with {label} is valid", spec(name=f"Payments{ch}backend")))
     # description
     cs += [
         vs("description absent", spec(description=DROP)),
@@ -82,6 +92,10 @@ def cases():
         vs("description with NUL", spec(description="Reads\u0000balances"),
            [("description", "description.invalid_char")]),
         vs("description with DEL", spec(description="Reads\u007fbalances"),
+           [("description", "description.invalid_char")]),
+        vs("description with a right-to-left override U+202E", spec(description="Read only\u202e etirw"),
+           [("description", "description.invalid_char")]),
+        vs("description with a paragraph separator U+2029", spec(description="Reads\u2029balances"),
            [("description", "description.invalid_char")]),
     ]
     # permission_set_type
