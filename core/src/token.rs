@@ -336,6 +336,37 @@ impl KeySet {
     }
 }
 
+/// The public key a JWKS `x` encodes: 32 bytes that decode to a curve point (its order is
+/// judged by [`verify_signature`]). Anything else is no key: the JWK is skipped.
+pub fn public_key(x: &[u8]) -> Option<VerifyingKey> {
+    let x: [u8; 32] = x.try_into().ok()?;
+    VerifyingKey::from_bytes(&x).ok()
+}
+
+/// The signature step of verification (SPEC §6), the only place credgate checks an
+/// Ed25519 signature: 64 bytes, verified with `verify_strict` (non-canonical `S`, small-order
+/// `A` or `R` rejected) over the signing input. Public so the Ed25519 edge-case data
+/// (Wycheproof, CCTV, RFC 8032) can be run through exactly this path.
+pub fn verify_signature(
+    key: &VerifyingKey,
+    signing_input: &[u8],
+    signature: &[u8],
+) -> Result<(), TokenError> {
+    let signature: [u8; 64] = signature.try_into().map_err(|_| {
+        TokenError::new(
+            TokenErrorKind::BadSignature,
+            format!("{} signature bytes, expected 64", signature.len()),
+        )
+    })?;
+    key.verify_strict(signing_input, &Signature::from_bytes(&signature))
+        .map_err(|_| {
+            TokenError::new(
+                TokenErrorKind::BadSignature,
+                "Ed25519 strict verification failed",
+            )
+        })
+}
+
 fn usable_key(jwk: &Value) -> Option<(String, VerifyingKey)> {
     let jwk = jwk.as_object()?;
     let text = |name: &str| jwk.get(name).and_then(Value::as_str);
@@ -354,8 +385,7 @@ fn usable_key(jwk: &Value) -> Option<(String, VerifyingKey)> {
     // A `kid` that is not a non-empty string counts as absent (SPEC §6): such a key could
     // only ever match a token without a usable `kid`.
     let kid = text("kid").filter(|kid| !kid.is_empty())?;
-    let x: [u8; 32] = b64url_decode(text("x")?)?.try_into().ok()?;
-    let key = VerifyingKey::from_bytes(&x).ok()?;
+    let key = public_key(&b64url_decode(text("x")?)?)?;
     Some((kid.to_owned(), key))
 }
 
@@ -714,19 +744,12 @@ impl Verifier {
         let key = self.keys.get(kid).ok_or_else(|| {
             TokenError::new(K::UnknownKey, format!("no trusted key has kid `{kid}`"))
         })?;
-        let signature: [u8; 64] = signature.try_into().map_err(|s: Vec<u8>| {
-            TokenError::new(
-                K::BadSignature,
-                format!("{} signature bytes, expected 64", s.len()),
-            )
-        })?;
         let signing_input_len = header_b64.len() + 1 + payload_b64.len();
         let signing_input = token
             .as_bytes()
             .get(..signing_input_len)
             .unwrap_or_default();
-        key.verify_strict(signing_input, &Signature::from_bytes(&signature))
-            .map_err(|_| TokenError::new(K::BadSignature, "Ed25519 strict verification failed"))?;
+        verify_signature(key, signing_input, &signature)?;
 
         let claims = Claims::from_payload(payload)?;
         let now = i128::from(now);
