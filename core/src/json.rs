@@ -16,6 +16,24 @@ use serde_json::{Map, Number, Value};
 /// before it recurses, so no input can exhaust the stack.
 pub const MAX_DEPTH: usize = 128;
 
+/// Whether a value built elsewhere (by a Rust caller) is nested at most [`MAX_DEPTH`]
+/// levels, judged without recursion, so the façade holds every entry point to one limit.
+pub fn within_depth(value: &Value) -> bool {
+    let mut pending: Vec<(&Value, usize)> = vec![(value, 0)];
+    while let Some((value, depth)) = pending.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        if depth >= MAX_DEPTH {
+            return false;
+        }
+        pending.extend(children.map(|child| (child, depth + 1)));
+    }
+    true
+}
+
 /// A text deserializer whose nesting [`ValueSeed`] bounds.
 fn text_deserializer(bytes: &[u8]) -> serde_json::Deserializer<serde_json::de::SliceRead<'_>> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
@@ -316,6 +334,19 @@ mod tests {
         assert!(parse_strict(object(MAX_DEPTH + 1).as_bytes()).is_err());
         // Far past the limit, text is refused before the stack is at risk.
         assert!(parse_strict(text(1_000_000).as_bytes()).is_err());
+    }
+
+    #[test]
+    fn values_built_elsewhere_are_held_to_the_same_depth() {
+        let nest =
+            |levels: usize| (0..levels).fold(Value::Null, |inner, _| Value::Array(vec![inner]));
+        assert!(within_depth(&nest(MAX_DEPTH)));
+        assert!(!within_depth(&nest(MAX_DEPTH + 1)));
+        assert!(within_depth(&Value::from(1)));
+        let deep = nest(100_000);
+        assert!(!within_depth(&deep));
+        // Dropping a deep value recurses in serde_json; leak the test value instead.
+        std::mem::forget(deep);
     }
 
     #[test]

@@ -290,6 +290,12 @@ impl Sink for ToText {
 /// see [`crate::json`]) and the outcome back.
 pub fn call(op: &str, input: Value) -> Outcome<Value> {
     match operation(op) {
+        Ok(_) if !crate::json::within_depth(&input) => {
+            Outcome::Failure(Failure::from(Error::from(InputError::new(format!(
+                "the input is nested deeper than {} levels",
+                crate::json::MAX_DEPTH
+            )))))
+        }
         Ok(op) => dispatch(op, input, ToValue),
         Err(failure) => Outcome::Failure(failure),
     }
