@@ -116,7 +116,7 @@ pub fn issue_token(
 }
 
 /// Creates a credential from a spec: returns the stored record and the client secret (shown
-/// once). Throws the first validation problem's code with every problem in `errors`.
+/// once). Throws `spec.invalid` with every problem in `errors` (and the first one's `path`).
 /// `now` defaults to the current time, `entropy` to 48 random bytes.
 #[wasm_bindgen(js_name = createCredential, unchecked_return_type = "CreatedCredential")]
 pub fn create_credential(
@@ -157,7 +157,7 @@ pub fn set_type_defaults(
 }
 
 /// The public JWKS for a list of signing keys (`{kid, seed}`).
-#[wasm_bindgen(js_name = publicJwks, unchecked_return_type = "Jwks")]
+#[wasm_bindgen(js_name = publicJwks, unchecked_return_type = "PublishedJwks")]
 pub fn public_jwks(
     #[wasm_bindgen(js_name = signingKeys, unchecked_param_type = "SigningKey[]")]
     signing_keys: JsValue,
@@ -193,7 +193,7 @@ pub fn lint(
 
 /// Every stable code credgate produces (decision reasons, error codes, lint codes), the same
 /// on every host: what `CredgateError.code`, `reason` and `findings[].code` can hold.
-#[wasm_bindgen(unchecked_return_type = "string[]")]
+#[wasm_bindgen(unchecked_return_type = "Code[]")]
 pub fn codes() -> Result<JsValue, JsValue> {
     Ok(strings_to_js(credgate_core::codes::ALL.iter().copied()))
 }
