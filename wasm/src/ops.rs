@@ -217,7 +217,7 @@ fn timed(input: &JsValue) -> CallResult<Map<String, Value>> {
 }
 
 /// The input of an operation whose façade input has one member, given as the argument
-/// (`undefined`, a left-out argument, is an absent member, as in any input object).
+/// (`undefined`, a left-out argument, is an absent member, as in every input object).
 fn single(member: &str, value: &JsValue) -> CallResult<Map<String, Value>> {
     if value.is_undefined() {
         return Ok(Map::new());

@@ -296,7 +296,7 @@ export interface SigningKey {
   seed: string;
 }
 
-/** A key of a JWKS to verify with (any JWK; credgate uses Ed25519 `OKP` keys). */
+/** A key of a JWKS to verify with (a JWK of whatever kind; credgate uses Ed25519 `OKP` keys). */
 export interface Jwk {
   kty: string;
   crv?: string;
@@ -311,21 +311,21 @@ export interface Jwks {
   keys: Jwk[];
   [member: string]: unknown;
 }
-/** A public key credgate publishes. */
-export interface PublishedJwk {
+/** A public key credgate publishes (a `Jwk`). */
+export type PublishedJwk = {
   kty: string;
   crv: string;
   x: string;
   kid: string;
   alg: string;
   use: string;
-}
+};
 /** The JWKS to publish (`publicJwks`): a `Jwks` to verify with, too. */
-export interface PublishedJwks {
+export type PublishedJwks = {
   outcome: "result";
   ok: true;
   keys: PublishedJwk[];
-}
+};
 
 /** Access-token claims (RFC 9068 profile). */
 export interface Claims {
