@@ -14,6 +14,9 @@ WASM_BINDGEN_VERSION = $(or $(shell awk '/^name = "wasm-bindgen"$$/ { getline; g
 WASM_OPT      := $(NODE_MODULES)/.bin/wasm-opt
 WASM_SOURCES   = $(shell find $(ROOT)/core/src $(WASM_DIR)/src -name '*.rs') \
                  $(ROOT)/Cargo.toml $(ROOT)/core/Cargo.toml $(WASM_DIR)/Cargo.toml $(WASM_DIR)/README.md $(wildcard $(ROOT)/Cargo.lock) $(wildcard $(WASM_DIR)/npm/*)
+# The JSON Schemas of the core façade's types, which the TypeScript declarations are checked
+# against (tests/schema.test.mjs); rebuilt when the core changes.
+WASM_SCHEMAS   = $(or $(CARGO_TARGET_DIR),$(ROOT)/target)/wasm-schema/schemas.json
 WASM_TESTS     = $(sort $(wildcard $(WASM_DIR)/tests/*.test.mjs) $(wildcard $(EDGE_DIR)/test/*.test.mjs))
 
 .PHONY: setup-wasm build-wasm test-wasm conformance-wasm bench-wasm
@@ -52,9 +55,15 @@ $(EDGE_DIR)/node_modules/credgate: $(EDGE_DIR)/package.json | $(WASM_PKG)/packag
 	cd $(EDGE_DIR) && npm install --no-audit --no-fund --no-package-lock
 
 ## test-wasm: clippy of the edge build, then API, TypeScript, npm pack, conformance-runner and edge-worker tests (node --test; the worker also in workerd)
-test-wasm: build-wasm
+test-wasm: build-wasm $(WASM_SCHEMAS)
 	$(CARGO) clippy -p credgate-wasm --target $(WASM_TARGET) --locked --no-default-features -- -D warnings
-	cd $(ROOT) && CREDGATE_VECTORS="$(VECTORS)" node --test $(WASM_TESTS)
+	cd $(ROOT) && CREDGATE_VECTORS="$(VECTORS)" CREDGATE_SCHEMAS="$(WASM_SCHEMAS)" node --test $(WASM_TESTS)
+
+# Written to a temporary file first: an interrupted run leaves no half-written schemas.
+$(WASM_SCHEMAS): $(shell find $(ROOT)/core/src $(ROOT)/core/examples -name '*.rs') $(ROOT)/core/Cargo.toml $(wildcard $(ROOT)/Cargo.lock)
+	@mkdir -p $(dir $@)
+	$(CARGO) run -q -p credgate-core --features schema --example schema --locked > $@.tmp
+	@mv $@.tmp $@
 
 ## conformance-wasm: the vectors in $(VECTORS) through the package (prints `wasm-node: N passed, M failed`)
 conformance-wasm: build-wasm

@@ -25,7 +25,7 @@ use credgate_core::json::{parse_strict, MAX_DEPTH};
 use serde_json::{Number, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::{CallError, CallResult};
+use crate::{invalid_input, CallResult};
 
 /// `Number.MAX_SAFE_INTEGER`: the largest integer a JS number holds exactly, with its successor.
 const MAX_SAFE: u64 = (1 << 53) - 1;
@@ -159,8 +159,8 @@ fn from_js_replaced(value: &JsValue) -> CallResult<Value> {
             None => Ok(Value::Null),
         },
         Err(thrown) => Err(match seen.refused {
-            Some(why) => CallError::invalid_input(why),
-            None => CallError::invalid_input(format_args!(
+            Some(why) => invalid_input(why),
+            None => invalid_input(format_args!(
                 "reading the value threw {}",
                 describe(&thrown)
             )),
@@ -178,7 +178,7 @@ fn parse(text: String, bigints: usize) -> CallResult<Value> {
                 .saturating_add(objects.saturating_mul(RESERVE_PER_OBJECT)),
         );
     }
-    let mut value = parse_strict(text.as_bytes()).map_err(CallError::invalid_input)?;
+    let mut value = parse_strict(text.as_bytes()).map_err(invalid_input)?;
     drop(text);
     if bigints > 0 {
         restore_bigints(&mut value, bigints)?;
@@ -240,7 +240,7 @@ fn restore_bigints(value: &mut Value, expected: usize) -> CallResult<()> {
     if found == expected {
         Ok(())
     } else {
-        Err(CallError::invalid_input(
+        Err(invalid_input(
             "a string that starts with U+FDD0 next to a BigInt: the two cannot be told apart",
         ))
     }
@@ -268,9 +268,9 @@ const OUTPUT_DEPTH: usize = 2 * MAX_DEPTH;
 
 fn build(value: &Value, depth: usize) -> CallResult {
     if depth > OUTPUT_DEPTH {
-        return Err(CallError::invalid_input("a value nested too deeply for JS"));
+        return Err(invalid_input("a value nested too deeply for JS"));
     }
-    let no_js_form = |_| CallError::invalid_input("a value has no JS form");
+    let no_js_form = |_| invalid_input("a value has no JS form");
     Ok(match value {
         Value::Null => JsValue::NULL,
         Value::Bool(b) => JsValue::from_bool(*b),

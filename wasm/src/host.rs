@@ -12,9 +12,11 @@ pub use random::random_hex;
 
 #[cfg(feature = "full")]
 mod random {
+    use credgate_core::codes::Code;
+    use credgate_core::facade::Failure;
     use wasm_bindgen::prelude::*;
 
-    use crate::{CallError, CallResult};
+    use crate::CallResult;
 
     #[wasm_bindgen]
     extern "C" {
@@ -26,8 +28,8 @@ mod random {
     pub fn random_hex(len: usize) -> CallResult<String> {
         let mut bytes = vec![0u8; len];
         get_random_values(&mut bytes).map_err(|_| {
-            CallError::new(
-                "entropy.insufficient",
+            Failure::new(
+                Code::EntropyInsufficient,
                 "crypto.getRandomValues is not available here: pass the random bytes explicitly",
             )
         })?;

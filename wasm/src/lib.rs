@@ -1,16 +1,17 @@
 //! credgate for JavaScript: the core engine behind `wasm-bindgen`, published as the npm
 //! package `credgate`.
 //!
-//! This crate only converts. A JS value comes in, becomes the core's JSON façade input (as
-//! JSON text, read by the core's strict parser: `convert`), the core decides, and its output
-//! goes back as a plain JS object in the same snake_case shape every host uses (the
-//! conformance format). Nothing here decides
-//! anything about permissions, tokens or credentials.
+//! This crate only converts. A JS value comes in, becomes the core's façade input (as JSON
+//! text, read by the core's strict parser: `convert`), the core decides, and its typed
+//! outcome goes back: a result or an answer is returned as a plain JS object in the same
+//! snake_case shape every host uses, with the wire's `outcome` member (`"result"` or
+//! `"answer"`); a failure is thrown. Which one is decided by the core's [`Outcome`] variant
+//! alone (SPEC §9, docs/OUTCOMES.md): nothing here reads members to guess, and nothing here
+//! decides anything about permissions, tokens or credentials.
 //!
-//! Three things live here and nowhere else:
-//! - the choice, per function, of whether a failure is thrown or returned (`Failure`);
-//! - the one conversion of a failure into a JS `Error` carrying `code` (and `path` / `errors`
-//!   for validation problems) — `CallError` and its `From` impl;
+//! Two things live here and nowhere else:
+//! - the one conversion of a core [`Failure`] into the thrown JS `CredgateError` (`code`,
+//!   `message`, and the details `index`, `errors` and `path`): [`throw`];
 //! - the host's clock and entropy: when a call leaves out `now`, `entropy` or `jti`, they come
 //!   from `Date.now()` and `crypto.getRandomValues` (`host`). The core never reads either.
 //!
@@ -20,7 +21,8 @@
 //! size, for edge workers that verify and authorize but never issue.
 
 use credgate_core::authorize::PermissionSet as CorePermissionSet;
-use credgate_core::facade;
+use credgate_core::error::{Error, InputError};
+use credgate_core::facade::{self, Failure, Kind, Reply};
 use credgate_core::token::Verifier as CoreVerifier;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
@@ -40,140 +42,99 @@ mod types;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 // ---------------------------------------------------------------------------------------
-// Errors: one type, one conversion into a JS `Error`.
+// Outcomes: returned with their `outcome`, or thrown as one `CredgateError`.
 // ---------------------------------------------------------------------------------------
 
-/// A failure on its way to JavaScript: a stable code, a message a person can act on, and the
-/// details the core gives with it: for validation, every problem (`errors`) and the `path` of
-/// the first; for a permission list, the `index` of the bad entry.
-#[derive(Debug)]
-struct CallError {
-    code: String,
-    message: String,
-    details: Map<String, Value>,
+/// What the host's own steps give before the core answers: a failure is the core's type.
+type CallResult<T = JsValue> = Result<T, Failure>;
+
+/// `input.invalid` for a value the host cannot read (the core's own message form).
+fn invalid_input(message: impl std::fmt::Display) -> Failure {
+    Error::from(InputError::new(message.to_string())).into()
 }
 
-/// Members of a façade failure output that are copied onto the thrown `Error` as they are.
-const DETAILS: [&str; 3] = ["path", "errors", "index"];
-
-impl CallError {
-    fn new(code: &str, message: impl Into<String>) -> Self {
-        Self {
-            code: code.to_owned(),
-            message: message.into(),
-            details: Map::new(),
-        }
+/// The one conversion of a failure into what JavaScript catches: an `Error` named
+/// `CredgateError` with `code`, its `message`, and the failure's details as members: `index`
+/// (the bad entry of a permission list), `errors` (every problem of an invalid spec) and
+/// `path` (the first problem's).
+fn throw(failure: Failure) -> JsValue {
+    let js = js_sys::Error::new(&failure.message);
+    js.set_name("CredgateError");
+    let object: &JsValue = js.as_ref();
+    set(object, "code", &JsValue::from_str(failure.code.as_str()));
+    if let Some(index) = failure.index {
+        set(object, "index", &JsValue::from_f64(index as f64));
     }
-
-    /// The façade's failure output (`{"error", "message", ...}`) as an error.
-    fn from_output(output: &Map<String, Value>) -> Self {
-        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
-        let first = output
-            .get("errors")
-            .and_then(Value::as_array)
-            .and_then(|list| list.first());
-        let code = text(output.get("error"))
-            .or_else(|| text(first.and_then(|p| p.get("code"))))
-            .unwrap_or_else(|| "input.invalid".to_owned());
-        let message = text(output.get("message"))
-            .or_else(|| text(first.and_then(|p| p.get("message"))))
-            .unwrap_or_else(|| code.clone());
-        let mut details: Map<String, Value> = DETAILS
-            .iter()
-            .filter_map(|&name| Some((name.to_owned(), output.get(name)?.clone())))
-            .collect();
-        if let Some(path) = first.and_then(|p| p.get("path")) {
-            details.entry("path").or_insert_with(|| path.clone());
+    if let Some(first) = failure.errors.first() {
+        set(object, "path", &JsValue::from_str(&first.path));
+        let errors = js_sys::Array::new();
+        for problem in &failure.errors {
+            let item = js_sys::Object::new();
+            set(&item, "path", &JsValue::from_str(&problem.path));
+            set(&item, "code", &JsValue::from_str(problem.code.as_str()));
+            set(&item, "message", &JsValue::from_str(&problem.message));
+            errors.push(&item);
         }
-        Self {
-            code,
-            message,
-            details,
-        }
+        set(object, "errors", &errors);
     }
-
-    fn invalid_input(message: impl std::fmt::Display) -> Self {
-        Self::new("input.invalid", format!("invalid input: {message}"))
-    }
+    js.into()
 }
 
-impl From<CallError> for JsValue {
-    fn from(error: CallError) -> JsValue {
-        let js = js_sys::Error::new(&error.message);
-        js.set_name("CredgateError");
-        let object: &JsValue = js.as_ref();
-        set(object, "code", &JsValue::from_str(&error.code));
-        for (name, value) in &error.details {
-            if let Ok(value) = to_js(value) {
-                set(object, name, &value);
-            }
-        }
-        js.into()
-    }
-}
-
-/// Sets a property on an object we just created; that cannot fail for a plain `Error`.
+/// Sets a property on an object we just created; that cannot fail for a plain object.
 fn set(target: &JsValue, name: &str, value: &JsValue) {
-    // `Reflect.set` only fails on frozen objects or throwing setters, never on a fresh Error.
+    // `Reflect.set` only fails on frozen objects or throwing setters, never on a fresh one.
     let _ = js_sys::Reflect::set(target, &JsValue::from_str(name), value);
 }
 
-type CallResult<T = JsValue> = Result<T, CallError>;
+/// A returned value: the answer's members and the wire's `outcome` (`"result"` / `"answer"`).
+fn returned(kind: Kind, mut value: Value) -> CallResult {
+    if let Value::Object(map) = &mut value {
+        let outcome = match kind {
+            Kind::Result => "result",
+            Kind::Answer => "answer",
+        };
+        map.insert("outcome".to_owned(), Value::from(outcome));
+    }
+    to_js(&value)
+}
 
-// ---------------------------------------------------------------------------------------
-// Conversion between JS values and the core's JSON values.
-// ---------------------------------------------------------------------------------------
+/// The boundary for a prepared helper's typed answer (its [`Reply`] kind says which).
+fn reply<T: Reply>(answer: Result<T, Error>) -> CallResult {
+    let answer = answer?;
+    let kind = answer.kind();
+    let value = serde_json::to_value(&answer)
+        .map_err(|e| invalid_input(format_args!("the answer could not be encoded: {e}")))?;
+    returned(kind, value)
+}
+
+/// The boundary for a body that uses `?`: its failure thrown as a `CredgateError`.
+fn answer_with<T>(body: impl FnOnce() -> CallResult<T>) -> Result<T, JsValue> {
+    body().map_err(throw)
+}
 
 /// An input that must be a JSON object (every operation's input is one).
-fn object(value: JsValue, what: &str) -> CallResult<Map<String, Value>> {
-    match from_js(&value)? {
+fn object(value: &JsValue, what: &str) -> CallResult<Map<String, Value>> {
+    match from_js(value)? {
         Value::Object(map) => Ok(map),
-        _ => Err(CallError::invalid_input(format!(
-            "{what} must be an object"
-        ))),
+        _ => Err(invalid_input(format_args!("{what} must be an object"))),
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// Calling the façade and deciding between a thrown error and a returned answer.
-// ---------------------------------------------------------------------------------------
-
-/// What a function does with a failure the core reports as data.
-#[derive(Clone, Copy, Debug)]
-enum Failure {
-    /// The caller asked for a thing (claims, a credential, a parsed permission) and did not get
-    /// it: `"ok": false`, `"error"` or `"errors"` is thrown.
-    Throw,
-    /// The output is an answer the caller acts on: a decision (deny with its HTTP status), an
-    /// OAuth error response (status, headers) or a validation report (`errors`). Only an
-    /// `"error"` with neither (invalid input, an invalid permission or allowlist) is thrown.
-    Answer,
-}
-
-/// A façade output, thrown or returned as `failure` says.
-fn returned(output: Value, failure: Failure) -> CallResult {
-    if let Value::Object(map) = &output {
-        let has = |name: &str| map.get(name).is_some_and(|v| !v.is_null());
-        let failed = map.get("ok") == Some(&Value::Bool(false));
-        let throw = match failure {
-            Failure::Throw => failed || has("error") || has("errors"),
-            Failure::Answer => has("error") && !has("status") && !has("errors"),
-        };
-        if throw {
-            return Err(CallError::from_output(map));
-        }
+/// Fills a missing (or `null`) member with a host-provided value.
+fn default_member(
+    input: &mut Map<String, Value>,
+    name: &str,
+    make: impl FnOnce() -> CallResult<Value>,
+) -> CallResult<()> {
+    if input.get(name).is_none_or(Value::is_null) {
+        input.insert(name.to_owned(), make()?);
     }
-    to_js(&output)
+    Ok(())
 }
 
-/// The boundary: a result for JavaScript, its error thrown as a `CredgateError`.
-fn answer<T>(result: CallResult<T>) -> Result<T, JsValue> {
-    result.map_err(JsValue::from)
-}
-
-/// [`answer`] for a body that uses `?`.
-fn answer_with<T>(body: impl FnOnce() -> CallResult<T>) -> Result<T, JsValue> {
-    answer(body())
+/// Fills a missing `now` with the current time.
+fn default_now(input: &mut Map<String, Value>) -> CallResult<()> {
+    default_member(input, "now", || Ok(Value::from(host::now())))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -196,9 +157,9 @@ impl Verifier {
         #[wasm_bindgen(unchecked_param_type = "VerifierOptions")] options: JsValue,
     ) -> Result<Verifier, JsValue> {
         answer_with(|| {
-            let mut input = object(options, "the options")?;
+            let mut input = object(&options, "the options")?;
             input.insert("jwks".to_owned(), from_js(&jwks)?);
-            let inner = facade::verifier_from(&Value::Object(input)).map_err(failure)?;
+            let inner = facade::verifier(facade::input(Value::Object(input))?)?;
             Ok(Verifier { inner })
         })
     }
@@ -214,10 +175,9 @@ impl Verifier {
         answer_with(|| {
             let token = token
                 .as_string()
-                .ok_or_else(|| CallError::invalid_input("the token must be a string"))?;
+                .ok_or_else(|| invalid_input("the token must be a string"))?;
             let now = integer(&now)?.unwrap_or_else(host::now);
-            let output = facade::verify_with(&self.inner, &token, now);
-            returned(output, Failure::Throw)
+            reply(facade::verify_with(&self.inner, &token, now))
         })
     }
 
@@ -230,41 +190,12 @@ impl Verifier {
         #[wasm_bindgen(unchecked_param_type = "VerifierCheckInput")] input: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
-            let input: PreparedCheck =
-                serde_json::from_value(from_js(&input)?).map_err(CallError::invalid_input)?;
-            let now = input.now.unwrap_or_else(host::now);
-            let output = match (input.token, input.authorization) {
-                (Some(token), None) => {
-                    facade::check_with(&self.inner, &token, now, &input.client_ip, &input.request)
-                }
-                // No token: the header decides (absent or null = no header = `bearer.missing`).
-                (None, authorization) => facade::check_authorization_with(
-                    &self.inner,
-                    authorization.as_deref(),
-                    now,
-                    &input.client_ip,
-                    &input.request,
-                ),
-                (Some(_), Some(_)) => {
-                    return Err(CallError::invalid_input(
-                        "give `token` or `authorization`, not both",
-                    ))
-                }
-            };
-            returned(output, Failure::Answer)
+            let mut input = object(&input, "the input")?;
+            default_now(&mut input)?;
+            let request: facade::CheckRequest = facade::input(Value::Object(input))?;
+            reply(facade::check_with(&self.inner, &request))
         })
     }
-}
-
-/// The input of `Verifier.check`.
-#[derive(serde::Deserialize)]
-struct PreparedCheck {
-    token: Option<String>,
-    /// The `Authorization` header value, when `token` is not given.
-    authorization: Option<String>,
-    client_ip: String,
-    request: Value,
-    now: Option<i64>,
 }
 
 /// A permission list compiled once and evaluated many times (an admin page's local checks).
@@ -283,11 +214,10 @@ impl PermissionSet {
         #[wasm_bindgen(unchecked_param_type = "PermissionInput[]")] permissions: JsValue,
     ) -> Result<PermissionSet, JsValue> {
         answer_with(|| {
-            let values = match from_js(&permissions)? {
-                Value::Array(values) => values,
-                _ => return Err(CallError::invalid_input("permissions must be an array")),
+            let Value::Array(values) = from_js(&permissions)? else {
+                return Err(invalid_input("permissions must be an array"));
             };
-            let inner = facade::permission_set_from(&values).map_err(failure)?;
+            let inner = facade::permission_set(&values)?;
             Ok(PermissionSet { inner })
         })
     }
@@ -308,10 +238,13 @@ impl PermissionSet {
         answer_with(|| {
             let org: Option<String> = match org.as_string() {
                 Some(org) => Some(org),
-                None => serde_json::from_value(from_js(&org)?).map_err(CallError::invalid_input)?,
+                None => facade::input(from_js(&org)?)?,
             };
-            let output = facade::authorize_with(&self.inner, &from_js(&request)?, org.as_deref());
-            returned(output, Failure::Answer)
+            reply(facade::authorize_with(
+                &self.inner,
+                &from_js(&request)?,
+                org.as_deref(),
+            ))
         })
     }
 }
@@ -325,13 +258,5 @@ fn integer(value: &JsValue) -> CallResult<Option<i64>> {
             return Ok(Some(n as i64));
         }
     }
-    serde_json::from_value(from_js(value)?).map_err(CallError::invalid_input)
-}
-
-/// A façade failure output (`Err` of the prepared helpers) as an error.
-fn failure(output: Value) -> CallError {
-    match &output {
-        Value::Object(map) => CallError::from_output(map),
-        _ => CallError::new("input.invalid", "invalid input"),
-    }
+    Ok(facade::input::<Option<facade::UnixSeconds>>(from_js(value)?)?.map(|t| t.0))
 }

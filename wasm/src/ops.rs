@@ -1,41 +1,31 @@
 //! The one-off functions, one per façade operation (the `full` feature, on by default).
 //!
-//! Each takes the operation's input object (snake_case, the conformance format), fills `now`,
-//! `jti` or `entropy` from the host when they are left out, calls the façade and throws or
-//! returns as its [`Failure`] policy says. The edge build (`--no-default-features`) leaves
-//! these out and keeps only the prepared `Verifier` and `PermissionSet`.
+//! Each takes the operation's input (snake_case, the conformance format), fills `now`, `jti`
+//! or `entropy` from the host when they are left out, calls [`facade::call`] and returns its
+//! result or answer (with `outcome`) or throws its failure: the core's variant decides. The
+//! edge build (`--no-default-features`) leaves these out and keeps only the prepared
+//! `Verifier` and `PermissionSet`.
 
 use credgate_core::credential::ENTROPY_BYTES;
-use credgate_core::facade;
+use credgate_core::facade::{self, Kind, Outcome};
 use credgate_core::token::JTI_BYTES;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    answer, answer_with, from_js, host, object, returned, strings_to_js, CallError, CallResult,
-    Failure,
+    default_member, default_now, from_js, host, object, returned, strings_to_js, throw, CallResult,
 };
 
-/// Runs a façade operation and throws or returns its output as `failure` says.
-fn call(op: &str, input: Value, failure: Failure) -> CallResult {
-    let output = facade::call(op, input).map_err(|e| CallError::new(e.code(), e.to_string()))?;
-    returned(output, failure)
-}
-
-/// Fills a missing (or `null`) member with a host-provided value.
-fn default_member(
-    input: &mut Map<String, Value>,
-    name: &str,
-    make: impl FnOnce() -> CallResult<Value>,
-) -> CallResult<()> {
-    if input.get(name).is_none_or(Value::is_null) {
-        input.insert(name.to_owned(), make()?);
-    }
-    Ok(())
-}
-
-fn default_now(input: &mut Map<String, Value>) -> CallResult<()> {
-    default_member(input, "now", || Ok(Value::from(host::now())))
+/// Runs a façade operation on a host-built input: a result or an answer is returned with its
+/// `outcome`, a failure thrown, by the core's variant alone.
+fn call(op: &str, input: CallResult<Map<String, Value>>) -> Result<JsValue, JsValue> {
+    input
+        .and_then(|input| match facade::call(op, Value::Object(input)) {
+            Outcome::Result(value) => returned(Kind::Result, value),
+            Outcome::Answer(value) => returned(Kind::Answer, value),
+            Outcome::Failure(failure) => Err(failure),
+        })
+        .map_err(throw)
 }
 
 /// Parses a permission in its text form (`"balances:read:vault:vlt_01"`) or JSON form.
@@ -44,14 +34,15 @@ fn default_now(input: &mut Map<String, Value>) -> CallResult<()> {
 pub fn parse_permission(
     #[wasm_bindgen(unchecked_param_type = "string | Permission")] permission: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer_with(|| {
-        let mut input = Map::new();
-        match from_js(&permission)? {
-            Value::String(text) => input.insert("text".into(), Value::String(text)),
-            other => input.insert("permission".into(), other),
+    let input = from_js(&permission).map(|value| {
+        let member = if value.is_string() {
+            "text"
+        } else {
+            "permission"
         };
-        call("parse_permission", Value::Object(input), Failure::Throw)
-    })
+        Map::from_iter([(member.to_owned(), value)])
+    });
+    call("parse_permission", input)
 }
 
 /// Validates a credential spec and reports every problem at once (returned, not thrown).
@@ -59,7 +50,7 @@ pub fn parse_permission(
 pub fn validate_spec(
     #[wasm_bindgen(unchecked_param_type = "CredentialSpec")] spec: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer(single("validate_spec", "spec", spec, Failure::Answer))
+    call("validate_spec", single("spec", &spec))
 }
 
 /// Whether a client IP is inside an allowlist. Throws `ip.*` when the allowlist is invalid.
@@ -67,7 +58,7 @@ pub fn validate_spec(
 pub fn ip_allowed(
     #[wasm_bindgen(unchecked_param_type = "IpAllowedInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer(plain("ip_allowed", input, Failure::Answer))
+    call("ip_allowed", plain(&input))
 }
 
 /// Authorizes a request against a list of permissions. A deny is returned; an invalid
@@ -76,7 +67,7 @@ pub fn ip_allowed(
 pub fn authorize(
     #[wasm_bindgen(unchecked_param_type = "AuthorizeInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer(plain("authorize", input, Failure::Answer))
+    call("authorize", plain(&input))
 }
 
 /// Verifies an access token and returns its claims; throws `token.*` or `jwks.invalid`.
@@ -85,7 +76,7 @@ pub fn authorize(
 pub fn verify_token(
     #[wasm_bindgen(unchecked_param_type = "VerifyTokenInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer(timed("verify_token", input, Failure::Throw))
+    call("verify_token", timed(&input))
 }
 
 /// The edge path: token, client IP, org, permission. Every decision is returned (401 for a
@@ -96,7 +87,7 @@ pub fn verify_token(
 pub fn check(
     #[wasm_bindgen(unchecked_param_type = "CheckInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer(timed("check", input, Failure::Answer))
+    call("check", timed(&input))
 }
 
 /// Parses an OAuth 2.0 token request (method, headers, form body). A request the token
@@ -105,7 +96,7 @@ pub fn check(
 pub fn parse_token_request(
     #[wasm_bindgen(unchecked_param_type = "TokenRequestInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer(plain("parse_token_request", input, Failure::Answer))
+    call("parse_token_request", plain(&input))
 }
 
 /// Issues an access token for a credential (the token endpoint's answer). A refusal is
@@ -115,31 +106,29 @@ pub fn parse_token_request(
 pub fn issue_token(
     #[wasm_bindgen(unchecked_param_type = "IssueTokenInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer_with(|| {
-        let mut input = object(input, "the input")?;
-        default_now(&mut input)?;
+    let input = timed(&input).and_then(|mut input| {
         default_member(&mut input, "jti", || {
             host::random_hex(JTI_BYTES).map(Value::String)
         })?;
-        call("issue_token", Value::Object(input), Failure::Answer)
-    })
+        Ok(input)
+    });
+    call("issue_token", input)
 }
 
 /// Creates a credential from a spec: returns the stored record and the client secret (shown
-/// once). Throws the first validation problem's code with every problem in `errors`.
+/// once). Throws `spec.invalid` with every problem in `errors` (and the first one's `path`).
 /// `now` defaults to the current time, `entropy` to 48 random bytes.
 #[wasm_bindgen(js_name = createCredential, unchecked_return_type = "CreatedCredential")]
 pub fn create_credential(
     #[wasm_bindgen(unchecked_param_type = "CreateCredentialInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer_with(|| {
-        let mut input = object(input, "the input")?;
-        default_now(&mut input)?;
+    let input = timed(&input).and_then(|mut input| {
         default_member(&mut input, "entropy", || {
             host::random_hex(ENTROPY_BYTES).map(Value::String)
         })?;
-        call("create_credential", Value::Object(input), Failure::Throw)
-    })
+        Ok(input)
+    });
+    call("create_credential", input)
 }
 
 /// Enables, disables or deletes a credential, returning the updated record.
@@ -148,7 +137,7 @@ pub fn create_credential(
 pub fn update_credential(
     #[wasm_bindgen(unchecked_param_type = "UpdateCredentialInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer(timed("update_credential", input, Failure::Throw))
+    call("update_credential", timed(&input))
 }
 
 /// Checks a presented client secret against a stored credential (constant time).
@@ -156,7 +145,7 @@ pub fn update_credential(
 pub fn verify_secret(
     #[wasm_bindgen(unchecked_param_type = "VerifySecretInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer(plain("verify_secret", input, Failure::Answer))
+    call("verify_secret", plain(&input))
 }
 
 /// The default permissions of a permission set type. Throws `set_type.unknown`.
@@ -164,26 +153,16 @@ pub fn verify_secret(
 pub fn set_type_defaults(
     #[wasm_bindgen(js_name = setType, unchecked_param_type = "SetType")] set_type: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer(single(
-        "set_type_defaults",
-        "set_type",
-        set_type,
-        Failure::Throw,
-    ))
+    call("set_type_defaults", single("set_type", &set_type))
 }
 
 /// The public JWKS for a list of signing keys (`{kid, seed}`).
-#[wasm_bindgen(js_name = publicJwks, unchecked_return_type = "Jwks")]
+#[wasm_bindgen(js_name = publicJwks, unchecked_return_type = "PublishedJwks")]
 pub fn public_jwks(
     #[wasm_bindgen(js_name = signingKeys, unchecked_param_type = "SigningKey[]")]
     signing_keys: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer(single(
-        "public_jwks",
-        "signing_keys",
-        signing_keys,
-        Failure::Throw,
-    ))
+    call("public_jwks", single("signing_keys", &signing_keys))
 }
 
 /// Reads the Bearer token of an `Authorization` header value (RFC 6750). A missing or
@@ -192,12 +171,7 @@ pub fn public_jwks(
 pub fn parse_bearer(
     #[wasm_bindgen(unchecked_optional_param_type = "string | null")] authorization: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer(single(
-        "parse_bearer",
-        "authorization",
-        authorization,
-        Failure::Answer,
-    ))
+    call("parse_bearer", single("authorization", &authorization))
 }
 
 /// What a list of permissions allows, for an admin page (the project's preview shape).
@@ -205,7 +179,7 @@ pub fn parse_bearer(
 pub fn preview(
     #[wasm_bindgen(unchecked_param_type = "PreviewInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer(plain("preview", input, Failure::Answer))
+    call("preview", plain(&input))
 }
 
 /// Advice on a credential spec (returned findings). `now` is optional and not defaulted:
@@ -214,12 +188,12 @@ pub fn preview(
 pub fn lint(
     #[wasm_bindgen(unchecked_param_type = "LintInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    answer(plain("lint", input, Failure::Answer))
+    call("lint", plain(&input))
 }
 
 /// Every stable code credgate produces (decision reasons, error codes, lint codes), the same
 /// on every host: what `CredgateError.code`, `reason` and `findings[].code` can hold.
-#[wasm_bindgen(unchecked_return_type = "string[]")]
+#[wasm_bindgen(unchecked_return_type = "Code[]")]
 pub fn codes() -> Result<JsValue, JsValue> {
     Ok(strings_to_js(credgate_core::codes::ALL.iter().copied()))
 }
@@ -230,21 +204,23 @@ pub fn operations() -> Result<JsValue, JsValue> {
     Ok(strings_to_js(facade::OPS.iter().copied()))
 }
 
-/// An operation whose input object goes to the façade unchanged.
-fn plain(op: &str, input: JsValue, failure: Failure) -> CallResult {
-    call(op, Value::Object(object(input, "the input")?), failure)
+/// The input of an operation whose input object goes to the façade unchanged.
+fn plain(input: &JsValue) -> CallResult<Map<String, Value>> {
+    object(input, "the input")
 }
 
-/// An operation whose input object needs `now`, defaulted to the current time.
-fn timed(op: &str, input: JsValue, failure: Failure) -> CallResult {
+/// The input of an operation that needs `now`, defaulted to the current time.
+fn timed(input: &JsValue) -> CallResult<Map<String, Value>> {
     let mut input = object(input, "the input")?;
     default_now(&mut input)?;
-    call(op, Value::Object(input), failure)
+    Ok(input)
 }
 
-/// An operation whose façade input has one member, taken directly as the argument.
-fn single(op: &str, member: &str, value: JsValue, failure: Failure) -> CallResult {
-    let mut input = Map::new();
-    input.insert(member.to_owned(), from_js(&value)?);
-    call(op, Value::Object(input), failure)
+/// The input of an operation whose façade input has one member, given as the argument
+/// (`undefined`, a left-out argument, is an absent member, as in every input object).
+fn single(member: &str, value: &JsValue) -> CallResult<Map<String, Value>> {
+    if value.is_undefined() {
+        return Ok(Map::new());
+    }
+    Ok(Map::from_iter([(member.to_owned(), from_js(value)?)]))
 }

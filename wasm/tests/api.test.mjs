@@ -53,7 +53,7 @@ describe("parsePermission", () => {
 });
 
 describe("validateSpec", () => {
-  test("a valid spec", () => assert.deepEqual(credgate.validateSpec(SPEC), { ok: true }));
+  test("a valid spec", () => assert.deepEqual(credgate.validateSpec(SPEC), { outcome: "answer", ok: true }));
 
   test("every problem is returned at once, not thrown", () => {
     const out = credgate.validateSpec({ ...SPEC, name: "ab", permissions: [], ip_allowlist: ["10.0.0.1/24"], environment: "prod" });
@@ -63,16 +63,17 @@ describe("validateSpec", () => {
     for (const e of out.errors) assert.ok(e.message.length > 0);
   });
 
-  test("something that is not a spec is reported too", () => {
-    const out = credgate.validateSpec(undefined);
-    assert.equal(out.ok, false);
+  test("something that is not a spec is reported too; no spec at all is invalid input", () => {
+    const out = credgate.validateSpec(null);
+    assert.deepEqual([out.outcome, out.ok, out.error], ["answer", false, "spec.invalid"]);
     assert.equal(out.errors[0].code, "spec.invalid");
+    throwsCode(() => credgate.validateSpec(), "input.invalid");
   });
 });
 
 describe("ipAllowed", () => {
   test("decisions are returned", () => {
-    assert.deepEqual(credgate.ipAllowed({ allowlist: ["198.51.100.0/24"], ip: "198.51.100.255" }), { ok: true, allowed: true, reason: "allow" });
+    assert.deepEqual(credgate.ipAllowed({ allowlist: ["198.51.100.0/24"], ip: "198.51.100.255" }), { outcome: "answer", ok: true, allowed: true, reason: "allow" });
     assert.equal(credgate.ipAllowed({ allowlist: ["198.51.100.0/24"], ip: "198.51.101.0" }).reason, "deny.ip_not_allowed");
     assert.equal(credgate.ipAllowed({ allowlist: ["0.0.0.0/0"], ip: "::ffff:203.0.113.7" }).allowed, true);
     assert.equal(credgate.ipAllowed({ allowlist: ["0.0.0.0/0"], ip: "2001:db8::1" }).reason, "deny.ip_not_allowed");
@@ -333,7 +334,7 @@ describe("credentials", () => {
     assert.equal(a.credential.created_at, NOW - 100);
     assert.match(a.credential.secret_sha256, /^[0-9a-f]{64}$/);
     assert.ok(!JSON.stringify(a.credential).includes(a.client_secret), "the record never holds the secret");
-    assert.deepEqual(credgate.verifySecret({ credential: a.credential, client_secret: a.client_secret }), { ok: true, valid: true, well_formed: true });
+    assert.deepEqual(credgate.verifySecret({ credential: a.credential, client_secret: a.client_secret }), { outcome: "answer", ok: true, valid: true, well_formed: true });
     assert.equal(credgate.verifySecret({ credential: a.credential, client_secret: `${a.client_secret}x` }).valid, false);
   });
 
@@ -346,8 +347,8 @@ describe("credentials", () => {
     assert.ok(a.credential.created_at >= before && a.credential.created_at <= before + 5);
   });
 
-  test("an invalid spec throws the first problem, with every problem in errors", () => {
-    const e = throwsCode(() => credgate.createCredential({ spec: { ...SPEC, name: "ab", environment: "x" }, org: "o", now: NOW }), "name.length");
+  test("an invalid spec throws spec.invalid, with every problem in errors and the first one's path", () => {
+    const e = throwsCode(() => credgate.createCredential({ spec: { ...SPEC, name: "ab", environment: "x" }, org: "o", now: NOW }), "spec.invalid");
     assert.equal(e.path, "name");
     assert.deepEqual(e.errors.map((p) => p.code).sort(), ["environment.unknown", "name.length"]);
   });
@@ -437,7 +438,7 @@ describe("the token endpoint", () => {
       headers: { ...form, authorization: `Basic ${Buffer.from("cid_1:s3cr3t").toString("base64")}` },
       body: "grant_type=client_credentials&scope=vault:read:org",
     });
-    assert.deepEqual(basic, { ok: true, client_id: "cid_1", client_secret: "s3cr3t", scope: "vault:read:org", auth_method: "client_secret_basic" });
+    assert.deepEqual(basic, { outcome: "result", ok: true, client_id: "cid_1", client_secret: "s3cr3t", scope: "vault:read:org", auth_method: "client_secret_basic" });
     const post = credgate.parseTokenRequest({ method: "POST", headers: form, body: "grant_type=client_credentials&client_id=c&client_secret=s" });
     assert.equal(post.auth_method, "client_secret_post");
     const get = credgate.parseTokenRequest({ method: "GET", headers: form, body: "" });
@@ -450,9 +451,9 @@ describe("the token endpoint", () => {
   test("publicJwks and parseBearer", () => {
     assert.deepEqual(JWKS.keys.map((k) => [k.kty, k.crv, k.kid]), [["OKP", "Ed25519", "k1"], ["OKP", "Ed25519", "k2"]]);
     throwsCode(() => credgate.publicJwks([{ kid: "k", seed: "zz" }]), "key.invalid");
-    assert.deepEqual(credgate.parseBearer("Bearer abc.def"), { ok: true, token: "abc.def" });
+    assert.deepEqual(credgate.parseBearer("Bearer abc.def"), { outcome: "result", ok: true, token: "abc.def" });
     const missing = credgate.parseBearer(undefined);
-    assert.deepEqual([missing.ok, missing.error, missing.status], [false, "bearer.missing", 401]);
+    assert.deepEqual([missing.outcome, missing.ok, missing.error, missing.status], ["answer", false, "bearer.missing", 401]);
     assert.equal(credgate.parseBearer("Bearer a\"b").error, "bearer.malformed");
   });
 });

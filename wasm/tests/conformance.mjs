@@ -5,8 +5,9 @@
 //
 // Each PATH is a vector file or a folder of them (searched recursively for `*.json`), in the
 // format of CONFORMANCE.md. Every case runs through the package's public API — the functions
-// a JS developer calls — and the answer is compared with `expect` as a JSON subset. A thrown
-// `CredgateError` counts as the façade's failure output `{ ok: false, error: code, ... }`.
+// a JS developer calls — and the answer is compared with `expect` as a JSON subset. A returned
+// object carries the core's `outcome` ("result" | "answer"); a thrown `CredgateError` counts
+// as the wire's failure `{ outcome: "failure", ok: false, error: code, message, index?, errors? }`.
 // Prints one line per failing case and `wasm-node: N passed, M failed`; exits non-zero when a
 // case fails, a file cannot be read or parsed, or a case names an unknown op.
 
@@ -38,7 +39,11 @@ export const OPS = {
 /** Arrays compared as sets (order-free) wherever they appear as these members. */
 const SET_MEMBERS = new Set(["errors", "near_misses", "findings"]);
 
-/** Runs one case and returns the output the façade would give. */
+/**
+ * Runs one case and returns its wire form (CONFORMANCE.md): a returned object as it is (it
+ * carries the core's `outcome`), a thrown `CredgateError` as the failure
+ * `{outcome: "failure", ok: false, error, message, index?, errors?}`.
+ */
 export function run(op, input) {
   const call = OPS[op];
   if (!call) throw new Error(`unknown op \`${op}\``);
@@ -46,31 +51,28 @@ export function run(op, input) {
     return call(input);
   } catch (e) {
     if (e?.name !== "CredgateError") throw e;
-    // The error's details (`path`, `errors`, `index`) are its own enumerable members.
-    const { code, ...details } = e;
-    return { ok: false, error: code, message: e.message, ...details };
+    return failure(e);
   }
 }
 
-/** Whether `expected` is a JSON subset of `actual` (CONFORMANCE.md). */
+/** A thrown `CredgateError` in the wire's shape of a failure. */
+export function failure(e) {
+  const wire = { outcome: "failure", ok: false, error: e.code, message: e.message };
+  if (e.index !== undefined) wire.index = e.index;
+  if (e.errors !== undefined) wire.errors = e.errors;
+  return wire;
+}
+
+/**
+ * Whether `expected` is a JSON subset of `actual` (CONFORMANCE.md): objects member by member,
+ * arrays item by item, and the arrays named in SET_MEMBERS as sets. Numbers compare by value
+ * (an exact `BigInt` beyond 2^53 equals the vector's number, as the Rust runner's `as_f64`).
+ */
 export function subset(expected, actual, asSet = false) {
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual) || actual.length !== expected.length) return false;
     if (!asSet) return expected.every((e, i) => subset(e, actual[i]));
-    // Order-free: a matching of expected items to distinct actual items (backtracking).
-    const used = new Array(actual.length).fill(false);
-    const assign = (i) => {
-      if (i === expected.length) return true;
-      for (let j = 0; j < actual.length; j++) {
-        if (!used[j] && subset(expected[i], actual[j])) {
-          used[j] = true;
-          if (assign(i + 1)) return true;
-          used[j] = false;
-        }
-      }
-      return false;
-    };
-    return assign(0);
+    return matchAsSet(expected, actual);
   }
   if (expected !== null && typeof expected === "object") {
     if (actual === null || typeof actual !== "object" || Array.isArray(actual)) return false;
@@ -78,7 +80,31 @@ export function subset(expected, actual, asSet = false) {
       ([k, v]) => Object.hasOwn(actual, k) && subset(v, actual[k], SET_MEMBERS.has(k)),
     );
   }
+  if (typeof expected === "number" && typeof actual === "bigint") return expected === Number(actual);
   return expected === actual;
+}
+
+/**
+ * Whether every expected item pairs with its own actual item that it matches (a perfect
+ * matching of the bipartite graph of matching pairs), found with augmenting paths (Kuhn's
+ * algorithm), as the runner crate's `match_as_set` (tests/src/lib.rs). Same lengths.
+ */
+export function matchAsSet(expected, actual) {
+  const edges = expected.map((e) => actual.flatMap((a, j) => (subset(e, a) ? [j] : [])));
+  // partner[j]: the expected item paired with actual item j.
+  const partner = new Array(actual.length).fill(-1);
+  const augment = (i, seen) => {
+    for (const j of edges[i]) {
+      if (seen[j]) continue;
+      seen[j] = true;
+      if (partner[j] === -1 || augment(partner[j], seen)) {
+        partner[j] = i;
+        return true;
+      }
+    }
+    return false;
+  };
+  return expected.every((_, i) => augment(i, new Array(actual.length).fill(false)));
 }
 
 function vectorFiles(path) {

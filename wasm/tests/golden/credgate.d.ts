@@ -2,11 +2,93 @@
 /* eslint-disable */
 
 /**
- * Unix time in whole seconds, and every other integer claim: a number, or a `BigInt` for an
+ * Unix time in whole seconds, and every other 64-bit integer: a number, or a `BigInt` for an
  * integer beyond `Number.MAX_SAFE_INTEGER` (2^53 - 1). Outputs are numbers except such integers,
  * which come back as exact `BigInt`s (SPEC §6); inputs take either.
  */
 export type UnixSeconds = number | bigint;
+
+/**
+ * Every stable code credgate produces (`codes()` lists them): what `CredgateError.code`,
+ * `reason` and `errors[].code` / `findings[].code` hold.
+ */
+export type Code =
+| "allow"
+| "deny.no_matching_permission"
+| "deny.ip_not_allowed"
+| "deny.ip_invalid"
+| "deny.org_mismatch"
+| "request.invalid"
+| "permission.invalid"
+| "permission.unknown_type"
+| "permission.unknown_action"
+| "permission.unknown_scope"
+| "permission.invalid_resource"
+| "permission.resource_with_org_scope"
+| "permission.scope_not_applicable"
+| "spec.invalid"
+| "name.length"
+| "name.invalid_char"
+| "description.length"
+| "description.invalid_char"
+| "set_type.unknown"
+| "permissions.empty"
+| "permissions.too_many"
+| "permissions.duplicate"
+| "environment.unknown"
+| "ip.empty"
+| "ip.too_many"
+| "ip.invalid"
+| "ip.ipv6_unsupported"
+| "ip.host_bits_set"
+| "ip.duplicate"
+| "token.too_large"
+| "token.malformed"
+| "token.unsupported_alg"
+| "token.wrong_type"
+| "token.forbidden_header"
+| "token.unknown_key"
+| "token.bad_signature"
+| "token.missing_claim"
+| "token.invalid_claim"
+| "token.expired"
+| "token.not_yet_valid"
+| "token.wrong_issuer"
+| "token.wrong_audience"
+| "token.revoked"
+| "jwks.invalid"
+| "key.invalid"
+| "bearer.missing"
+| "bearer.malformed"
+| "client.unknown"
+| "client.bad_secret"
+| "client.disabled"
+| "client.deleted"
+| "client.ip_not_allowed"
+| "client.no_auth"
+| "client.malformed_auth"
+| "scope.not_covered"
+| "grant.unsupported"
+| "credential.invalid"
+| "credential.deleted"
+| "entropy.insufficient"
+| "input.invalid"
+| "op.unknown"
+| "lint.all_addresses"
+| "lint.wide_network"
+| "lint.overlapping_networks"
+| "lint.private_network_in_production"
+| "lint.redundant_permission"
+| "lint.outside_set_type"
+| "lint.org_wide_delete"
+| "lint.stale_credential";
+
+/**
+ * How a returned object was decided by the core (SPEC §9, docs/OUTCOMES.md): `"result"` is
+ * what the caller asked for, `"answer"` a decision, refusal, report or verdict to act on.
+ * Failures are never returned: they are thrown as `CredgateError`.
+ */
+export type OutcomeKind = "result" | "answer";
 
 export type ResourceType =
 | "vault" | "key" | "balances" | "transaction" | "address" | "policy" | "webhook" | "audit";
@@ -26,6 +108,7 @@ export interface Permission {
 export type PermissionInput = string | Permission;
 
 export interface ParsedPermission {
+    outcome: "result";
     ok: true;
     /** The canonical text form. */
     canonical: string;
@@ -41,8 +124,41 @@ export interface Request {
     key?: string | null;
     org?: string | null;
 }
+/** A request as the core writes it back (in an audit record): absent members are left out. */
+export interface RequestRecord {
+    type: ResourceType;
+    action: Action;
+    vault?: string;
+    key?: string;
+    org?: string;
+}
 
-/** Stable codes for a decision. */
+/** Every reason a decision can give (`authorize`, `check`, audit records). */
+export type Reason =
+| "allow"
+| "deny.no_matching_permission"
+| "deny.ip_not_allowed"
+| "deny.ip_invalid"
+| "deny.org_mismatch"
+| "request.invalid"
+| "bearer.missing"
+| "bearer.malformed"
+| "token.too_large"
+| "token.malformed"
+| "token.unsupported_alg"
+| "token.wrong_type"
+| "token.forbidden_header"
+| "token.unknown_key"
+| "token.bad_signature"
+| "token.missing_claim"
+| "token.invalid_claim"
+| "token.expired"
+| "token.not_yet_valid"
+| "token.wrong_issuer"
+| "token.wrong_audience"
+| "token.revoked";
+
+/** The reasons of an authorization decision. */
 export type DecisionReason =
 | "allow"
 | "deny.no_matching_permission"
@@ -51,6 +167,7 @@ export type DecisionReason =
 | "deny.org_mismatch";
 
 export interface Decision {
+    outcome: "answer";
     ok: true;
     allowed: boolean;
     reason: DecisionReason;
@@ -73,6 +190,7 @@ export interface IpAllowedInput {
     ip: string;
 }
 export interface IpVerdict {
+    outcome: "answer";
     ok: true;
     allowed: boolean;
     reason: "allow" | "deny.ip_not_allowed" | "deny.ip_invalid";
@@ -91,15 +209,16 @@ export interface CredentialSpec {
 /** One validation problem: where (`name`, `permissions[2]`, `ip_allowlist[0]`), what, why. */
 export interface ValidationProblem {
     path: string;
-    code: string;
+    code: Code;
     message: string;
 }
+/** A validation report: valid, or `spec.invalid` with every problem. */
 export type SpecValidation =
-| { ok: true }
+| { outcome: "answer"; ok: true; error?: undefined; errors?: undefined }
 | {
+    outcome: "answer";
     ok: false;
-    /** The first problem's code. */
-    error: string;
+    error: "spec.invalid";
     errors: ValidationProblem[];
 };
 
@@ -128,6 +247,7 @@ export interface CreateCredentialInput {
     entropy?: string;
 }
 export interface CreatedCredential {
+    outcome: "result";
     ok: true;
     credential: Credential;
     /** Shown once; never stored. */
@@ -141,6 +261,7 @@ export interface UpdateCredentialInput {
     now?: UnixSeconds;
 }
 export interface UpdatedCredential {
+    outcome: "result";
     ok: true;
     credential: Credential;
 }
@@ -150,6 +271,7 @@ export interface VerifySecretInput {
     client_secret: string;
 }
 export interface SecretCheck {
+    outcome: "answer";
     ok: true;
     /** The secret matches the stored digest (compared in constant time). */
     valid: boolean;
@@ -158,6 +280,7 @@ export interface SecretCheck {
 }
 
 export interface SetTypeDefaults {
+    outcome: "result";
     ok: true;
     permissions: string[];
 }
@@ -168,6 +291,7 @@ export interface SigningKey {
     seed: string;
 }
 
+/** A key of a JWKS to verify with (a JWK of whatever kind; credgate uses Ed25519 `OKP` keys). */
 export interface Jwk {
     kty: string;
     crv?: string;
@@ -177,10 +301,26 @@ export interface Jwk {
     use?: string;
     [member: string]: unknown;
 }
+/** A JWKS to verify with. */
 export interface Jwks {
     keys: Jwk[];
     [member: string]: unknown;
 }
+/** A public key credgate publishes (a `Jwk`). */
+export type PublishedJwk = {
+    kty: string;
+    crv: string;
+    x: string;
+    kid: string;
+    alg: string;
+    use: string;
+};
+/** The JWKS to publish (`publicJwks`): a `Jwks` to verify with, too. */
+export type PublishedJwks = {
+    outcome: "result";
+    ok: true;
+    keys: PublishedJwk[];
+};
 
 /** Access-token claims (RFC 9068 profile). */
 export interface Claims {
@@ -217,6 +357,7 @@ export interface VerifyTokenInput extends VerifierOptions {
     now?: UnixSeconds;
 }
 export interface VerifiedToken {
+    outcome: "result";
     ok: true;
     claims: Claims;
 }
@@ -235,11 +376,21 @@ export type TokenErrorCode =
 | "token.expired"
 | "token.not_yet_valid"
 | "token.wrong_issuer"
-| "token.wrong_audience";
+| "token.wrong_audience"
+| "token.revoked";
 
-export interface CheckInput extends VerifyTokenInput {
+/**
+ * What `check` judges: the `token`, or else the raw `Authorization` header value for credgate
+ * to read (RFC 6750; absent or `null` means no header: 401 `bearer.missing`).
+ */
+export interface CheckInput extends VerifierOptions {
+    jwks: Jwks;
+    token?: string | null;
+    authorization?: string | null;
     request: Request;
     client_ip: string;
+    /** Defaults to the current time. */
+    now?: UnixSeconds;
 }
 /**
  * The prepared form of `CheckInput`: the JWKS and options live in the `Verifier`. Give the
@@ -264,21 +415,21 @@ export interface AuditRecord {
     client_id: string | null;
     org: string | null;
     jti: string | null;
-    request: Request | null;
+    request: RequestRecord;
     client_ip: string;
     allowed: boolean;
     status: number;
-    reason: string;
+    reason: Reason;
     matched: string | null;
-    [member: string]: unknown;
 }
 
 export interface CheckResult {
+    outcome: "answer";
     ok: true;
     allowed: boolean;
     /** 200 allow, 400 invalid request, 401 token failure, 403 IP/org/permission denial. */
     status: 200 | 400 | 401 | 403;
-    reason: DecisionReason | TokenErrorCode | "request.invalid" | "bearer.missing" | "bearer.malformed";
+    reason: Reason;
     /** A person-readable explanation. */
     message: string;
     matched?: string;
@@ -292,24 +443,29 @@ export interface CheckResult {
 }
 
 export type BearerResult =
-| { ok: true; token: string }
+| { outcome: "result"; ok: true; token: string }
 | {
+    outcome: "answer";
     ok: false;
     error: "bearer.missing" | "bearer.malformed";
     message: string;
-    status: number;
+    status: 400 | 401;
     www_authenticate: string;
 };
 
 export interface TokenRequestInput {
     method: string;
-    /** Header names match case-insensitively. */
-    headers: Record<string, string>;
+    /**
+     * Header names match case-insensitively; `[name, value]` pairs can carry a header line
+     * repeated under one name.
+     */
+    headers?: Record<string, string> | [string, string][];
     /** The `application/x-www-form-urlencoded` body. */
-    body: string;
+    body?: string;
 }
 export type TokenRequestResult =
 | {
+    outcome: "result";
     ok: true;
     client_id: string;
     client_secret: string;
@@ -320,50 +476,58 @@ export type TokenRequestResult =
 
 /** An RFC 6749 §5.2 error: `error` goes to the client, `reason` (a SPEC code) to the logs. */
 export interface OAuthFailure {
+    outcome: "answer";
     ok: false;
-    error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client"
-    | "unsupported_grant_type" | "invalid_scope";
-    error_description?: string;
+    error: "invalid_request" | "invalid_client" | "unsupported_grant_type" | "invalid_scope";
+    error_description: string;
     status: 400 | 401;
-    reason: string;
-    headers?: Record<string, string>;
-    [member: string]: unknown;
+    reason: Code;
+    headers: Record<string, string>;
+    /** A message for the operator. */
+    message: string;
 }
 
 export interface IssueTokenInput {
-    credential: Credential;
+    /** The stored record found by the client id, or `null` (an unknown client). */
+    credential?: Credential | null;
+    /** The client id presented (default: the credential's). */
+    client_id?: string | null;
     client_secret: string;
     client_ip: string;
     signing_key: SigningKey;
     issuer: string;
     audience: string;
     /** Space-separated permissions to narrow the token to. */
-    scope?: string;
+    scope?: string | null;
+    /** How the client authenticated (default `client_secret_post`). */
+    auth_method?: "client_secret_basic" | "client_secret_post" | null;
     /** Defaults to the current time. */
     now?: UnixSeconds;
     /** Defaults to 16 random bytes in hex. */
     jti?: string;
 }
-export type IssueTokenResult =
-| {
+export interface IssuedToken {
+    outcome: "result";
     ok: true;
     status: 200;
     headers: Record<string, string>;
-    response: {
-        access_token: string;
-        token_type: "Bearer";
-        expires_in: number;
-        scope: string;
-    };
+    response: TokenResponse;
     token: string;
     claims: Claims;
 }
-| OAuthFailure;
+/** The RFC 6749 §5.1 body. */
+export interface TokenResponse {
+    access_token: string;
+    token_type: "Bearer";
+    expires_in: number | bigint;
+    scope: string;
+}
+export type IssueTokenResult = IssuedToken | OAuthFailure;
 
 export interface PreviewInput {
     permissions: PermissionInput[];
     /** Concrete resources to evaluate: vault ids, each with its key ids. */
-    resources?: { vaults?: Record<string, string[]> };
+    resources?: { vaults?: Record<string, string[]> } | null;
 }
 /** The reach of one type and action. */
 export interface Grant {
@@ -377,6 +541,7 @@ export interface Grant {
     keys: string[];
 }
 export interface Preview {
+    outcome: "result";
     ok: true;
     /** The permissions, canonical text, in order. */
     permissions: string[];
@@ -391,32 +556,38 @@ export interface Preview {
 
 export interface LintInput {
     spec: CredentialSpec;
-    now?: UnixSeconds;
-    created_at?: UnixSeconds;
+    now?: UnixSeconds | null;
+    created_at?: UnixSeconds | null;
 }
 export interface LintFinding {
     /** A stable `lint.*` code. */
-    code: string;
+    code: Code;
     path: string;
     message: string;
 }
 export type LintReport =
-| { ok: true; findings: LintFinding[] }
-| { ok: false; error: string; errors: ValidationProblem[]; findings: [] };
+| { outcome: "answer"; ok: true; findings: LintFinding[]; error?: undefined; errors?: undefined }
+| { outcome: "answer"; ok: false; error: "spec.invalid"; errors: ValidationProblem[]; findings: [] };
 
 /**
- * What every function throws: a JS `Error` named `CredgateError` with a stable `code`
- * (SPEC §8 / the project's docs) and, for validation problems, `path` and `errors`.
+ * The members of what every function throws: the core's failure (SPEC §9) with its code as
+ * `code`, and its details: `index` (the bad entry of a permission list), `errors` (every
+ * problem of an invalid spec) and `path` (the first problem's).
  */
-export interface CredgateError extends Error {
-    name: "CredgateError";
-    code: string;
-    /** Validation: where the first problem is. */
-    path?: string;
-    /** Validation: every problem. */
-    errors?: ValidationProblem[];
+export interface CredgateErrorShape {
+    code: Code;
+    message: string;
     /** A permission list: the position of the invalid entry. */
     index?: number;
+    /** Validation: every problem. */
+    errors?: ValidationProblem[];
+    /** Validation: where the first problem is. */
+    path?: string;
+}
+/** What every function throws: a JS `Error` named `CredgateError`. */
+export interface CredgateError extends Error, CredgateErrorShape {
+    name: "CredgateError";
+    message: string;
 }
 
 
@@ -485,11 +656,11 @@ export function check(input: CheckInput): CheckResult;
  * Every stable code credgate produces (decision reasons, error codes, lint codes), the same
  * on every host: what `CredgateError.code`, `reason` and `findings[].code` can hold.
  */
-export function codes(): string[];
+export function codes(): Code[];
 
 /**
  * Creates a credential from a spec: returns the stored record and the client secret (shown
- * once). Throws the first validation problem's code with every problem in `errors`.
+ * once). Throws `spec.invalid` with every problem in `errors` (and the first one's `path`).
  * `now` defaults to the current time, `entropy` to 48 random bytes.
  */
 export function createCredential(input: CreateCredentialInput): CreatedCredential;
@@ -543,7 +714,7 @@ export function preview(input: PreviewInput): Preview;
 /**
  * The public JWKS for a list of signing keys (`{kid, seed}`).
  */
-export function publicJwks(signingKeys: SigningKey[]): Jwks;
+export function publicJwks(signingKeys: SigningKey[]): PublishedJwks;
 
 /**
  * The default permissions of a permission set type. Throws `set_type.unknown`.
@@ -602,7 +773,7 @@ export interface InitOutput {
     readonly verifier_verify: (a: number, b: any, c: any) => [number, number, number];
     readonly verifySecret: (a: any) => [number, number, number];
     readonly verifyToken: (a: any) => [number, number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__hd264302f696b9166: (a: number, b: number, c: any, d: any) => [number, number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__hdcdbd30dbc231584: (a: number, b: number, c: any, d: any) => [number, number, number];
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;
