@@ -11,11 +11,13 @@ import sys
 import time
 from pathlib import Path
 import base64
-from typing import Any, Dict, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 
 import httpx
 import pytest
-from authlib.integrations.httpx_client import OAuth2Client
+
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import OAuth2Client
 
 BACKEND = Path(__file__).resolve().parents[1]
 T0 = 1_800_000_000
@@ -128,6 +130,9 @@ def create(service: Service, permissions: List[str] = WALLETS, allow: List[str] 
 
 
 def client(service: Service, cred: Dict[str, Any], secret: str = "", method: str = "client_secret_basic") -> OAuth2Client:
+    # Imported here, after pytest_configure has silenced Authlib's httpx deprecation warning.
+    from authlib.integrations.httpx_client import OAuth2Client
+
     return OAuth2Client(cred["client_id"], secret or cred["client_secret"],
                         token_endpoint_auth_method=method, base_url=service.url)
 
