@@ -1,10 +1,19 @@
-"""``python -m credgate_backend [--host H] [--port P]``: serve with uvicorn (settings from env)."""
+"""``python -m credgate_backend [--host H] [--port P]``: check the settings, then serve with
+uvicorn (settings from the environment).
+
+uvicorn's own ``X-Forwarded-For`` handling is turned off: it would rewrite the peer address
+for requests from its default trusted host (127.0.0.1) before the application sees them,
+and trust is the application's to decide (``CREDGATE_TRUSTED_PROXIES``, ``inputs.py``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 import uvicorn
+
+from .config import ConfigError, Settings
 
 
 def main() -> None:
@@ -12,8 +21,12 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
+    try:
+        Settings.from_env()
+    except ConfigError as e:
+        sys.exit(f"credgate_backend: refusing to start: {e}")
     uvicorn.run("credgate_backend.app:app_from_env", factory=True, host=args.host, port=args.port,
-                log_level="warning")
+                log_level="warning", proxy_headers=False)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""The ASGI application (FastAPI).
+"""The ASGI application (FastAPI): the routes, and the order in which each one checks.
 
 Every decision is credgate's: the token endpoint calls ``parse_token_request`` and
 ``issue_token``; protected routes call ``Verifier.check_authorization`` and store the
-decision record it returns. This module only does HTTP, storage and configuration.
+decision record it returns. Reading requests safely is ``inputs.py``'s, the failed-request
+limit ``limits.py``'s, persistence ``store.py``'s; this module wires them to HTTP. Client
+input is answered with 400/401/403/404/409/429, never 500.
 """
 
 from __future__ import annotations
@@ -11,15 +13,32 @@ import hmac
 import os
 import re
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Annotated, Any, Callable, Dict, List, Optional, Tuple
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 import credgate
 
 from .config import Settings
-from .store import Store
+from .inputs import BodyTooLarge, ClientError, client_address, read_body, read_json_object
+from .limits import FailureLimiter
+from .store import CLIENT_ID, MAX_PAGE, KeyIdTaken, Store
+
+MAX_VAULT_NAME = 100
+# A page cursor of /admin/audit: rows with smaller ids (module level: FastAPI resolves it by name).
+Cursor = Annotated[Optional[int], Query(ge=1)]
+# What credgate is given in place of a body that was not read because it is over the limit:
+# the core then refuses the request as it refuses any oversized body (400 invalid_request).
+_OVERSIZED_BODY = bytes(credgate.MAX_BODY_BYTES + 1)
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# The lifecycle steps of the admin API, each credgate's (delete is final: CredentialError after).
+_LIFECYCLE: Dict[str, Callable[[credgate.Credential, int], credgate.Credential]] = {
+    "enable": lambda c, now: c.enable(now=now),
+    "disable": lambda c, now: c.disable(now=now),
+    "delete": lambda c, now: c.delete(now=now),
+}
 
 _CHALLENGE_ERROR = re.compile(r'error="([a-z_]+)"')
 
@@ -28,16 +47,32 @@ def _json(body: Any, status: int = 200, headers: Optional[Dict[str, str]] = None
     return JSONResponse(body, status_code=status, headers=headers or {})
 
 
+class Refused(Exception):
+    """A prepared refusal (an authorization decision, the admin check) to send as it is."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
 class Service:
-    """State shared by the routes: settings, the store, and the cached verifier."""
+    """State shared by the routes: settings, the store, the cached verifier and the limits
+    on failed token requests (per client id and per client address)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = Store(settings.db_path)
+        self.failures_by_client = self._failure_limiter()
+        self.failures_by_address = self._failure_limiter()
         self._lock = threading.Lock()
         self._verifier: Optional[Tuple[Tuple[str, ...], credgate.Verifier]] = None
         if self.store.active_signing_key() is None:
             self.rotate_key()
+
+    def _failure_limiter(self) -> FailureLimiter:
+        s = self.settings
+        return FailureLimiter(burst=s.token_failure_burst, refill_seconds=s.token_failure_refill_seconds,
+                              max_keys=s.rate_limit_max_keys, clock=s.now)
 
     # -- keys
 
@@ -64,11 +99,46 @@ class Service:
     # -- request helpers
 
     def client_ip(self, request: Request) -> str:
-        if self.settings.trust_proxy:
-            forwarded = request.headers.get("x-forwarded-for")
-            if forwarded:
-                return forwarded.split(",")[-1].strip()
-        return request.client.host if request.client else ""
+        """The client address (``inputs.client_address``; 400 for an ambiguous X-Forwarded-For)."""
+        return client_address(request, self.settings.trusted_proxies)
+
+    # -- failed token requests
+
+    def token_retry_after(self, ip: str, client_id: Optional[str]) -> int:
+        """Seconds until this address (and client id, when well-formed) may try again; 0 = now."""
+        wait = self.failures_by_address.retry_after(ip)
+        if client_id is not None and CLIENT_ID.fullmatch(client_id):
+            wait = max(wait, self.failures_by_client.retry_after(client_id))
+        return wait
+
+    def token_failed(self, ip: str, client_id: Optional[str]) -> None:
+        self.failures_by_address.charge(ip)
+        if client_id is not None and CLIENT_ID.fullmatch(client_id):
+            self.failures_by_client.charge(client_id)
+
+
+def _unauthenticated(decision: credgate.Decision) -> bool:
+    """The caller was not authenticated: no, a malformed or an invalid bearer token."""
+    return decision.status == 401 or decision.reason.startswith("bearer.")
+
+
+def _refusal(decision: credgate.Decision) -> Refused:
+    """credgate's refusal as a response: its status, the RFC 6750 challenge and a JSON body."""
+    challenge = decision.www_authenticate
+    m = _CHALLENGE_ERROR.search(challenge or "")
+    body: Dict[str, Any] = {
+        "error": m.group(1) if m else ("invalid_request" if decision.status == 400 else "unauthorized"),
+        "error_description": decision.message,
+        "reason": decision.reason,
+    }
+    if decision.near_misses:
+        body["near_misses"] = decision.near_misses
+    return Refused(_json(body, decision.status, {"WWW-Authenticate": challenge} if challenge else {}))
+
+
+def _next_before(rows: List[Dict[str, Any]], limit: int) -> Optional[int]:
+    """The cursor for the next (older) page: the last id of a full page, else None."""
+    return int(rows[-1]["id"]) if len(rows) == limit else None
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
@@ -76,6 +146,20 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     svc = Service(settings or Settings.from_env())
     app = FastAPI(title="credgate example backend", version=credgate.__version__)
     app.state.service = svc
+
+    @app.exception_handler(Refused)
+    async def refused(_: Request, exc: Refused) -> Response:
+        return exc.response
+
+    @app.exception_handler(ClientError)
+    async def client_error(_: Request, exc: ClientError) -> Response:
+        return _json({"error": exc.error, "error_description": exc.description}, exc.status, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_parameters(_: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's 422 for a bad query parameter is a 400 invalid_request here, like any bad input.
+        problems = "; ".join(f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        return _json({"error": "invalid_request", "error_description": problems}, 400)
 
     # ------------------------------------------------------------ public
 
@@ -89,7 +173,12 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.post("/oauth/token")
     async def token(request: Request) -> JSONResponse:
-        body = await _limited_body(request, credgate.MAX_BODY_BYTES)
+        # The body is read up to credgate.MAX_BODY_BYTES and no further (Content-Length first);
+        # an oversized one is refused by credgate like any other, and the connection closed.
+        try:
+            body, extra_headers = await read_body(request, credgate.MAX_BODY_BYTES), {}
+        except BodyTooLarge as e:
+            body, extra_headers = _OVERSIZED_BODY, e.headers
         now = svc.settings.now()
         ip = svc.client_ip(request)
         # The header lines as received, unjoined: credgate refuses a repeated Authorization
@@ -98,9 +187,16 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         # Both steps answer with a value: the token response or the refusal, each ready to
         # send as it is (status, headers, JSON body); the reason goes to the audit log only.
         parsed = credgate.parse_token_request(request.method, headers, body)
+        client_id = parsed.client_id if parsed.ok else None
+        wait = svc.token_retry_after(ip, client_id)
+        if wait:  # refused unseen (a right secret too) and not logged: a flood writes nothing
+            return _json({"error": "too_many_requests",
+                          "error_description": f"too many failed token requests; retry in {wait} s"},
+                         429, {**_NO_STORE, **extra_headers, "Retry-After": str(wait)})
         if not parsed.ok:
             svc.store.log_token(now, None, ip, parsed.reason)
-            return _json(parsed.body, parsed.status, parsed.headers)
+            svc.token_failed(ip, None)
+            return _json(parsed.body, parsed.status, {**parsed.headers, **extra_headers})
         key = svc.store.active_signing_key()
         if key is None:  # pragma: no cover - created at start-up
             key = svc.rotate_key()
@@ -110,6 +206,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         )
         if not answer.ok:
             svc.store.log_token(now, parsed.client_id, ip, answer.reason)
+            svc.token_failed(ip, parsed.client_id)
         else:
             svc.store.log_token(now, parsed.client_id, ip, "issued", str(answer.claims.get("jti")))
         return _json(answer.body, answer.status, answer.headers)
@@ -117,43 +214,46 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     # ------------------------------------------------------------ protected API
 
     def guard(kind: credgate.ResourceType, action: credgate.Action):  # type: ignore[no-untyped-def]
-        """A dependency: authorize this route's request with credgate and audit the decision."""
+        """A dependency: authorize this route's request with credgate and audit the decision.
+
+        Authentication comes first: a path id outside the grammar (credgate's RequestError)
+        is 400 only for a caller whose token is good, 401 otherwise."""
 
         def dependency(request: Request) -> credgate.Decision:
             p = request.path_params
-            req = credgate.Request(kind, action, vault=p.get("vault"), key=p.get("key"))
+            ip = svc.client_ip(request)
+            authorization = request.headers.get("authorization")
+            try:
+                req = credgate.Request(kind, action, vault=p.get("vault"), key=p.get("key"))
+            except credgate.RequestError as e:
+                # The same check for the org-level form of the request, to learn whether the
+                # caller is authenticated; its permission verdict is not used or audited.
+                probe = svc.verifier().check_authorization(
+                    authorization, client_ip=ip, request=credgate.Request(kind, action), now=svc.settings.now())
+                if _unauthenticated(probe):
+                    raise _refusal(probe) from None
+                raise Refused(_json({"error": "invalid_request", "error_description": e.message,
+                                     "reason": e.code}, 400)) from None
             decision = svc.verifier().check_authorization(
-                request.headers.get("authorization"), client_ip=svc.client_ip(request),
-                request=req, now=svc.settings.now(),
+                authorization, client_ip=ip, request=req, now=svc.settings.now(),
             )
             if decision.audit is not None:
                 svc.store.audit(decision.audit, request.method, request.url.path)
             if not decision.allowed:
-                challenge = decision.www_authenticate
-                m = _CHALLENGE_ERROR.search(challenge or "")
-                body = {
-                    "error": m.group(1) if m else "unauthorized",
-                    "error_description": decision.message,
-                    "reason": decision.reason,
-                }
-                if decision.near_misses:
-                    body["near_misses"] = decision.near_misses
-                raise _Refused(_json(body, decision.status, {"WWW-Authenticate": challenge} if challenge else {}))
+                raise _refusal(decision)
             return decision
 
         return Depends(dependency)
 
-    class _Refused(Exception):
-        def __init__(self, response: Response) -> None:
-            self.response = response
-
-    @app.exception_handler(_Refused)
-    async def refused(_: Request, exc: _Refused) -> Response:
-        return exc.response
-
     def org(d: credgate.Decision) -> str:
         assert d.claims is not None  # allowed decisions always carry the claims
         return d.claims.org
+
+    def id_from(body: Dict[str, Any]) -> str:
+        value = body.get("id")
+        if not isinstance(value, str):
+            raise ClientError("`id` must be a string")
+        return value
 
     @app.get("/v1/vaults")
     def list_vaults(d: credgate.Decision = guard("vault", "read")) -> Dict[str, Any]:
@@ -161,12 +261,14 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.post("/v1/vaults", status_code=201)
     async def create_vault(request: Request, d: credgate.Decision = guard("vault", "create")) -> JSONResponse:
-        body = await _body(request)
-        vault_id, name = str(body.get("id", "")), str(body.get("name", ""))
+        body = await read_json_object(request)
+        vault_id, name = id_from(body), body.get("name", "")
+        if not isinstance(name, str) or len(name) > MAX_VAULT_NAME:
+            raise ClientError(f"`name` must be a string of at most {MAX_VAULT_NAME} characters")
         try:
             credgate.Request("vault", "read", vault=vault_id)  # the core's id grammar
         except credgate.RequestError as e:
-            return _json({"error": "invalid_request", "error_description": e.message}, 400)
+            raise ClientError(e.message) from None
         if not svc.store.add_vault(org(d), vault_id, name or vault_id):
             return _json({"error": "conflict", "error_description": f"vault `{vault_id}` exists"}, 409)
         return _json({"id": vault_id, "name": name or vault_id}, 201)
@@ -182,21 +284,26 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.post("/v1/vaults/{vault}/keys", status_code=201)
     async def create_key(request: Request, vault: str, d: credgate.Decision = guard("key", "create")) -> JSONResponse:
-        body = await _body(request)
-        key_id = str(body.get("id", ""))
+        body = await read_json_object(request)
+        key_id = id_from(body)
         try:
             credgate.Request("key", "read", vault=vault, key=key_id)
         except credgate.RequestError as e:
-            return _json({"error": "invalid_request", "error_description": e.message}, 400)
+            raise ClientError(e.message) from None
         if svc.store.vault(org(d), vault) is None:
             return _json({"error": "not_found", "error_description": f"no vault `{vault}`"}, 404)
-        if not svc.store.add_key(org(d), vault, key_id):
-            return _json({"error": "conflict", "error_description": f"key `{key_id}` exists"}, 409)
+        try:
+            svc.store.add_key(org(d), vault, key_id)
+        except KeyIdTaken as taken:
+            # Which other vault is not said: the caller may have no right to see it.
+            where = f"vault `{vault}`" if taken.vault == vault else "another vault of this organisation"
+            return _json({"error": "conflict", "error_description":
+                          f"key `{key_id}` exists in {where}; key ids are unique within an organisation"}, 409)
         return _json({"vault": vault, "id": key_id}, 201)
 
     @app.get("/v1/vaults/{vault}/keys/{key}")
     def get_key(vault: str, key: str, d: credgate.Decision = guard("key", "read")) -> JSONResponse:
-        if key not in svc.store.keys(org(d), vault):
+        if not svc.store.key_exists(org(d), vault, key):
             return _json({"error": "not_found"}, 404)
         return _json({"vault": vault, "id": key})
 
@@ -206,21 +313,24 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         return {"vault": vault, "balances": [{"key": k, "asset": "BTC", "amount": "0"} for k in keys]}
 
     @app.get("/v1/vaults/{vault}/keys/{key}/balances")
-    def key_balances(vault: str, key: str, d: credgate.Decision = guard("balances", "read")) -> Dict[str, Any]:
-        return {"vault": vault, "key": key, "balances": [{"asset": "BTC", "amount": "0"}]}
+    def key_balances(vault: str, key: str, d: credgate.Decision = guard("balances", "read")) -> JSONResponse:
+        if not svc.store.key_exists(org(d), vault, key):
+            return _json({"error": "not_found"}, 404)
+        return _json({"vault": vault, "key": key, "balances": [{"asset": "BTC", "amount": "0"}]})
 
     # ------------------------------------------------------------ admin API
 
     def admin(request: Request) -> None:
         expected = svc.settings.admin_token
         if not expected:
-            raise _Refused(_json({"error": "admin_disabled",
-                                  "error_description": "set CREDGATE_ADMIN_TOKEN to enable the admin API"}, 503))
+            raise Refused(_json({"error": "admin_disabled",
+                                 "error_description": "set CREDGATE_ADMIN_TOKEN to enable the admin API"}, 503))
         given = request.headers.get("authorization", "")
         scheme, _, secret = given.partition(" ")
+        # Constant time: the comparison does not stop at the first differing byte.
         if scheme.lower() != "bearer" or not hmac.compare_digest(secret.encode(), expected.encode()):
-            raise _Refused(_json({"error": "invalid_token", "error_description": "admin bearer secret required"},
-                                 401, {"WWW-Authenticate": 'Bearer realm="credgate-admin"'}))
+            raise Refused(_json({"error": "invalid_token", "error_description": "admin bearer secret required"},
+                                401, {"WWW-Authenticate": 'Bearer realm="credgate-admin"'}))
 
     admin_only = [Depends(admin)]
 
@@ -231,8 +341,10 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.post("/admin/credentials", dependencies=admin_only, status_code=201)
     async def create_credential(request: Request) -> JSONResponse:
-        body = await _body(request)
-        org_name = str(body.pop("org", svc.settings.default_org))
+        body = await read_json_object(request)
+        org_name = body.pop("org", svc.settings.default_org)
+        if not isinstance(org_name, str):
+            raise ClientError("`org` must be a string")
         try:
             spec = credgate.CredentialSpec.from_dict(body)
             report = credgate.validate_spec(spec)  # an answer: valid, or every problem
@@ -256,14 +368,14 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         return _json(public_record(c)) if c else _json({"error": "not_found"}, 404)
 
     def change(client_id: str, action: str) -> JSONResponse:
-        c = svc.store.get_credential(client_id)
-        if c is None:
-            return _json({"error": "not_found"}, 404)
+        """One lifecycle change, read and written in one transaction and logged with it."""
+        now = svc.settings.now()
         try:
-            updated = getattr(c, action)(now=svc.settings.now())
+            updated = svc.store.change_credential(client_id, action, lambda c: _LIFECYCLE[action](c, now), now)
         except credgate.CredentialError as e:
             return _json({"error": e.code, "error_description": e.message}, 409)
-        svc.store.put_credential(updated)
+        if updated is None:
+            return _json({"error": "not_found"}, 404)
         return _json(public_record(updated))
 
     @app.post("/admin/credentials/{client_id}/disable", dependencies=admin_only)
@@ -284,33 +396,28 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         return {"active": key.kid, "published": [k.kid for k in svc.published_keys()]}
 
     @app.get("/admin/audit", dependencies=admin_only)
-    def audit(limit: int = 100) -> Dict[str, Any]:
-        return {"decisions": svc.store.audit_log(limit), "token_requests": svc.store.token_log(limit)}
+    def audit(
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+        decisions_before: Cursor = None,
+        token_requests_before: Cursor = None,
+        credential_changes_before: Cursor = None,
+    ) -> Dict[str, Any]:
+        """The newest ``limit`` (1..500) rows of each log, older pages by the ``*_before`` ids
+        that ``next`` gives (None: no older rows)."""
+        decisions = svc.store.audit_log(limit, decisions_before)
+        tokens = svc.store.token_log(limit, token_requests_before)
+        changes = svc.store.credential_changes(limit, credential_changes_before)
+        return {
+            "decisions": decisions, "token_requests": tokens, "credential_changes": changes,
+            "next": {"decisions_before": _next_before(decisions, limit),
+                     "token_requests_before": _next_before(tokens, limit),
+                     "credential_changes_before": _next_before(changes, limit)},
+        }
 
     return app
 
 
-async def _limited_body(request: Request, limit: int) -> bytes:
-    """The request body, reading at most one byte past ``limit`` (enough for credgate to
-    refuse an oversized body) rather than all of it."""
-    chunks: List[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            break
-    return b"".join(chunks)[: limit + 1]
-
-
-async def _body(request: Request) -> Dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory credgate_backend.app:app_from_env``."""
+    """Factory for ``uvicorn --factory credgate_backend.app:app_from_env`` (run it with
+    ``--no-proxy-headers``: ``CREDGATE_TRUSTED_PROXIES`` is this application's to apply)."""
     return create_app(Settings.from_env())

@@ -1,4 +1,5 @@
-"""Start the backend with uvicorn on 127.0.0.1 (a free port, a subprocess) for each test."""
+"""Start the backend on 127.0.0.1 (``python -m credgate_backend``: uvicorn on a free port, a
+subprocess) for each test, and the helpers the tests share."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, Iterator, Optional
+import base64
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import OAuth2Client
 
 BACKEND = Path(__file__).resolve().parents[1]
 T0 = 1_800_000_000
@@ -39,7 +44,8 @@ class Service:
         self.db = tmp / "backend.sqlite3"
         self.clock = tmp / "clock"
         self.clock.write_text(str(T0))
-        self.admin_token = secrets.token_urlsafe(24)
+        # A strong admin secret (the service refuses to start with a weak one).
+        self.admin_token = secrets.token_urlsafe(32)
         self.port = 0
         self.proc: Optional["subprocess.Popen[bytes]"] = None
         self.env: Dict[str, str] = {}
@@ -61,8 +67,7 @@ class Service:
             **extra_env,
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "credgate_backend.app:app_from_env", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+            [sys.executable, "-m", "credgate_backend", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env, cwd=str(BACKEND), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
@@ -106,3 +111,40 @@ def service(tmp_path: Path) -> Iterator[Service]:
         yield s
     finally:
         s.stop()
+
+
+WALLETS = ["vault:create:org", "vault:read:org", "key:create:org", "key:read:org", "balances:read:vault:v1"]
+
+
+def create(service: Service, permissions: List[str] = WALLETS, allow: List[str] = ["127.0.0.1"],
+           **extra: Any) -> Dict[str, Any]:
+    """A new credential (org ``org_a`` unless ``org=`` says otherwise): the create response."""
+    with service.admin() as admin:
+        r = admin.post("/admin/credentials", json={
+            "name": "Wallet service", "permission_set_type": "wallets", "permissions": permissions,
+            "ip_allowlist": allow, "environment": "sandbox", "org": "org_a", **extra,
+        })
+    assert r.status_code == 201, r.text
+    assert r.headers["cache-control"] == "no-store"
+    return r.json()
+
+
+def client(service: Service, cred: Dict[str, Any], secret: str = "", method: str = "client_secret_basic") -> OAuth2Client:
+    # Imported here, after pytest_configure has silenced Authlib's httpx deprecation warning.
+    from authlib.integrations.httpx_client import OAuth2Client
+
+    return OAuth2Client(cred["client_id"], secret or cred["client_secret"],
+                        token_endpoint_auth_method=method, base_url=service.url)
+
+
+def fetch(c: OAuth2Client, service: Service) -> Dict[str, Any]:
+    return dict(c.fetch_token(f"{service.url}/oauth/token", grant_type="client_credentials"))
+
+
+def basic(client_id: str, secret: str) -> str:
+    """An ``Authorization: Basic`` value (RFC 6749 §2.3.1; the ids and secrets need no escaping)."""
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+GRANT = b"grant_type=client_credentials"

@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 import base64
-from typing import Any, Dict, List
 
 import httpx
 import jwt
 import pytest
-from authlib.integrations.httpx_client import OAuth2Client, OAuthError
+from authlib.integrations.httpx_client import OAuthError
 from jwt.algorithms import OKPAlgorithm
 
-from conftest import Service
-
-WALLETS = ["vault:create:org", "vault:read:org", "key:create:org", "key:read:org", "balances:read:vault:v1"]
-
-
-def create(service: Service, permissions: List[str] = WALLETS, allow: List[str] = ["127.0.0.1"],
-           **extra: Any) -> Dict[str, Any]:
-    with service.admin() as admin:
-        r = admin.post("/admin/credentials", json={
-            "name": "Wallet service", "permission_set_type": "wallets", "permissions": permissions,
-            "ip_allowlist": allow, "environment": "sandbox", "org": "org_a", **extra,
-        })
-    assert r.status_code == 201, r.text
-    assert r.headers["cache-control"] == "no-store"
-    return r.json()
-
-
-def client(service: Service, cred: Dict[str, Any], secret: str = "", method: str = "client_secret_basic") -> OAuth2Client:
-    return OAuth2Client(cred["client_id"], secret or cred["client_secret"],
-                        token_endpoint_auth_method=method, base_url=service.url)
-
-
-def fetch(c: OAuth2Client, service: Service) -> Dict[str, Any]:
-    return dict(c.fetch_token(f"{service.url}/oauth/token", grant_type="client_credentials"))
+from conftest import WALLETS, Service, client, create, fetch
 
 
 def test_token_obtained_and_used(service: Service) -> None:
@@ -127,7 +103,7 @@ def test_ip_outside_the_allowlist(service: Service) -> None:
 
 def test_ip_outside_the_allowlist_behind_a_proxy(service: Service) -> None:
     service.stop()
-    service.start(CREDGATE_TRUST_PROXY="1")
+    service.start(CREDGATE_TRUST_PROXY="1", CREDGATE_TRUSTED_PROXIES="127.0.0.1")
     cred = create(service, allow=["127.0.0.1", "198.51.100.0/24"])
     with client(service, cred) as c:
         c.headers["X-Forwarded-For"] = "198.51.100.20"
