@@ -3,6 +3,10 @@
 // `:vault` and `:key` capture one path segment each and become the request's `vault` and
 // `key`; credgate itself checks the ids (an id outside the grammar is a 400, decided by the
 // core, not here). Order does not matter: patterns are matched segment by segment.
+//
+// The path is never normalized here: a path that another parser could read differently is
+// refused (400 `path_not_canonical`), so the path that is routed and authorized is exactly
+// the one forwarded upstream, byte for byte (see `canonicalPath`).
 
 export const ROUTES = [
   ["GET", "/v1/vaults", "vault", "read"],
@@ -32,13 +36,48 @@ export const ROUTES = [
   action,
 }));
 
+/** One path segment: RFC 3986 unreserved characters only (no `%`, no sub-delims, no backslash). */
+const SEGMENT = /^[A-Za-z0-9._~-]+$/;
+
 /**
- * Maps a method and URL path to a credgate request.
- * Returns `{ request }`, `{ status: 404 }` for an unknown path, or `{ status: 405, allow }`
- * when the path exists with other methods.
+ * The path of an absolute URL as its text spells it, when that path is canonical; else null.
+ *
+ * Canonical: `/`, or `/` followed by non-empty segments of unreserved characters, none of
+ * them `.` or `..`. So an empty segment (`//`), a trailing slash, a dot segment, any
+ * percent-encoding (`%2F`, `%2e`, `%41`), a backslash, `;` parameters, or any other
+ * character that some server decodes, strips or splits on is refused, never rewritten. The
+ * path is read from the URL's text (a URL parser may already have resolved `..` or turned
+ * backslashes into slashes) and must also equal what the WHATWG URL parser makes of it, so
+ * the runtime, this router and the upstream all see one path.
+ */
+export function canonicalPath(url) {
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\\]*([^?#]*)/.exec(url);
+  if (!m) return null;
+  const path = m[1];
+  if (!path.startsWith("/")) return null;
+  if (path !== "/") for (const s of path.slice(1).split("/")) {
+    if (!SEGMENT.test(s) || s === "." || s === "..") return null;
+  }
+  let parsed;
+  try {
+    parsed = new URL(url).pathname;
+  } catch {
+    return null;
+  }
+  return parsed === path ? path : null;
+}
+
+/**
+ * Maps a method and a canonical URL path (`canonicalPath`) to a credgate request.
+ * Returns `{ request }`, `{ status: 404 }` for an unknown path, `{ status: 405, allow }`
+ * when the path exists with other methods, or `{ status: 400 }` for a path that is not
+ * canonical (it is never normalized into another one).
  */
 export function route(method, pathname) {
-  const parts = pathname.split("/").filter(Boolean);
+  if (typeof pathname !== "string" || canonicalPath(`https://edge.invalid${pathname}`) !== pathname) {
+    return { status: 400 };
+  }
+  const parts = pathname.slice(1).split("/");
   const allow = [];
   for (const r of ROUTES) {
     const params = match(r.segments, parts);

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
 import { createCredential, issueToken, publicJwks } from "credgate";
-import worker, { clientIp } from "../src/worker.mjs";
-import { route } from "../src/routes.mjs";
+import worker, { clientIp, clientIpConfig } from "../src/worker.mjs";
+import { canonicalPath, route } from "../src/routes.mjs";
 
 const ISSUER = "https://auth.example.test";
 const AUDIENCE = "https://api.example.test";
@@ -47,9 +47,10 @@ function environment(extra = {}) {
     JWKS: JSON.stringify(publicJwks([K1])),
     ISSUER,
     AUDIENCE,
+    CLIENT_IP_SOURCE: "cf-connecting-ip",
     UPSTREAM: {
       async fetch(request) {
-        forwarded.push({ request, body: await request.text() });
+        forwarded.push({ request, url: request.url, body: await request.text() });
         return Response.json({ upstream: true, path: new URL(request.url).pathname }, { status: 200 });
       },
     },
@@ -131,7 +132,7 @@ describe("edge worker", () => {
   });
 
   test("X-Forwarded-For: the entry added by the trusted proxy, not the caller's claim", async () => {
-    const { env } = environment({ CLIENT_IP_HEADER: "X-Forwarded-For" });
+    const { env } = environment({ CLIENT_IP_SOURCE: "x-forwarded-for", XFF_TRUSTED_HOPS: "1" });
     const viaProxy = request("/v1/vaults/vlt_1/balances", { ip: null, headers: { "x-forwarded-for": "192.0.2.1, 203.0.113.9" } });
     assert.equal(clientIp(viaProxy, env), "203.0.113.9");
     assert.equal((await worker.fetch(viaProxy, env)).status, 200);
@@ -140,6 +141,84 @@ describe("edge worker", () => {
     const twoHops = { ...env, XFF_TRUSTED_HOPS: "2" };
     assert.equal(clientIp(spoofed, twoHops), "203.0.113.9");
     assert.equal(clientIp(request("/", { ip: null }), env), "");
+  });
+
+  test("X-Forwarded-For: a CF-Connecting-IP the client sends is not read", async () => {
+    const { env, forwarded } = environment({ CLIENT_IP_SOURCE: "X-Forwarded-For", XFF_TRUSTED_HOPS: 1 });
+    const res = await worker.fetch(request("/v1/vaults/vlt_1/balances", { ip: "203.0.113.9", headers: { "x-forwarded-for": "192.0.2.1" } }), env);
+    assert.equal(res.status, 403);
+    assert.equal((await res.json()).error, "deny.ip_not_allowed");
+    assert.equal(forwarded.length, 0);
+  });
+
+  test("X-Forwarded-For: two header lines are one list in order; the trusted entry stays the last", async () => {
+    const { env } = environment({ CLIENT_IP_SOURCE: "x-forwarded-for", XFF_TRUSTED_HOPS: "1" });
+    const h = new Headers({ authorization: `Bearer ${token()}` });
+    h.append("x-forwarded-for", "203.0.113.9"); // the caller's line
+    h.append("x-forwarded-for", "192.0.2.1"); // the proxy's line
+    const req = new Request("https://api.example.test/v1/vaults/vlt_1/balances", { headers: h });
+    assert.equal(clientIp(req, env), "192.0.2.1");
+    assert.equal((await worker.fetch(req, env)).status, 403);
+  });
+
+  test("a client-IP header the trusted proxies cannot have written: 400, nothing forwarded", async () => {
+    const xff = { CLIENT_IP_SOURCE: "x-forwarded-for", XFF_TRUSTED_HOPS: "2" };
+    const cases = [
+      [xff, "x-forwarded-for", "203.0.113.9"], // fewer entries than trusted hops
+      [xff, "x-forwarded-for", "192.0.2.1, , 203.0.113.9"], // an empty entry
+      [xff, "x-forwarded-for", "203.0.113.9, 192.0.2.1,"],
+      [xff, "x-forwarded-for", "unknown, 203.0.113.9, 192.0.2.1"],
+      [xff, "x-forwarded-for", "203.0.113.9:443, 192.0.2.1"], // a port
+      [xff, "x-forwarded-for", "192.0.2.7 203.0.113.9, 192.0.2.1"], // no comma
+      [xff, "x-forwarded-for", "[::1], 192.0.2.1"],
+      [xff, "x-forwarded-for", ""],
+      [{ CLIENT_IP_SOURCE: "cf-connecting-ip" }, "cf-connecting-ip", "192.0.2.1, 203.0.113.9"], // two lines, joined
+      [{ CLIENT_IP_SOURCE: "x-real-ip" }, "x-real-ip", "203.0.113.9, 192.0.2.1"],
+      [{ CLIENT_IP_SOURCE: "x-real-ip" }, "x-real-ip", "203.0.113.9/24"],
+    ];
+    for (const [extra, header, value] of cases) {
+      const { env, forwarded } = environment(extra);
+      const res = await worker.fetch(request("/v1/vaults/vlt_1/balances", { ip: null, headers: { [header]: value } }), env);
+      assert.equal(res.status, 400, `${header}: ${value}`);
+      assert.deepEqual(await res.json(), { error: "client_ip_malformed" });
+      assert.equal(forwarded.length, 0);
+    }
+    const { env } = environment({ CLIENT_IP_SOURCE: "x-real-ip" });
+    assert.equal((await worker.fetch(request("/v1/vaults/vlt_1/balances", { ip: null, headers: { "x-real-ip": " 203.0.113.9 " } }), env)).status, 200);
+  });
+
+  test("no client-IP source configured: every request is refused with 500, logged once", async (t) => {
+    const error = t.mock.method(console, "error", () => {});
+    const bad = [
+      [{ CLIENT_IP_SOURCE: undefined }, /CLIENT_IP_SOURCE is not set/],
+      [{ CLIENT_IP_SOURCE: "" }, /CLIENT_IP_SOURCE is not set/],
+      [{ CLIENT_IP_SOURCE: "true-client-ip" }, /is not one of cf-connecting-ip \| x-real-ip \| x-forwarded-for/],
+      [{ CLIENT_IP_SOURCE: undefined, CLIENT_IP_HEADER: "CF-Connecting-IP" }, /CLIENT_IP_HEADER is no longer read/],
+      [{ CLIENT_IP_SOURCE: "x-forwarded-for" }, /XFF_TRUSTED_HOPS must be/],
+      [{ CLIENT_IP_SOURCE: "x-forwarded-for", XFF_TRUSTED_HOPS: "0" }, /XFF_TRUSTED_HOPS must be/],
+      [{ CLIENT_IP_SOURCE: "x-forwarded-for", XFF_TRUSTED_HOPS: "-1" }, /XFF_TRUSTED_HOPS must be/],
+      [{ CLIENT_IP_SOURCE: "x-forwarded-for", XFF_TRUSTED_HOPS: "1.5" }, /XFF_TRUSTED_HOPS must be/],
+      [{ CLIENT_IP_SOURCE: "x-forwarded-for", XFF_TRUSTED_HOPS: " 1" }, /XFF_TRUSTED_HOPS must be/],
+      [{ CLIENT_IP_SOURCE: "x-forwarded-for", XFF_TRUSTED_HOPS: 2.5 }, /XFF_TRUSTED_HOPS must be/],
+      [{ CLIENT_IP_SOURCE: "cf-connecting-ip", XFF_TRUSTED_HOPS: "1" }, /applies to x-forwarded-for only/],
+    ];
+    for (const [extra, message] of bad) {
+      const { env, forwarded } = environment(extra);
+      assert.throws(() => clientIpConfig(env), message);
+      const before = error.mock.callCount();
+      for (let i = 0; i < 3; i++) {
+        // A good token from an allowed address, with every header a client could add.
+        const req = request("/v1/vaults/vlt_1/balances", { headers: { "x-forwarded-for": "203.0.113.9", "x-real-ip": "203.0.113.9" } });
+        const res = await worker.fetch(req, env);
+        assert.equal(res.status, 500, JSON.stringify(extra));
+        assert.deepEqual(await res.json(), { error: "server_misconfigured" });
+      }
+      assert.equal(forwarded.length, 0);
+      assert.equal(error.mock.callCount() - before, 1, `logged once: ${JSON.stringify(extra)}`);
+      assert.match(error.mock.calls.at(-1).arguments[0], message);
+    }
+    // Even an unknown path is not served.
+    assert.equal((await worker.fetch(request("/nothing"), environment({ CLIENT_IP_SOURCE: undefined }).env)).status, 500);
   });
 
   test("route table: 404 for unknown paths, 405 with Allow for other methods", async () => {
@@ -153,9 +232,118 @@ describe("edge worker", () => {
     assert.deepEqual(route("GET", "/v1/vaults").request, { type: "vault", action: "read" });
   });
 
+  describe("the path authorized is the path forwarded", () => {
+    // A caller with rights in vault vA only (and on its key k1); vB is someone else's.
+    const vA = createCredential({
+      spec: {
+        name: "Edge test - vault A only",
+        permission_set_type: "wallets",
+        permissions: ["balances:read:vault:vA", "key:read:key:k1"],
+        ip_allowlist: ["203.0.113.0/24"],
+        environment: "production",
+      },
+      org: "org_1",
+    });
+    const vAToken = () => {
+      const out = issueToken({ ...vA, client_ip: "203.0.113.9", signing_key: K1, issuer: ISSUER, audience: AUDIENCE });
+      assert.equal(out.ok, true);
+      return out.token;
+    };
+    /** The path as the upstream request's URL text spells it (not re-parsed). */
+    const upstreamPath = (url) => /^https:\/\/[^/]*([^?#]*)/.exec(url)[1];
+
+    /**
+     * Sends `req`; when anything reaches the upstream, its path must be canonical and be the
+     * path of the request credgate decided on (the decision record's `request`).
+     */
+    async function send(t, req) {
+      const records = [];
+      t.mock.method(console, "log", (line) => records.push(JSON.parse(line)));
+      const { env, forwarded } = environment({ AUDIT_LOG: "console" });
+      const res = await worker.fetch(req, env);
+      t.mock.restoreAll();
+      const body = await res.json();
+      if (forwarded.length) {
+        assert.equal(res.status, 200);
+        const path = upstreamPath(forwarded[0].url);
+        assert.equal(canonicalPath(forwarded[0].url), path, `upstream got a canonical path: ${path}`);
+        assert.ok(!/\/\/|\/$|%|\\|\/\.\.?(\/|$)/.test(path), `upstream path ${path}`);
+        assert.equal(records.length, 1);
+        assert.deepEqual(route(req.method, path).request, records[0].request, "the upstream path is the one authorized");
+        return { status: res.status, body, upstream: path };
+      }
+      return { status: res.status, body };
+    }
+
+    const get = (path) => new Request(`https://api.example.test${path}`, { headers: { authorization: `Bearer ${vAToken()}`, "cf-connecting-ip": "203.0.113.9" } });
+
+    test("canonical paths are forwarded unchanged", async (t) => {
+      assert.deepEqual(await send(t, get("/v1/vaults/vA/balances?x=1")), { status: 200, body: { upstream: true, path: "/v1/vaults/vA/balances" }, upstream: "/v1/vaults/vA/balances" });
+      assert.equal((await send(t, get("/v1/vaults/vA/keys/k1"))).upstream, "/v1/vaults/vA/keys/k1");
+    });
+
+    for (const path of [
+      "/v1/vaults/vA//keys/k1",
+      "/v1/vaults/vA/keys//k1",
+      "//v1/vaults/vA/balances",
+      "/v1//vaults/vA/balances",
+      "/v1/vaults/vA/balances/",
+      "/v1/vaults/vA/keys/k1/",
+      "/v1/vaults/vA%2F..%2FvB/balances",
+      "/v1/vaults/vA%2f..%2fvB/balances",
+      "/v1/vaults/vA%2Fbalances",
+      "/v1/vaults/v%41/balances",
+      "/v1/vaults/vA/%62alances",
+      "/v1/vaults/vA/keys/k1%00",
+      "/v1/vaults/vA;x/balances",
+      "/v1/vaults/vA/keys/k1;",
+      "/v1/vaults/vA%5C..%5CvB/balances",
+    ]) {
+      test(`${path}: refused with 400, nothing forwarded`, async (t) => {
+        assert.deepEqual(await send(t, get(path)), { status: 400, body: { error: "path_not_canonical" } });
+      });
+    }
+
+    // The URL parser of the runtime (WHATWG) resolves these before the worker sees
+    // `request.url`; the worker authorizes and forwards that one resolved path, never another.
+    for (const [path, status, resolved] of [
+      ["/v1/vaults/vA/../vB/balances", 403],
+      ["/v1/vaults/vA/%2e%2e/vB/balances", 403],
+      ["/v1/vaults/vA/.%2E/vB/balances", 403],
+      ["/v1/vaults/vA/balances;/../../vB/balances", 403],
+      ["/v1/vaults/vA\\..\\vB/balances", 403],
+      ["/v1/vaults/vB/../vA/balances", 200, "/v1/vaults/vA/balances"],
+      ["/v1/vaults/vA/./balances", 200, "/v1/vaults/vA/balances"],
+      ["/v1/vaults/vA\\keys\\k1", 200, "/v1/vaults/vA/keys/k1"],
+    ]) {
+      test(`${path}: the resolved path is authorized and forwarded (${status})`, async (t) => {
+        const out = await send(t, get(path));
+        assert.equal(out.status, status, JSON.stringify(out));
+        assert.equal(out.upstream, resolved);
+        if (status === 403) assert.equal(out.body.error, "deny.no_matching_permission");
+      });
+    }
+
+    test("a runtime that hands over the request line verbatim: dot segments and backslashes are refused", async (t) => {
+      for (const path of ["/v1/vaults/vB/../vA/balances", "/v1/vaults/vA/./balances", "/v1/vaults/vA/%2e%2e/vA/balances", "/v1/vaults/vA\\balances", "/v1/vaults/vA/balances/."]) {
+        // A Request-shaped object whose `url` was not serialized by a WHATWG URL parser.
+        const raw = { url: `https://api.example.test${path}`, method: "GET", headers: get("/").headers, body: null };
+        assert.equal(canonicalPath(raw.url), null, path);
+        assert.deepEqual(await send(t, raw), { status: 400, body: { error: "path_not_canonical" } }, path);
+      }
+    });
+
+    test("route() itself never drops or merges segments", () => {
+      for (const path of ["/v1/vaults/vA//balances", "/v1/vaults/vA/balances/", "v1/vaults/vA/balances", "/v1/vaults/vA/./balances", "/v1/vaults/v%41/balances", ""]) {
+        assert.deepEqual(route("GET", path), { status: 400 }, path);
+      }
+      assert.deepEqual(route("GET", "/"), { status: 404 });
+    });
+  });
+
   test("an id outside the grammar: 400 from credgate's request check", async () => {
     const { env } = environment();
-    const res = await worker.fetch(request("/v1/vaults/v%2F1/balances"), env);
+    const res = await worker.fetch(request("/v1/vaults/v~1/balances"), env);
     assert.equal(res.status, 400);
     assert.equal((await res.json()).error, "request.invalid");
   });
@@ -172,13 +360,14 @@ describe("edge worker", () => {
 
   test("an unusable JWKS fails closed with 500 and forwards nothing", async (t) => {
     const error = t.mock.method(console, "error", () => {});
-    for (const JWKS of ['{"keys": 1}', "not json"]) {
+    for (const JWKS of ['{"keys": 1}', "not json", "not json"]) {
       const { env, forwarded } = environment({ JWKS });
       const res = await worker.fetch(request("/v1/vaults"), env);
       assert.equal(res.status, 500);
       assert.equal(forwarded.length, 0);
     }
     assert.match(error.mock.calls[0].arguments[0], /jwks\.invalid/);
+    assert.equal(error.mock.callCount(), 2, "each configuration problem is logged once");
   });
 
   test("the decision record is logged as one JSON line when asked", async (t) => {

@@ -1,14 +1,16 @@
 // The same worker inside a real edge runtime: Cloudflare's open-source `workerd` (npm), on
 // 127.0.0.1, with the package's edge .wasm given to the worker as a compiled
 // WebAssembly.Module (the only way edge runtimes accept WebAssembly) and a second worker as
-// the upstream API. The runtime is
-// stopped by its process id when the tests end.
+// the upstream API. A second socket serves the same worker without CLIENT_IP_SOURCE, which
+// must refuse everything. Raw request lines (`//`, `..`, `%2F`) are sent over a TCP socket,
+// and the upstream echoes the path text it received. The runtime is stopped by its process
+// id when the tests end.
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -26,38 +28,54 @@ const UPSTREAM = `export default {
   async fetch(request) {
     return Response.json({
       upstream: true,
-      path: new URL(request.url).pathname,
+      path: /^[a-z]+:\\/\\/[^/]*([^?#]*)/.exec(request.url)[1],
       client_id: request.headers.get("x-credgate-client-id"),
+      matched: request.headers.get("x-credgate-matched"),
     });
   },
 };
 `;
 
-function config(port) {
+const EDGE_MODULES = `[
+    (name = "worker.mjs", esModule = embed "worker.mjs"),
+    (name = "routes.mjs", esModule = embed "routes.mjs"),
+    (name = "credgate/edge", esModule = embed "credgate_edge.js"),
+    (name = "credgate/credgate_edge_bg.wasm", wasm = embed "credgate_edge_bg.wasm"),
+  ]`;
+
+const EDGE_BINDINGS = `(name = "JWKS", text = embed "jwks.json"),
+    (name = "ISSUER", text = "${ISSUER}"),
+    (name = "AUDIENCE", text = "${AUDIENCE}"),
+    (name = "UPSTREAM", service = "upstream")`;
+
+function config(port, unconfiguredPort) {
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
     (name = "edge", worker = .edge),
+    (name = "edge-unconfigured", worker = .edgeUnconfigured),
     (name = "upstream", worker = .upstream),
   ],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "edge")],
+  sockets = [
+    (name = "http", address = "127.0.0.1:${port}", http = (), service = "edge"),
+    (name = "unconfigured", address = "127.0.0.1:${unconfiguredPort}", http = (), service = "edge-unconfigured"),
+  ],
 );
 
 const edge :Workerd.Worker = (
-  modules = [
-    (name = "worker.mjs", esModule = embed "worker.mjs"),
-    (name = "routes.mjs", esModule = embed "routes.mjs"),
-    (name = "credgate/edge", esModule = embed "credgate_edge.js"),
-    (name = "credgate/credgate_edge_bg.wasm", wasm = embed "credgate_edge_bg.wasm"),
-  ],
+  modules = ${EDGE_MODULES},
   compatibilityDate = "2026-11-01",
   bindings = [
-    (name = "JWKS", text = embed "jwks.json"),
-    (name = "ISSUER", text = "${ISSUER}"),
-    (name = "AUDIENCE", text = "${AUDIENCE}"),
-    (name = "UPSTREAM", service = "upstream"),
+    ${EDGE_BINDINGS},
+    (name = "CLIENT_IP_SOURCE", text = "cf-connecting-ip"),
   ],
+);
+
+const edgeUnconfigured :Workerd.Worker = (
+  modules = ${EDGE_MODULES},
+  compatibilityDate = "2026-11-01",
+  bindings = [${EDGE_BINDINGS}],
 );
 
 const upstream :Workerd.Worker = (
@@ -80,6 +98,7 @@ function freePort() {
 
 let child;
 let base;
+let unconfigured;
 let output = "";
 const dir = mkdtempSync(join(tmpdir(), "credgate-workerd-"));
 
@@ -92,8 +111,10 @@ before(async () => {
   writeFileSync(join(dir, "upstream.mjs"), UPSTREAM);
   writeFileSync(join(dir, "jwks.json"), JSON.stringify(publicJwks([K1])));
   const port = await freePort();
-  writeFileSync(join(dir, "config.capnp"), config(port));
+  const unconfiguredPort = await freePort();
+  writeFileSync(join(dir, "config.capnp"), config(port, unconfiguredPort));
   base = `http://127.0.0.1:${port}`;
+  unconfigured = `http://127.0.0.1:${unconfiguredPort}`;
   child = spawn(workerd, ["serve", join(dir, "config.capnp")], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
@@ -102,6 +123,7 @@ before(async () => {
     if (child.exitCode !== null) throw new Error(`workerd exited (${child.exitCode}): ${output}`);
     try {
       await fetch(`${base}/v1/vaults`);
+      await fetch(`${unconfigured}/v1/vaults`);
       break;
     } catch {
       if (Date.now() > deadline) throw new Error(`workerd did not answer on ${base}: ${output}`);
@@ -123,7 +145,7 @@ const { credential, client_secret } = createCredential({
   spec: {
     name: "Edge test - workerd",
     permission_set_type: "wallets",
-    permissions: ["balances:read:vault:vlt_1"],
+    permissions: ["balances:read:vault:vlt_1", "key:read:key:k1"],
     ip_allowlist: ["203.0.113.0/24"],
     environment: "sandbox",
   },
@@ -138,11 +160,41 @@ function token() {
 
 const call = (path, headers) => fetch(`${base}${path}`, { headers });
 
+/** Sends a raw HTTP/1.1 request line (the path exactly as given) and returns `{ status, body }`. */
+function raw(path, headers) {
+  const { hostname, port } = new URL(base);
+  const lines = [`GET ${path} HTTP/1.1`, `host: ${hostname}:${port}`, "connection: close", ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => socket.end(`${lines.join("\r\n")}\r\n\r\n`));
+    let text = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (d) => (text += d));
+    socket.on("error", reject);
+    socket.on("end", () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+      const head = text.slice(0, text.indexOf("\r\n\r\n"));
+      let body = text.slice(text.indexOf("\r\n\r\n") + 4);
+      if (/transfer-encoding: chunked/i.test(head)) {
+        let out = "";
+        for (;;) {
+          const eol = body.indexOf("\r\n");
+          const size = parseInt(body.slice(0, eol), 16);
+          if (!size) break;
+          out += body.slice(eol + 2, eol + 2 + size);
+          body = body.slice(eol + 2 + size + 2);
+        }
+        body = out;
+      }
+      resolve({ status, body: body ? JSON.parse(body) : null });
+    });
+  });
+}
+
 describe("edge worker in workerd (loopback)", () => {
   test("allowed: forwarded to the upstream service with the caller's identity", async () => {
     const res = await call("/v1/vaults/vlt_1/balances", { authorization: `Bearer ${token()}`, "cf-connecting-ip": "203.0.113.9" });
     assert.equal(res.status, 200, output);
-    assert.deepEqual(await res.json(), { upstream: true, path: "/v1/vaults/vlt_1/balances", client_id: credential.client_id });
+    assert.deepEqual(await res.json(), { upstream: true, path: "/v1/vaults/vlt_1/balances", client_id: credential.client_id, matched: "balances:read:vault:vlt_1" });
   });
 
   test("no token: 401 with the Bearer challenge", async () => {
@@ -157,5 +209,37 @@ describe("edge worker in workerd (loopback)", () => {
     assert.match(vault.headers.get("www-authenticate"), /error="insufficient_scope"/);
     const ip = await call("/v1/vaults/vlt_1/balances", { authorization: `Bearer ${token()}`, "cf-connecting-ip": "192.0.2.1" });
     assert.equal((await ip.json()).error, "deny.ip_not_allowed");
+  });
+
+  test("no CLIENT_IP_SOURCE: every request refused with 500, nothing forwarded, logged once", async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${unconfigured}/v1/vaults/vlt_1/balances`, { headers: { authorization: `Bearer ${token()}`, "cf-connecting-ip": "203.0.113.9" } });
+      assert.equal(res.status, 500);
+      assert.deepEqual(await res.json(), { error: "server_misconfigured" });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const logged = output.split("\n").filter((l) => l.includes("CLIENT_IP_SOURCE is not set"));
+    assert.equal(logged.length, 1, output);
+  });
+
+  test("raw request lines: a path that is not canonical never reaches the upstream", async () => {
+    const headers = { authorization: `Bearer ${token()}`, "cf-connecting-ip": "203.0.113.9" };
+    const ok = await raw("/v1/vaults/vlt_1/keys/k1", headers);
+    assert.deepEqual([ok.status, ok.body.path, ok.body.matched], [200, "/v1/vaults/vlt_1/keys/k1", "key:read:key:k1"]);
+    for (const path of [
+      "/v1/vaults/vlt_1//keys/k1",
+      "/v1/vaults/vlt_1/keys/k1/",
+      "/v1/vaults/vlt_1%2F..%2Fvlt_2/balances",
+      "/v1/vaults/vlt_1/%2e%2e/vlt_2/balances",
+      "/v1/vaults/vlt_2/../vlt_1/balances",
+      "/v1/vaults/vlt_1/./balances",
+      "/v1/vaults/vlt_1\\..\\vlt_2/balances",
+      "/v1/vaults/vlt_1;x/balances",
+    ]) {
+      // workerd hands the request line to the worker verbatim (`..` unresolved): each of
+      // these is refused, and the upstream never sees it.
+      const res = await raw(path, headers);
+      assert.deepEqual(res, { status: 400, body: { error: "path_not_canonical" } }, path);
+    }
   });
 });
