@@ -217,7 +217,8 @@ impl PermissionSet {
             let Value::Array(values) = from_js(&permissions)? else {
                 return Err(invalid_input("permissions must be an array"));
             };
-            let inner = facade::permission_set(&values)?;
+            let inner =
+                facade::permission_set(facade::PermissionList(values.into_iter().collect()))?;
             Ok(PermissionSet { inner })
         })
     }

@@ -31,7 +31,10 @@ use crate::error::{Error, InputError, UnknownOp};
 use crate::spec::Problem;
 use crate::vocabulary::vocabulary;
 
-pub use input::{AllowlistEntries, Headers, PermissionList, Seconds, UnixSeconds};
+pub use input::{
+    AllowlistEntries, Headers, PermissionEntries, PermissionEntry, PermissionList, Seconds,
+    UnixSeconds,
+};
 pub use ops::*;
 
 vocabulary!(
