@@ -115,8 +115,8 @@ pub enum PermissionEntry {
     /// A valid permission.
     Valid(Permission),
     /// An invalid entry: the JSON value as given (so the list encodes as it was read) and
-    /// what is wrong with it.
-    Invalid(Value, PermissionError),
+    /// what is wrong with it (boxed: a list's entries are as small as a permission).
+    Invalid(Box<(Value, PermissionError)>),
 }
 
 impl PermissionEntry {
@@ -124,14 +124,14 @@ impl PermissionEntry {
     pub fn from_value(value: Value) -> Self {
         match Permission::from_value(&value) {
             Ok(permission) => Self::Valid(permission),
-            Err(error) => Self::Invalid(value, error),
+            Err(error) => Self::Invalid(Box::new((value, error))),
         }
     }
 
     fn from_text(text: &str) -> Self {
         match Permission::parse(text) {
             Ok(permission) => Self::Valid(permission),
-            Err(error) => Self::Invalid(Value::String(text.to_owned()), error),
+            Err(error) => Self::Invalid(Box::new((Value::String(text.to_owned()), error))),
         }
     }
 }
@@ -145,7 +145,10 @@ impl PermissionList {
             .enumerate()
             .map(|(index, entry)| match entry {
                 PermissionEntry::Valid(permission) => Ok(permission),
-                PermissionEntry::Invalid(_, error) => Err(IndexedPermissionError { index, error }),
+                PermissionEntry::Invalid(invalid) => Err(IndexedPermissionError {
+                    index,
+                    error: invalid.1,
+                }),
             })
             .collect()
     }
@@ -166,7 +169,7 @@ impl Serialize for PermissionEntry {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::Valid(permission) => permission.serialize(serializer),
-            Self::Invalid(value, _) => value.serialize(serializer),
+            Self::Invalid(invalid) => invalid.0.serialize(serializer),
         }
     }
 }
