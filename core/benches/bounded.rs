@@ -51,7 +51,8 @@ fn best_ms(op: &str, input: &Value) -> f64 {
 /// call's time, the first call first), for the script to show beside the JS figures.
 fn authorize_large(count: usize, runs: usize) {
     let request = json!({ "type": "balances", "action": "read", "vault": format!("vlt_{}", count.saturating_sub(1)) });
-    let forms: [(&str, fn(usize) -> Value); 2] = [
+    type Make = fn(usize) -> Value;
+    let forms: [(&str, Make); 2] = [
         ("text", |i| json!(format!("balances:read:vault:vlt_{i}"))),
         (
             "objects",
