@@ -5,6 +5,7 @@
 
 #![allow(missing_docs, reason = "an integration test")]
 #![allow(
+    clippy::useless_format,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
