@@ -5,6 +5,7 @@
 //! duplicate checks, 160k permissions took 20 s and 250k addresses 31 s.
 
 #![allow(missing_docs, reason = "a benchmark binary")]
+#![allow(clippy::panic, clippy::indexing_slicing, reason = "a benchmark binary")]
 
 use std::time::Instant;
 
@@ -44,7 +45,52 @@ fn best_ms(op: &str, input: &Value) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
+/// `--authorize-large N`: the native side of `wasm/bench/large.mjs`. `authorize` over N
+/// permissions (text form, then JSON form) given as JSON text, as the JS package hands it to
+/// the core (`facade::call_text`); prints one line per form: `native <form> <ms>...` (each
+/// call's time, the first call first), for the script to show beside the JS figures.
+fn authorize_large(count: usize, runs: usize) {
+    let request = json!({ "type": "balances", "action": "read", "vault": format!("vlt_{}", count.saturating_sub(1)) });
+    type Make = fn(usize) -> Value;
+    let forms: [(&str, Make); 2] = [
+        ("text", |i| json!(format!("balances:read:vault:vlt_{i}"))),
+        (
+            "objects",
+            |i| json!({ "type": "balances", "action": "read", "scope": "vault", "resource": format!("vlt_{i}") }),
+        ),
+    ];
+    for (name, make) in forms {
+        let input =
+            json!({ "permissions": (0..count).map(make).collect::<Vec<_>>(), "request": request });
+        let text = serde_json::to_vec(&input).unwrap_or_default();
+        drop(input);
+        let times: Vec<String> = (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                let outcome = facade::call_text("authorize", &text);
+                let ms = start.elapsed().as_secs_f64() * 1e3;
+                assert!(
+                    matches!(&outcome, facade::Outcome::Answer(v) if v["allowed"] == json!(true)),
+                    "authorize refused: {outcome:?}"
+                );
+                format!("{ms:.0}")
+            })
+            .collect();
+        println!("native {name} {}", times.join(" "));
+    }
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--authorize-large") {
+        let number = |i: usize, default| {
+            args.get(at + i)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(default)
+        };
+        authorize_large(number(1, 1_000_000), number(2, 6));
+        return;
+    }
     println!(
         "{:<48} {:>10} {:>12} {:>14}",
         "operation (entries)", "n", "ms", "ns per entry"

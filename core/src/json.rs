@@ -62,6 +62,132 @@ pub fn parse_strict(bytes: &[u8]) -> Result<Value, serde_json::Error> {
     Ok(value)
 }
 
+/// Checks that `bytes` is one JSON value under [`parse_strict`]'s rules (no duplicate member
+/// names at any depth, at most [`MAX_DEPTH`] levels, nothing after it) and builds nothing:
+/// only the names of the objects being read are held. Text that passes can then be read into
+/// typed values directly ([`from_text_checked`]), with no JSON value tree in between.
+pub fn check_strict(bytes: &[u8]) -> Result<(), serde_json::Error> {
+    let mut deserializer = text_deserializer(bytes);
+    let mut names = Vec::new();
+    StrictCheck {
+        depth: 0,
+        names: &mut names,
+    }
+    .deserialize(&mut deserializer)?;
+    deserializer.end()
+}
+
+/// Reads a typed value from text that [`check_strict`] accepted (so its nesting is bounded and
+/// serde_json's own recursion limit, which would stop at 127 levels, can stay off).
+pub fn from_text_checked<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<T, serde_json::Error> {
+    let mut deserializer = text_deserializer(bytes);
+    let value = T::deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+/// Objects with more members than this are checked for duplicates with a hash set.
+const LINEAR_NAMES: usize = 32;
+
+/// The strictness check of [`check_strict`]: the depth, and the member names of the objects
+/// being read, one segment per open object on a stack shared by every level.
+struct StrictCheck<'a, 'de> {
+    depth: usize,
+    names: &'a mut Vec<std::borrow::Cow<'de, str>>,
+}
+
+impl<'de> StrictCheck<'_, 'de> {
+    fn deeper<E: de::Error>(&self) -> Result<usize, E> {
+        ValueSeed { depth: self.depth }
+            .deeper()
+            .map(|seed| seed.depth)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for StrictCheck<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictCheck<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        ValueSeed::default().visit_f64(v).map(drop)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let depth = self.deeper()?;
+        while seq
+            .next_element_seed(StrictCheck {
+                depth,
+                names: &mut *self.names,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+        let depth = self.deeper()?;
+        let start = self.names.len();
+        let mut many: Option<std::collections::HashSet<std::borrow::Cow<'de, str>>> = None;
+        while let Some(name) = access.next_key_seed(NameSeed)? {
+            let seen = match &mut many {
+                Some(set) => !set.insert(name.clone()),
+                None => self
+                    .names
+                    .get(start..)
+                    .is_some_and(|own| own.contains(&name)),
+            };
+            if seen {
+                return Err(de::Error::custom(format_args!("duplicate member `{name}`")));
+            }
+            if many.is_none() {
+                self.names.push(name);
+                if self.names.len() - start > LINEAR_NAMES {
+                    many = Some(self.names.drain(start..).collect());
+                }
+            }
+            access.next_value_seed(StrictCheck {
+                depth,
+                names: &mut *self.names,
+            })?;
+        }
+        self.names.truncate(start);
+        Ok(())
+    }
+}
+
 /// Parses a JSON object, rejecting duplicate member names anywhere; `None` otherwise.
 pub fn parse_object_strict(bytes: &[u8]) -> Option<Map<String, Value>> {
     match parse_strict(bytes) {

@@ -45,6 +45,11 @@ const RESERVE_PER_BYTE: usize = 9;
 const RESERVE_PER_BYTE_DIVISOR: usize = 2;
 const RESERVE_PER_OBJECT: usize = 350;
 
+#[cfg(feature = "full")]
+/// The heap a call that reads its typed input straight from JSON text needs, per byte of
+/// text (the parsed permissions and their canonical texts; the text itself is already held).
+const TEXT_RESERVE_PER_BYTE: usize = 3;
+
 #[wasm_bindgen]
 extern "C" {
     /// `Array.isArray`, which throws for a revoked `Proxy`: hence `catch`.
@@ -132,31 +137,49 @@ fn refuse(why: &'static str) -> JsValue {
 /// A JS value as JSON: `input.invalid` for anything that is not JSON data (see the module
 /// documentation), that throws while it is read, or that is nested deeper than the core's limit.
 pub fn from_js(value: &JsValue) -> CallResult<Value> {
+    match json_from_js(value)? {
+        Json::Text(text) => parse(text, 0),
+        Json::Value(value) => Ok(value),
+    }
+}
+
+/// A JS value in its JSON form, as [`json_from_js`] gives it.
+pub enum Json {
+    /// Exact JSON text, not yet read: the core reads it (strictly) into what it needs.
+    Text(String),
+    /// A value already read (no JSON text, or text with `BigInt`s restored after parsing).
+    Value(Value),
+}
+
+/// A JS value as exact JSON text when it has one, else as a value (read like [`from_js`]).
+/// The text lets the core read a large input (a list of a million permissions) straight
+/// into its typed form, with no JSON value tree in between.
+pub fn json_from_js(value: &JsValue) -> CallResult<Json> {
     // Plain `JSON.stringify` first: no call back into the module per value. Its text is exact
     // unless it holds a `null` (maybe a NaN or an Infinity) or a `{}` (maybe a Map or a Set),
     // or it failed (maybe on a BigInt): then the replacer decides.
-    let text = match js_sys::JSON::stringify(value) {
+    match js_sys::JSON::stringify(value) {
         Ok(text) => match text.as_string() {
-            Some(text) if !text.contains("null") && !text.contains("{}") => text,
-            Some(_) => return from_js_replaced(value),
+            Some(text) if !text.contains("null") && !text.contains("{}") => Ok(Json::Text(text)),
+            Some(_) => from_js_replaced(value),
             // `undefined`, a function or a symbol: no JSON text.
-            None => return Ok(Value::Null),
+            None => Ok(Json::Value(Value::Null)),
         },
-        Err(_) => return from_js_replaced(value),
-    };
-    parse(text, 0)
+        Err(_) => from_js_replaced(value),
+    }
 }
 
-/// [`from_js`] with the replacer on every value.
-fn from_js_replaced(value: &JsValue) -> CallResult<Value> {
+/// [`json_from_js`] with the replacer on every value.
+fn from_js_replaced(value: &JsValue) -> CallResult<Json> {
     // A getter may call back into the module: keep the outer call's record.
     let outer = SEEN.with(|seen| seen.replace(Seen::default()));
     let text = REPLACER.with(|replacer| js_sys::JSON::stringify_with_replacer(value, replacer));
     let seen = SEEN.with(|seen| seen.replace(outer));
     match text {
         Ok(text) => match text.as_string() {
-            Some(text) => parse(text, seen.bigints),
-            None => Ok(Value::Null),
+            Some(text) if seen.bigints == 0 => Ok(Json::Text(text)),
+            Some(text) => parse(text, seen.bigints).map(Json::Value),
+            None => Ok(Json::Value(Value::Null)),
         },
         Err(thrown) => Err(match seen.refused {
             Some(why) => invalid_input(why),
@@ -166,6 +189,11 @@ fn from_js_replaced(value: &JsValue) -> CallResult<Value> {
             )),
         }),
     }
+}
+
+/// JSON text from [`json_from_js`], read strictly.
+pub fn parse_text(text: String) -> CallResult<Value> {
+    parse(text, 0)
 }
 
 /// JSON text from `JSON.stringify`, read strictly, with `bigints` marked `BigInt`s restored.
@@ -184,6 +212,15 @@ fn parse(text: String, bigints: usize) -> CallResult<Value> {
         restore_bigints(&mut value, bigints)?;
     }
     Ok(value)
+}
+
+#[cfg(feature = "full")]
+/// Before the core reads large JSON text into its typed form (no value tree): reserves the
+/// heap that form needs, estimated from the text (see [`reserve`]).
+pub fn reserve_for_text(text: &str) {
+    if text.len() > RESERVE_FROM {
+        reserve(text.len().saturating_mul(TEXT_RESERVE_PER_BYTE));
+    }
 }
 
 /// A thrown JS value in a message: its `name` and `message` when it has them (read with

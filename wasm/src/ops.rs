@@ -12,20 +12,53 @@ use credgate_core::token::JTI_BYTES;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
+use crate::convert::{json_from_js, reserve_for_text, Json};
 use crate::{
-    default_member, default_now, from_js, host, object, returned, strings_to_js, throw, CallResult,
+    default_member, default_now, from_js, host, invalid_input, object, returned, strings_to_js,
+    throw, CallResult,
 };
 
 /// Runs a façade operation on a host-built input: a result or an answer is returned with its
 /// `outcome`, a failure thrown, by the core's variant alone.
 fn call(op: &str, input: CallResult<Map<String, Value>>) -> Result<JsValue, JsValue> {
     input
-        .and_then(|input| match facade::call(op, Value::Object(input)) {
-            Outcome::Result(value) => returned(Kind::Result, value),
-            Outcome::Answer(value) => returned(Kind::Answer, value),
-            Outcome::Failure(failure) => Err(failure),
-        })
+        .and_then(|input| finish(facade::call(op, Value::Object(input))))
         .map_err(throw)
+}
+
+/// Runs a façade operation whose input object goes to the core unchanged, as JSON text when
+/// the input has exact JSON text (the core reads its typed input straight from it: a list of a
+/// million permissions is never a tree of JSON values), else as a value.
+fn call_plain(op: &str, input: &JsValue) -> Result<JsValue, JsValue> {
+    match json_from_js(input) {
+        Ok(Json::Text(text)) if text.starts_with('{') => {
+            reserve_for_text(&text);
+            let outcome = facade::call_text(op, text.as_bytes());
+            drop(text);
+            finish(outcome).map_err(throw)
+        }
+        Ok(Json::Text(text)) => call(op, parse_object(&text)),
+        Ok(Json::Value(Value::Object(map))) => call(op, Ok(map)),
+        Ok(Json::Value(_)) => call(op, Err(invalid_input("the input must be an object"))),
+        Err(failure) => Err(throw(failure)),
+    }
+}
+
+/// Text that is not an object's: read (its strictness errors first), then refused.
+fn parse_object(text: &str) -> CallResult<Map<String, Value>> {
+    match credgate_core::json::parse_strict(text.as_bytes()).map_err(invalid_input)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(invalid_input("the input must be an object")),
+    }
+}
+
+/// A core outcome returned (a result or an answer, with its `outcome`) or a failure.
+fn finish(outcome: Outcome<Value>) -> CallResult {
+    match outcome {
+        Outcome::Result(value) => returned(Kind::Result, value),
+        Outcome::Answer(value) => returned(Kind::Answer, value),
+        Outcome::Failure(failure) => Err(failure),
+    }
 }
 
 /// Parses a permission in its text form (`"balances:read:vault:vlt_01"`) or JSON form.
@@ -67,7 +100,7 @@ pub fn ip_allowed(
 pub fn authorize(
     #[wasm_bindgen(unchecked_param_type = "AuthorizeInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    call("authorize", plain(&input))
+    call_plain("authorize", &input)
 }
 
 /// Verifies an access token and returns its claims; throws `token.*` or `jwks.invalid`.
@@ -179,7 +212,7 @@ pub fn parse_bearer(
 pub fn preview(
     #[wasm_bindgen(unchecked_param_type = "PreviewInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    call("preview", plain(&input))
+    call_plain("preview", &input)
 }
 
 /// Advice on a credential spec (returned findings). `now` is optional and not defaulted:

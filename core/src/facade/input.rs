@@ -8,6 +8,10 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::authorize::IndexedPermissionError;
+use crate::json::ValueSeed;
+use crate::permission::{Permission, PermissionError};
+
 /// A point in time: Unix seconds, an integer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
@@ -90,11 +94,212 @@ macro_rules! value_list {
     };
 }
 
-value_list!(
-    /// A list of permissions, each in its text or JSON form.
-    PermissionList,
-    "an array of permissions (texts like `vault:read:org`, or objects)"
-);
+/// A list of permissions, each in its text or JSON form, read entry by entry: a text is
+/// parsed where it lies in the input, an object is read (strictly, alone) and parsed, and
+/// nothing of the list is kept but the parsed permissions. A bad entry is kept with its error
+/// (its index is its position), so the operation decides when to report it; the first one is
+/// the failure, as for every list (SPEC §9).
+///
+/// Collect it from JSON values (`values.into_iter().collect()`), as a caller that holds the
+/// list in its JSON form does.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PermissionList(pub PermissionEntries);
+
+/// The entries of a [`PermissionList`], in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PermissionEntries(pub Vec<PermissionEntry>);
+
+/// One entry of a [`PermissionList`]: the permission, or why it is not one.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PermissionEntry {
+    /// A valid permission.
+    Valid(Permission),
+    /// An invalid entry: the JSON value as given (so the list encodes as it was read) and
+    /// what is wrong with it (boxed: a list's entries are as small as a permission).
+    Invalid(Box<(Value, PermissionError)>),
+}
+
+impl PermissionEntry {
+    /// Judges one entry in its JSON form.
+    pub fn from_value(value: Value) -> Self {
+        match Permission::from_value(&value) {
+            Ok(permission) => Self::Valid(permission),
+            Err(error) => Self::Invalid(Box::new((value, error))),
+        }
+    }
+
+    fn from_text(text: &str) -> Self {
+        match Permission::parse(text) {
+            Ok(permission) => Self::Valid(permission),
+            Err(error) => Self::Invalid(Box::new((Value::String(text.to_owned()), error))),
+        }
+    }
+}
+
+impl PermissionList {
+    /// The permissions in order, or the first invalid entry with its index.
+    pub fn into_permissions(self) -> Result<Vec<Permission>, IndexedPermissionError> {
+        self.0
+             .0
+            .into_iter()
+            .enumerate()
+            .map(|(index, entry)| match entry {
+                PermissionEntry::Valid(permission) => Ok(permission),
+                PermissionEntry::Invalid(invalid) => Err(IndexedPermissionError {
+                    index,
+                    error: invalid.1,
+                }),
+            })
+            .collect()
+    }
+}
+
+impl FromIterator<Value> for PermissionEntries {
+    fn from_iter<I: IntoIterator<Item = Value>>(values: I) -> Self {
+        Self(
+            values
+                .into_iter()
+                .map(PermissionEntry::from_value)
+                .collect(),
+        )
+    }
+}
+
+impl Serialize for PermissionEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Valid(permission) => permission.serialize(serializer),
+            Self::Invalid(invalid) => invalid.0.serialize(serializer),
+        }
+    }
+}
+
+impl Serialize for PermissionList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(&self.0 .0)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for PermissionList {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PermissionList".into()
+    }
+
+    /// An array of anything: each entry is judged by the permission module (its own code).
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = generator.subschema_for::<Vec<Value>>();
+        schema.insert(
+            "description".to_owned(),
+            "A list of permissions, each in its text or JSON form.".into(),
+        );
+        schema
+    }
+}
+
+impl<'de> Deserialize<'de> for PermissionList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct List;
+        impl<'de> Visitor<'de> for List {
+            type Value = Vec<PermissionEntry>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of permissions (texts like `vault:read:org`, or objects)")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Vec<PermissionEntry>, A::Error> {
+                let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(entry) = seq.next_element_seed(EntrySeed)? {
+                    entries.push(entry);
+                }
+                Ok(entries)
+            }
+        }
+        deserializer
+            .deserialize_seq(List)
+            .map(|entries| Self(PermissionEntries(entries)))
+    }
+}
+
+/// Reads one entry of a permission list: a text without a copy, anything else as a small
+/// strict JSON value of its own, judged at once and dropped.
+struct EntrySeed;
+
+impl<'de> de::DeserializeSeed<'de> for EntrySeed {
+    type Value = PermissionEntry;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntrySeed {
+    type Value = PermissionEntry;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a permission text or a JSON object")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<PermissionEntry, E> {
+        Ok(PermissionEntry::from_text(v))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<PermissionEntry, E> {
+        ValueSeed::default()
+            .visit_bool(v)
+            .map(PermissionEntry::from_value)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<PermissionEntry, E> {
+        ValueSeed::default()
+            .visit_i64(v)
+            .map(PermissionEntry::from_value)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<PermissionEntry, E> {
+        ValueSeed::default()
+            .visit_u64(v)
+            .map(PermissionEntry::from_value)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<PermissionEntry, E> {
+        ValueSeed::default()
+            .visit_f64(v)
+            .map(PermissionEntry::from_value)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<PermissionEntry, E> {
+        ValueSeed::default()
+            .visit_unit()
+            .map(PermissionEntry::from_value)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<PermissionEntry, E> {
+        ValueSeed::default()
+            .visit_none()
+            .map(PermissionEntry::from_value)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<PermissionEntry, D::Error> {
+        de::DeserializeSeed::deserialize(self, deserializer)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<PermissionEntry, A::Error> {
+        ValueSeed::default()
+            .visit_seq(seq)
+            .map(PermissionEntry::from_value)
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<PermissionEntry, A::Error> {
+        ValueSeed::default()
+            .visit_map(map)
+            .map(PermissionEntry::from_value)
+    }
+}
 
 value_list!(
     /// An IPv4 allowlist: addresses and CIDRs as texts.

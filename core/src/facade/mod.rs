@@ -31,7 +31,10 @@ use crate::error::{Error, InputError, UnknownOp};
 use crate::spec::Problem;
 use crate::vocabulary::vocabulary;
 
-pub use input::{AllowlistEntries, Headers, PermissionList, Seconds, UnixSeconds};
+pub use input::{
+    AllowlistEntries, Headers, PermissionEntries, PermissionEntry, PermissionList, Seconds,
+    UnixSeconds,
+};
 pub use ops::*;
 
 vocabulary!(
@@ -212,32 +215,60 @@ trait Sink {
     fn take<T: Serialize>(self, outcome: Outcome<T>) -> Self::Out;
 }
 
-/// Runs `op` on `value` and hands its typed outcome to `sink`.
-fn dispatch<S: Sink>(op: Operation, value: Value, sink: S) -> S::Out {
+/// Where an operation's typed input is read from: a JSON value, or JSON text that
+/// [`crate::json::check_strict`] accepted (read straight into the typed input: no value tree).
+trait Source {
+    fn read<T: DeserializeOwned>(self) -> Result<T, Error>;
+}
+
+impl Source for Value {
+    fn read<T: DeserializeOwned>(self) -> Result<T, Error> {
+        input(self)
+    }
+}
+
+/// JSON text already checked by [`crate::json::check_strict`].
+struct CheckedText<'a>(&'a [u8]);
+
+impl Source for CheckedText<'_> {
+    fn read<T: DeserializeOwned>(self) -> Result<T, Error> {
+        crate::json::from_text_checked(self.0).map_err(|e| {
+            // The position serde_json adds to a text's errors is left out: the message is the
+            // same as for the same input given as a value.
+            let message = e.to_string();
+            let position = format!(" at line {} column {}", e.line(), e.column());
+            let message = message.strip_suffix(&position).unwrap_or(&message);
+            InputError::new(json_terms(message)).into()
+        })
+    }
+}
+
+/// Runs `op` on `source` and hands its typed outcome to `sink`.
+fn dispatch<S: Sink>(op: Operation, source: impl Source, sink: S) -> S::Out {
     fn run<I: DeserializeOwned, T: Reply, S: Sink>(
-        value: Value,
+        source: impl Source,
         sink: S,
         operation: fn(I) -> Result<T, Error>,
     ) -> S::Out {
-        sink.take(Outcome::of(input(value).and_then(operation)))
+        sink.take(Outcome::of(source.read().and_then(operation)))
     }
     match op {
-        Operation::ParsePermission => run(value, sink, parse_permission),
-        Operation::ValidateSpec => run(value, sink, validate_spec),
-        Operation::IpAllowed => run(value, sink, ip_allowed),
-        Operation::Authorize => run(value, sink, authorize),
-        Operation::VerifyToken => run(value, sink, verify_token),
-        Operation::Check => run(value, sink, check),
-        Operation::ParseTokenRequest => run(value, sink, parse_token_request),
-        Operation::IssueToken => run(value, sink, issue_token),
-        Operation::Preview => run(value, sink, preview),
-        Operation::Lint => run(value, sink, lint),
-        Operation::CreateCredential => run(value, sink, create_credential),
-        Operation::UpdateCredential => run(value, sink, update_credential),
-        Operation::SetTypeDefaults => run(value, sink, set_type_defaults),
-        Operation::PublicJwks => run(value, sink, public_jwks),
-        Operation::ParseBearer => run(value, sink, parse_bearer),
-        Operation::VerifySecret => run(value, sink, verify_secret),
+        Operation::ParsePermission => run(source, sink, parse_permission),
+        Operation::ValidateSpec => run(source, sink, validate_spec),
+        Operation::IpAllowed => run(source, sink, ip_allowed),
+        Operation::Authorize => run(source, sink, authorize),
+        Operation::VerifyToken => run(source, sink, verify_token),
+        Operation::Check => run(source, sink, check),
+        Operation::ParseTokenRequest => run(source, sink, parse_token_request),
+        Operation::IssueToken => run(source, sink, issue_token),
+        Operation::Preview => run(source, sink, preview),
+        Operation::Lint => run(source, sink, lint),
+        Operation::CreateCredential => run(source, sink, create_credential),
+        Operation::UpdateCredential => run(source, sink, update_credential),
+        Operation::SetTypeDefaults => run(source, sink, set_type_defaults),
+        Operation::PublicJwks => run(source, sink, public_jwks),
+        Operation::ParseBearer => run(source, sink, parse_bearer),
+        Operation::VerifySecret => run(source, sink, verify_secret),
     }
 }
 
@@ -310,25 +341,50 @@ pub fn call_json(op: &str, input: &str) -> String {
 /// [`call_json`] on raw bytes, for hosts that receive them (the raw ABI): an operation name
 /// or input that is not UTF-8 is a failure like any other.
 pub fn call_json_bytes(op: &[u8], input: &[u8]) -> String {
-    let op = std::str::from_utf8(op)
-        .map_err(|_| {
-            Failure::from(Error::from(UnknownOp(
-                String::from_utf8_lossy(op).into_owned(),
-            )))
-        })
-        .and_then(operation);
-    let outcome = op.and_then(|op| {
-        crate::json::parse_strict(input)
-            .map(|value| (op, value))
-            .map_err(|e| {
-                Error::from(InputError::new(format!(
-                    "the input is not strict JSON: {e}"
-                )))
-                .into()
-            })
+    let op = std::str::from_utf8(op).map_err(|_| {
+        Failure::from(Error::from(UnknownOp(
+            String::from_utf8_lossy(op).into_owned(),
+        )))
     });
-    match outcome {
-        Ok((op, value)) => dispatch(op, value, ToText),
+    match op.and_then(|op| checked_text(op, input)) {
+        Ok((op, text)) => dispatch(op, text, ToText),
         Err(failure) => ToText.take(Outcome::<()>::Failure(failure)),
     }
+}
+
+/// Runs one operation on JSON text, like [`call_json_bytes`], and returns the outcome as a
+/// JSON value, for hosts that convert the answer to their own values. The typed input is
+/// read straight from the text, after a strictness check that builds nothing (SPEC §9:
+/// duplicate member names at any depth and nesting deeper than 128 levels are
+/// `input.invalid`): no JSON value of the whole input is ever built, so a large input (a
+/// list of a million permissions) costs its typed form only. The outcome is the one
+/// [`call`] gives for the same input as a value.
+pub fn call_text(op: &str, input: &[u8]) -> Outcome<Value> {
+    match checked_text(op, input) {
+        Ok((op, text)) => dispatch(op, text, ToValue),
+        Err(failure) => Outcome::Failure(failure),
+    }
+}
+
+/// Reads an operation's typed input from JSON text (checked like [`call_text`]'s): for hosts
+/// that prepare an object from a large input (a permission list) without a value tree.
+pub fn input_text<T: DeserializeOwned>(text: &[u8]) -> Result<T, Failure> {
+    check_text(text)?;
+    CheckedText(text).read().map_err(Failure::from)
+}
+
+/// The operation, and its input checked by [`crate::json::check_strict`].
+fn checked_text<'a>(op: &str, input: &'a [u8]) -> Result<(Operation, CheckedText<'a>), Failure> {
+    let op = operation(op)?;
+    check_text(input)?;
+    Ok((op, CheckedText(input)))
+}
+
+fn check_text(input: &[u8]) -> Result<(), Failure> {
+    crate::json::check_strict(input).map_err(|e| {
+        Error::from(InputError::new(format!(
+            "the input is not strict JSON: {e}"
+        )))
+        .into()
+    })
 }

@@ -256,8 +256,8 @@ pub struct Authorized {
 
 /// Compiles a permission list in either form; the first bad entry is the failure, with
 /// its `index`.
-pub fn permission_set(values: &[Value]) -> Result<PermissionSet, Error> {
-    Ok(PermissionSet::from_values(values)?)
+pub fn permission_set(list: PermissionList) -> Result<PermissionSet, Error> {
+    Ok(PermissionSet::new(list.into_permissions()?))
 }
 
 /// Decides a request in its JSON form against a compiled set.
@@ -276,7 +276,7 @@ pub fn authorize_with(
 /// Authorizes a request. The request is read before the permissions.
 pub fn authorize(input: AuthorizeInput) -> Result<Authorized, Error> {
     Request::from_value(&input.request)?;
-    let set = permission_set(&input.permissions.0)?;
+    let set = permission_set(input.permissions)?;
     authorize_with(&set, &input.request, input.org.as_deref())
 }
 
@@ -779,7 +779,7 @@ pub struct Preview {
 
 /// Previews a permission list.
 pub fn preview(input: PreviewInput) -> Result<Preview, Error> {
-    let set = permission_set(&input.permissions.0)?;
+    let set = permission_set(input.permissions)?;
     let resources = match input.resources {
         None => None,
         Some(resources) => {
