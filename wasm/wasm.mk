@@ -72,8 +72,4 @@ conformance-wasm: build-wasm
 ## bench-wasm: Verifier.check vs jose jwtVerify (same EdDSA JWT and key), the module size, authorize over 1M permissions
 bench-wasm: build-wasm
 	@node $(WASM_DIR)/bench/bench.mjs
-	@NATIVE_MS="$(WASM_NATIVE_AUTHORIZE_MS)" node $(WASM_DIR)/bench/large.mjs
-
-# The native `authorize` over the same 1M lists (text, JSON-form), in ms, measured by a throwaway
-# release build calling credgate_core::facade::call_json (wasm/README.md): printed alongside.
-WASM_NATIVE_AUTHORIZE_MS ?= 360,1310
+	@node $(WASM_DIR)/bench/large.mjs
