@@ -173,24 +173,28 @@ impl Serialize for Reason {
 }
 
 impl Reason {
+    /// The reasons that are not token failures.
+    const OTHERS: [Self; 8] = [
+        Self::Allow,
+        Self::NoMatchingPermission,
+        Self::IpNotAllowed,
+        Self::IpInvalid,
+        Self::OrgMismatch,
+        Self::RequestInvalid,
+        Self::BearerMissing,
+        Self::BearerMalformed,
+    ];
+
+    /// Every reason: the others, then each token failure.
+    pub fn all() -> impl Iterator<Item = Self> {
+        Self::OTHERS
+            .into_iter()
+            .chain(TokenErrorKind::ALL.iter().map(|kind| Self::Token(*kind)))
+    }
+
     /// The reason a code names, when it names one.
     pub fn from_code(code: Code) -> Option<Self> {
-        let token = TokenErrorKind::ALL.iter().find(|k| k.code() == code);
-        if let Some(kind) = token {
-            return Some(Self::Token(*kind));
-        }
-        [
-            Self::Allow,
-            Self::NoMatchingPermission,
-            Self::IpNotAllowed,
-            Self::IpInvalid,
-            Self::OrgMismatch,
-            Self::RequestInvalid,
-            Self::BearerMissing,
-            Self::BearerMalformed,
-        ]
-        .into_iter()
-        .find(|r| r.code() == code)
+        Self::all().find(|r| r.code() == code)
     }
 }
 
@@ -210,18 +214,7 @@ impl schemars::JsonSchema for Reason {
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut codes = vec![
-            Self::Allow,
-            Self::NoMatchingPermission,
-            Self::IpNotAllowed,
-            Self::IpInvalid,
-            Self::OrgMismatch,
-            Self::RequestInvalid,
-            Self::BearerMissing,
-            Self::BearerMalformed,
-        ];
-        codes.extend(TokenErrorKind::ALL.iter().map(|k| Self::Token(*k)));
-        let names: Vec<&str> = codes.iter().map(|r| r.code().as_str()).collect();
+        let names: Vec<&str> = Self::all().map(|r| r.code().as_str()).collect();
         schemars::json_schema!({ "type": "string", "enum": names, "description": "a decision reason" })
     }
 }

@@ -8,24 +8,15 @@
     reason = "test helpers: a failure is the point"
 )]
 
+#[path = "support/hostile_jwt.rs"]
+mod hostile_jwt;
+
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use credgate_core::facade::{self, Outcome};
 use credgate_core::token::{KeySet, Verifier, VerifyOptions};
-use ed25519_dalek::{Signer as _, SigningKey};
+use hostile_jwt::*;
 use serde_json::{json, Value};
-
-const NOW: i64 = 1_800_000_010;
-const SEED: [u8; 32] = [7; 32];
-
-fn key() -> SigningKey {
-    SigningKey::from_bytes(&SEED)
-}
-
-fn jwks() -> Value {
-    let x = URL_SAFE_NO_PAD.encode(key().verifying_key().as_bytes());
-    json!({ "keys": [{ "kty": "OKP", "crv": "Ed25519", "x": x, "kid": "k1" }] })
-}
 
 fn verifier() -> Verifier {
     Verifier::new(
@@ -36,36 +27,6 @@ fn verifier() -> Verifier {
             ..Default::default()
         },
     )
-}
-
-fn claims() -> Value {
-    json!({
-        "iss": "https://iss.test", "sub": "cid_1", "aud": "https://aud.test",
-        "client_id": "cid_1", "iat": NOW - 10, "exp": NOW + 3590, "jti": "j1",
-        "scope": "vault:read:org", "org": "org_1", "ips": ["0.0.0.0/0"], "env": "sandbox",
-    })
-}
-
-/// A token over exactly these header and payload bytes, signed with the trusted key.
-fn raw_token(header: &[u8], payload: &[u8]) -> String {
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header),
-        URL_SAFE_NO_PAD.encode(payload)
-    );
-    let signature = key().sign(input.as_bytes());
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
-}
-
-fn token(header: Value, payload: Value) -> String {
-    raw_token(
-        header.to_string().as_bytes(),
-        payload.to_string().as_bytes(),
-    )
-}
-
-fn header() -> Value {
-    json!({ "alg": "EdDSA", "typ": "at+jwt", "kid": "k1" })
 }
 
 fn code(token: &str) -> String {
