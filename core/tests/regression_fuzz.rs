@@ -1,0 +1,91 @@
+//! Inputs the fuzz targets of `fuzz/` found (fuzz/README.md), kept as tests: each failed
+//! before its fix. The inputs are inline (fuzz/artifacts is not committed); large ones go
+//! to tests/data/fuzz/.
+//!
+//! Each test names the target that found the input and the invariant it broke.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test helpers: a failure is the point"
+)]
+
+use credgate_core::facade::call_json;
+use serde_json::{json, Value};
+
+fn call(op: &str, input: &Value) -> Value {
+    serde_json::from_str(&call_json(op, &input.to_string())).unwrap()
+}
+
+/// Target `facade`, invariant "a token `issue_token` issues verifies": a stored credential
+/// record with an empty `permissions` list compiled, and issuance signed a token with an
+/// empty `scope`, which the core's own verifier refuses (`token.invalid_claim`: a scope is
+/// one or more canonical permissions). A record without permissions is not sound (SPEC §4:
+/// 1–100 permissions): it is now `credential.invalid`, and no token is issued for it.
+#[test]
+fn facade_issue_token_credential_without_permissions() {
+    // The input, minimized by hand from the fuzzer's (op byte 7 = issue_token).
+    let input: Value = serde_json::from_str(
+        r#"{"credential":{"client_id":"cid_1","secret_sha256":"9c9771a5788b9d9b68af60a565e3de6c5bfd05c0b4f01f81df3f44152d2e8f5b","org":"org_1","name":"Payments backend","permission_set_type":"wallets","permissions":[],"ip_allowlist":["0.0.0.0/0"],"environment":"sandbox","status":"enabled","created_at":0,"updated_at":0},"client_secret":"cgs_test_9f8e7d6c5b4a39281706f5e4d3c2b1a0","client_ip":"203.0.113.7","now":1800000000,"signing_key":{"kid":"k1","seed":"53c9bb55c4888ecfc781d616ce919ebcbe17fbcd3e0b80de3e08b0611e537438"},"jti":"jti-1","issuer":"https://auth.example.test","audience":"https://api.example.test"}"#,
+    )
+    .unwrap();
+    let issued = call("issue_token", &input);
+    if issued["outcome"] == "result" {
+        // The fuzz target's invariant, as it checks it: the token verifies.
+        let jwks = call(
+            "public_jwks",
+            &json!({ "signing_keys": [input["signing_key"]] }),
+        );
+        let verdict = call(
+            "verify_token",
+            &json!({
+                "token": issued["token"],
+                "now": input["now"],
+                "jwks": { "keys": jwks["keys"] },
+                "issuer": input["issuer"],
+                "audience": input["audience"],
+            }),
+        );
+        panic!("a token was issued for a credential without permissions: {verdict}");
+    }
+    assert_eq!(issued["outcome"], "failure", "{issued}");
+    assert_eq!(issued["error"], "credential.invalid", "{issued}");
+
+    // The same record with one permission issues a token that verifies.
+    let mut sound = input.clone();
+    sound["credential"]["permissions"] = json!(["vault:read:org"]);
+    let issued = call("issue_token", &sound);
+    assert_eq!(issued["outcome"], "result", "{issued}");
+    let jwks = call(
+        "public_jwks",
+        &json!({ "signing_keys": [sound["signing_key"]] }),
+    );
+    let verdict = call(
+        "verify_token",
+        &json!({
+            "token": issued["token"],
+            "now": sound["now"],
+            "jwks": { "keys": jwks["keys"] },
+            "issuer": sound["issuer"],
+            "audience": sound["audience"],
+        }),
+    );
+    assert_eq!(verdict["outcome"], "result", "{verdict}");
+}
+
+/// The same rule at the Rust API: `Credential::compile` refuses a record without
+/// permissions, so `oauth::issue_token` refuses the client (`invalid_client`).
+#[test]
+fn compile_refuses_a_record_without_permissions() {
+    let record: credgate_core::Credential = serde_json::from_value(json!({
+        "client_id": "cid_1",
+        "secret_sha256": "9c9771a5788b9d9b68af60a565e3de6c5bfd05c0b4f01f81df3f44152d2e8f5b",
+        "org": "org_1", "name": "Payments backend", "permission_set_type": "wallets",
+        "permissions": [], "ip_allowlist": ["0.0.0.0/0"], "environment": "sandbox",
+        "status": "enabled", "created_at": 0, "updated_at": 0,
+    }))
+    .unwrap();
+    let error = record.compile().unwrap_err();
+    assert_eq!(error.code().as_str(), "credential.invalid");
+}
