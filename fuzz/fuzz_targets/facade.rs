@@ -4,15 +4,18 @@
 //! input text. Invariants: the output is always one JSON object with an `outcome` of
 //! `result`, `answer` or `failure`; a failure carries `"ok": false` and an `error` code;
 //! the same call gives the same text (operations are deterministic); bytes that are not
-//! UTF-8 go through `call_json_bytes` and fail as `input.invalid`.
+//! UTF-8 go through `call_json_bytes` and fail as `input.invalid`; a token that
+//! `issue_token` issues verifies (through `verify_token`, with the JWKS `public_jwks` gives
+//! for the same signing key, at the issue time) unless it is over the 8 KiB limit.
 #![no_main]
 
 use credgate_core::facade::{call_json, call_json_bytes, Operation};
+use credgate_fuzz::read_output;
 use libfuzzer_sys::fuzz_target;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn check_output(op: Operation, output: &str) -> Value {
-    let value: Value = match serde_json::from_str(output) {
+    let value: Value = match read_output(output) {
         Ok(v) => v,
         Err(e) => panic!("{op}: the output is not JSON ({e}): {output}"),
     };
@@ -37,6 +40,39 @@ fn check_output(op: Operation, output: &str) -> Value {
     value
 }
 
+/// The core's own tokens verify: issue → public JWKS → verify, all through the façade.
+fn issued_token_verifies(input: &str, output: &Value) {
+    if output.get("outcome").and_then(Value::as_str) != Some("result") {
+        return;
+    }
+    let Ok(input) = read_output(input) else {
+        return;
+    };
+    let jwks = call_json(
+        "public_jwks",
+        &json!({ "signing_keys": [input["signing_key"]] }).to_string(),
+    );
+    let Ok(jwks) = read_output(&jwks) else {
+        panic!("public_jwks: not JSON: {jwks}");
+    };
+    let verify = json!({
+        "token": output["token"],
+        "now": input["now"],
+        "jwks": { "keys": jwks["keys"] },
+        "issuer": input["issuer"],
+        "audience": input["audience"],
+    });
+    let verdict = call_json("verify_token", &verify.to_string());
+    let Ok(verdict) = read_output(&verdict) else {
+        panic!("verify_token: not JSON: {verdict}");
+    };
+    let too_large = verdict["error"] == "token.too_large";
+    assert!(
+        verdict["outcome"] == "result" || too_large,
+        "an issued token does not verify: {verdict}\nissued by {input}\noutput {output}"
+    );
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&index, input)) = data.split_first() else {
         return;
@@ -45,7 +81,10 @@ fuzz_target!(|data: &[u8]| {
     match std::str::from_utf8(input) {
         Ok(text) => {
             let output = call_json(op.as_str(), text);
-            check_output(op, &output);
+            let value = check_output(op, &output);
+            if op == Operation::IssueToken {
+                issued_token_verifies(text, &value);
+            }
             assert_eq!(
                 call_json(op.as_str(), text),
                 output,

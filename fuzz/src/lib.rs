@@ -379,3 +379,14 @@ mod tests {
         assert_eq!(ref_client("::1"), RefClient::OtherV6);
     }
 }
+
+/// Reads JSON the core wrote, without serde_json's recursion limit: an answer may nest a
+/// few levels deeper than the input it echoes (which the core bounds at 128 levels).
+pub fn read_output(text: &str) -> Result<serde_json::Value, serde_json::Error> {
+    use serde::Deserialize as _;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    let value = serde_json::Value::deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
+}
