@@ -89,3 +89,65 @@ fn compile_refuses_a_record_without_permissions() {
     let error = record.compile().unwrap_err();
     assert_eq!(error.code().as_str(), "credential.invalid");
 }
+
+/// The timing tests run one at a time: two at once would slow each other down.
+static TIMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Best of `runs` runs of `f`, in seconds.
+fn best_secs(runs: usize, mut f: impl FnMut()) -> f64 {
+    (0..runs)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            f();
+            start.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// How the cost grows when the input grows 4×: about 4 for linear work, about 16 for
+/// quadratic work. Bounded work (SPEC §9) means n·log n at most; 7 leaves room for noise.
+fn growth(small: f64, large: f64) -> f64 {
+    large / small.max(1e-9)
+}
+
+/// A JWKS of `n` usable keys with distinct kids of equal length (so comparing two kids
+/// reads most of them).
+fn jwks_of(n: usize) -> String {
+    let keys: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"kty":"OKP","crv":"Ed25519","x":"T7JJi33tJ4FtlWaD3YiYGVfEgqUm0DAfm5D-7d9hkI8","kid":"{:0>64}"}}"#,
+                i
+            )
+        })
+        .collect();
+    format!(r#"{{"keys":[{}]}}"#, keys.join(","))
+}
+
+/// Target `jwks`, run on large key sets (past the target's `-max_len`): `KeySet` looked for
+/// a duplicate kid by scanning every key read so far, so reading n keys compared n²/2 kids
+/// (32 000 keys: 4.7 s in a debug build, 10x the time of 8 000; a 2 MB JWKS took over three
+/// minutes in the fuzz target, under its sanitizer). Every `verify_token` and `check` reads its JWKS, so the cost was per call.
+/// Duplicates are now found with a hash set: linear.
+#[test]
+fn jwks_duplicate_kids_are_found_in_linear_time() {
+    let (small, large) = (jwks_of(8_000), jwks_of(32_000));
+    let read = |text: &str| {
+        let set = credgate_core::KeySet::from_json(text).unwrap();
+        assert!(set.len() >= 8_000);
+    };
+    let _one_at_a_time = TIMING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let t_small = best_secs(3, || read(&small));
+    let t_large = best_secs(3, || read(&large));
+    let growth = growth(t_small, t_large);
+    assert!(
+        growth < 7.0,
+        "4x the keys cost {growth:.1}x the time ({t_small:.3} s -> {t_large:.3} s): quadratic"
+    );
+    // Duplicates are still refused, wherever they are.
+    let duplicate = jwks_of(3).replace(&format!("{:0>64}", 2), &format!("{:0>64}", 0));
+    let error = credgate_core::KeySet::from_json(&duplicate).unwrap_err();
+    assert_eq!(error.code().as_str(), "jwks.invalid");
+}
