@@ -230,8 +230,10 @@ fn well_formed(
         params.push(("client_secret".to_owned(), secret.to_owned()));
     }
     for (name, value) in extra.into_iter().take(4) {
-        // Extra parameters are ignored, as long as they are new names.
-        if name.is_empty() || params.iter().any(|(n, _)| n == name) {
+        // Extra parameters are ignored, as long as they are new names and not credentials
+        // (which would be a second authentication method next to Basic).
+        let reserved = matches!(name, "client_id" | "client_secret" | "grant_type" | "scope");
+        if name.is_empty() || reserved || params.iter().any(|(n, _)| n == name) {
             continue;
         }
         params.push((name.to_owned(), value.to_owned()));
