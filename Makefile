@@ -27,6 +27,7 @@ export CARGO_TERM_COLOR ?= never
 -include host-wasmtime/wasmtime.mk
 -include examples/admin-page/admin.mk
 -include tests/vectors/vectors.mk
+-include fuzz/fuzz.mk
 
 .PHONY: help demo test lint setup setup-rust venv test-native conformance conformance-native \
         bench bench-native demo-native fmt
@@ -44,7 +45,7 @@ demo-native:
 	$(CARGO) run -q -p credgate-core --example story
 
 ## test: every test on every host: fmt, clippy, unit/property/interop tests, conformance, bindings
-test: lint check-vectors test-native conformance test-wasm test-python test-wasmtime test-admin
+test: lint check-vectors test-native conformance test-wasm test-python test-wasmtime test-admin fuzz-smoke
 	@echo "make test: all green"
 
 ## setup: install every tool the hosts need (idempotent)

@@ -170,6 +170,13 @@ impl Credential {
                 "`secret_sha256` must be 64 hex characters".to_owned(),
             ));
         }
+        // A token's `scope` is one or more permissions: without any, issuance would sign a
+        // token that verification refuses (found by fuzz/facade; SPEC §4 asks for 1–100).
+        if self.permissions.is_empty() {
+            return Err(CredentialError::Invalid(
+                "the record has no permissions".to_owned(),
+            ));
+        }
         let permissions = self
             .permissions
             .iter()

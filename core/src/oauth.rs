@@ -5,6 +5,7 @@
 //! The internal reason (a SPEC §8 code) travels beside each error for audit logs; it is
 //! never part of what the client is sent.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use base64::engine::general_purpose::STANDARD;
@@ -273,11 +274,14 @@ struct Form {
 impl Form {
     fn parse(body: &str) -> Result<Self, String> {
         let mut pairs: Vec<(String, String)> = Vec::new();
+        // Repeated names found with a hash set: linear in the body (SPEC §9), where a scan of
+        // the names so far made a 16 KiB body of distinct names cost 8 million comparisons.
+        let mut names = HashSet::new();
         for pair in body.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             let name = form_decode(name).ok_or_else(|| format!("bad encoding in `{pair}`"))?;
             let value = form_decode(value).ok_or_else(|| format!("bad encoding in `{pair}`"))?;
-            if pairs.iter().any(|(n, _)| *n == name) {
+            if !names.insert(name.clone()) {
                 return Err(format!("the parameter `{name}` is repeated"));
             }
             pairs.push((name, value));

@@ -5,6 +5,7 @@
 //! (RFC 8037). No key ever comes from a token: keys come from a [`KeySet`] the host trusts.
 //! This module takes the time as an argument and never reads a clock.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use ed25519_dalek::{Signature, Signer as _, VerifyingKey};
@@ -278,30 +279,31 @@ impl KeySet {
             .and_then(|o| o.get("keys"))
             .and_then(Value::as_array)
             .ok_or_else(|| JwksError::new("expected an object with a `keys` array"))?;
-        let mut set = Self::default();
-        for (kid, key) in keys.iter().filter_map(usable_key) {
-            set.insert(kid, key)?;
-        }
-        Ok(set)
+        Self::from_keys(keys.iter().filter_map(usable_key))
     }
 
     /// The key set of some signing keys; two with the same `kid` are `jwks.invalid`.
     pub fn from_signing_keys<'a>(
         keys: impl IntoIterator<Item = &'a SigningKey>,
     ) -> Result<Self, JwksError> {
-        let mut set = Self::default();
-        for key in keys {
-            set.insert(key.kid.clone(), key.key.verifying_key())?;
-        }
-        Ok(set)
+        Self::from_keys(
+            keys.into_iter()
+                .map(|key| (key.kid.clone(), key.key.verifying_key())),
+        )
     }
 
-    fn insert(&mut self, kid: String, key: VerifyingKey) -> Result<(), JwksError> {
-        if self.get(&kid).is_some() {
-            return Err(JwksError::new(format!("two keys have the kid `{kid}`")));
+    /// The set of these keys, in order; two with the same `kid` are `jwks.invalid`. A hash
+    /// set finds duplicates, so reading n keys is linear (SPEC §9), not n² comparisons.
+    fn from_keys(keys: impl Iterator<Item = (String, VerifyingKey)>) -> Result<Self, JwksError> {
+        let mut kids = HashSet::new();
+        let mut set = Self::default();
+        for (kid, key) in keys {
+            if !kids.insert(kid.clone()) {
+                return Err(JwksError::new(format!("two keys have the kid `{kid}`")));
+            }
+            set.keys.push((kid, key));
         }
-        self.keys.push((kid, key));
-        Ok(())
+        Ok(set)
     }
 
     /// The key with this `kid`.
