@@ -7,6 +7,10 @@
 #![allow(missing_docs, reason = "a benchmark binary")]
 #![allow(clippy::panic, clippy::indexing_slicing, reason = "a benchmark binary")]
 
+#[path = "../tests/support/large_inputs.rs"]
+mod large_inputs;
+use large_inputs::{body_of, jwks_of};
+
 use std::time::Instant;
 
 use credgate_core::facade;
@@ -143,4 +147,32 @@ fn main() {
             best_ms("authorize", &authorize),
         );
     }
+    // Found by fuzzing: both were quadratic in what they read (SPEC §9).
+    for n in [1_000, 4_000, 16_000, 64_000] {
+        let jwks = jwks_of(n);
+        let ms = best(|| {
+            std::hint::black_box(credgate_core::KeySet::from_json(&jwks).is_ok());
+        });
+        line("KeySet::from_json (distinct kids)", n, ms);
+    }
+    for n in [250, 1_000, 4_000] {
+        let body = body_of(n);
+        let ms = best(|| {
+            let headers = [("Content-Type", "application/x-www-form-urlencoded")];
+            let parsed = credgate_core::oauth::parse_token_request("POST", headers, &body);
+            std::hint::black_box(parsed.is_err());
+        });
+        line("parse_token_request (distinct parameters)", n, ms);
+    }
+}
+
+/// Best of three runs of `f`, in milliseconds.
+fn best(mut f: impl FnMut()) -> f64 {
+    (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .fold(f64::INFINITY, f64::min)
 }
