@@ -148,20 +148,7 @@ export type Reason =
   | "request.invalid"
   | "bearer.missing"
   | "bearer.malformed"
-  | "token.too_large"
-  | "token.malformed"
-  | "token.unsupported_alg"
-  | "token.wrong_type"
-  | "token.forbidden_header"
-  | "token.unknown_key"
-  | "token.bad_signature"
-  | "token.missing_claim"
-  | "token.invalid_claim"
-  | "token.expired"
-  | "token.not_yet_valid"
-  | "token.wrong_issuer"
-  | "token.wrong_audience"
-  | "token.revoked";
+  | TokenErrorCode;
 
 /** The reasons of an authorization decision. */
 export type DecisionReason =
