@@ -73,12 +73,22 @@ vocabulary!(
         ClientIpNotAllowed => "client.ip_not_allowed",
         ClientNoAuth => "client.no_auth",
         ClientMalformedAuth => "client.malformed_auth",
+        ClientExpired => "client.expired",
         ScopeNotCovered => "scope.not_covered",
         GrantUnsupported => "grant.unsupported",
         // credentials
         CredentialInvalid => "credential.invalid",
         CredentialDeleted => "credential.deleted",
         EntropyInsufficient => "entropy.insufficient",
+        CredentialSecretLimit => "credential.secret_limit",
+        CredentialSecretRequired => "credential.secret_required",
+        // revocation lists
+        RevocationsInvalid => "revocations.invalid",
+        RevocationsStale => "revocations.stale",
+        // diffs (SPEC §11)
+        DiffPermissionNotCovered => "diff.permission_not_covered",
+        DiffIpNotCovered => "diff.ip_not_covered",
+        DiffEnvironmentChanged => "diff.environment_changed",
         // the façade
         InputInvalid => "input.invalid",
         OpUnknown => "op.unknown",
@@ -91,6 +101,11 @@ vocabulary!(
         LintOutsideSetType => "lint.outside_set_type",
         LintOrgWideDelete => "lint.org_wide_delete",
         LintStaleCredential => "lint.stale_credential",
+        LintSecretRotationDue => "lint.secret_rotation_due",
+        LintSecretPastGrace => "lint.secret_past_grace",
+        LintNoExpiry => "lint.no_expiry",
+        LintExpiresSoon => "lint.expires_soon",
+        LintUnusedPermission => "lint.unused_permission",
     }
 );
 
