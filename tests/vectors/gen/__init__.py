@@ -18,6 +18,8 @@ from . import (
     check,
     decisions,
     decisions_host_ops,
+    diff,
+    explain,
     interop,
     ip,
     issue,
@@ -47,6 +49,8 @@ SUITES = (
     lint,
     decisions_host_ops,
     outcomes,
+    explain,
+    diff,
 )
 
 

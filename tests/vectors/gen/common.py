@@ -218,6 +218,8 @@ OPS = {
     "issue_token",
     "preview",
     "lint",
+    "explain",
+    "diff",
 }
 
 # Façade ops beyond CONFORMANCE.md's table (docs: the JSON façade); allowed only in the files
