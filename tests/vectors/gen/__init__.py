@@ -23,6 +23,7 @@ from . import (
     interop,
     ip,
     issue,
+    lifecycle,
     lint,
     outcomes,
     permissions,
@@ -51,6 +52,7 @@ SUITES = (
     outcomes,
     explain,
     diff,
+    lifecycle,
 )
 
 

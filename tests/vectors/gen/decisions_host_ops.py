@@ -21,7 +21,7 @@ def b32(data: bytes) -> str:
 SECRET_RE = re.compile(r"cgs_(live|test)_[a-z2-7]{60}")
 
 
-def expected_created(s, org, now, entropy):
+def expected_created(s, org, now, entropy, expires_at=None):
     """The create_credential output, computed from docs/DECISIONS.md "Credentials": the client
     id from 16 random bytes, the secret from the next 32 and an 8-character checksum = base32 of
     the first 5 bytes of SHA-256 of the secret before it (the core takes entropy[0:16] for the id
@@ -35,7 +35,6 @@ def expected_created(s, org, now, entropy):
     desc = s.get("description")
     record = {
         "client_id": client_id,
-        "secret_sha256": hashlib.sha256(secret.encode()).hexdigest(),
         "org": org,
         "name": s["name"],
         "description": desc if desc else None,
@@ -46,7 +45,10 @@ def expected_created(s, org, now, entropy):
         "status": "enabled",
         "created_at": now,
         "updated_at": now,
+        "secrets": [{"sha256": hashlib.sha256(secret.encode()).hexdigest(), "created_at": now}],
     }
+    if expires_at is not None:
+        record["expires_at"] = expires_at
     return {"ok": True, "credential": record, "client_secret": secret}
 
 

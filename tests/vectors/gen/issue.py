@@ -8,10 +8,16 @@ from .common import AUD, ISS, NOW, SEEDS, assert_valid, case, compact, mint
 SECRET = "cgs_test_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 
 
+def sha(secret):
+    """A stored secret digest: lowercase hex SHA-256 of the secret's UTF-8 bytes."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
 def credential(**over):
+    """A credential record, version 2 (docs/LIFECYCLE.md): `secrets` replaces `secret_sha256`."""
     c = {
         "client_id": "cid_issue_1",
-        "secret_sha256": hashlib.sha256(SECRET.encode("utf-8")).hexdigest(),
+        "secrets": [{"sha256": sha(SECRET), "created_at": 1799990000}],
         "org": "org_acme",
         "name": "Payments backend",
         "description": None,
@@ -33,6 +39,7 @@ def cidr(entry):
 
 
 def expected_token(cred, now, kid, jti, scope_text=None):
+    """exp = min(iat + 3600, the credential's expires_at) (SPEC §6, docs/LIFECYCLE.md)."""
     """Compute the exact token bytes independently of the core (see module docstring)."""
     header = compact({"alg": "EdDSA", "kid": kid, "typ": "at+jwt"})
     assert header == b'{"alg":"EdDSA","kid":"' + kid.encode() + b'","typ":"at+jwt"}'
@@ -43,7 +50,7 @@ def expected_token(cred, now, kid, jti, scope_text=None):
         "aud": AUD,
         "client_id": cred["client_id"],
         "iat": now,
-        "exp": now + 3600,
+        "exp": min(now + 3600, cred["expires_at"]) if cred.get("expires_at") is not None else now + 3600,
         "jti": jti,
         "scope": scope,
         "org": cred["org"],
@@ -63,10 +70,16 @@ def it(name, cred, expect, secret=SECRET, ip="203.0.113.7", now=NOW, kid="k1", j
     return case(name, "issue_token", inp, expect)
 
 
-def it_ok(cred, now=NOW, kid="k1", jti="jti-issue-0001", scope=None):
+def it_ok(cred, now=NOW, kid="k1", jti="jti-issue-0001", scope=None, secret=0):
+    """An issued token; `secret` is the index of the record's secret that matched
+    (docs/LIFECYCLE.md). A token whose exp is capped by the credential's expires_at leaves
+    expires_in out: docs/LIFECYCLE.md does not say whether it stays 3600."""
     token, scope_text = expected_token(cred, now, kid, jti, scope)
-    return {"ok": True, "token": token, "headers": {"Cache-Control": "no-store"},
-            "response": {"access_token": token, "token_type": "Bearer", "expires_in": 3600, "scope": scope_text}}
+    response = {"access_token": token, "token_type": "Bearer", "expires_in": 3600, "scope": scope_text}
+    if cred.get("expires_at") is not None and cred["expires_at"] < now + 3600:
+        del response["expires_in"]
+    return {"ok": True, "token": token, "secret": secret, "headers": {"Cache-Control": "no-store"},
+            "response": response}
 
 
 def it_err(error, status, reason):
@@ -142,7 +155,7 @@ def cases():
         it("wrong secret", cred, BAD, secret=SECRET + "x"),
         it("empty secret", cred, BAD, secret=""),
         it("secret differs only in case", cred, BAD, secret=SECRET.upper()),
-        it("the digest itself is not the secret", cred, BAD, secret=cred["secret_sha256"]),
+        it("the digest itself is not the secret", cred, BAD, secret=cred["secrets"][0]["sha256"]),
         it("disabled credential", credential(status="disabled"), it_err("invalid_client", 401, "client.disabled")),
         it("deleted credential", credential(status="deleted"), it_err("invalid_client", 401, "client.deleted")),
         it("IP not allowed", cred, it_err("invalid_client", 401, "client.ip_not_allowed"), ip="192.0.2.1"),
@@ -170,5 +183,6 @@ COMMENT = (
     "Cache-Control; down-scoping covered/not covered (org covers vault and key; vault without resource covers "
     "vault:V, key and key:K; vault:V only vault:V; key:K only key:K); failures client.bad_secret, "
     "client.disabled, client.deleted, client.ip_not_allowed (401 invalid_client), scope.not_covered (400 "
-    "invalid_scope) in the lead's order. Credential records: secret_sha256 = hex SHA-256 of the secret's UTF-8."
+    "invalid_scope) in the lead's order. Credential records are version 2 (docs/LIFECYCLE.md): secrets = [{sha256: hex SHA-256 of the secret's UTF-8, "
+    "created_at}]; a success carries secret, the index of the matching secret."
 )
