@@ -24,6 +24,7 @@ from . import (
     ip,
     issue,
     lifecycle,
+    lifecycle_host_ops,
     lint,
     outcomes,
     permissions,
@@ -53,6 +54,7 @@ SUITES = (
     explain,
     diff,
     lifecycle,
+    lifecycle_host_ops,
 )
 
 

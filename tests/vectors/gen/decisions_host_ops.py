@@ -21,15 +21,23 @@ def b32(data: bytes) -> str:
 SECRET_RE = re.compile(r"cgs_(live|test)_[a-z2-7]{60}")
 
 
+def secret_of(entropy32: bytes, environment: str) -> str:
+    """A client secret from 32 random bytes (docs/DECISIONS.md "Credentials"): cgs_live_ or
+    cgs_test_, base32 of the bytes, and base32 of the first 5 bytes of SHA-256 of what precedes."""
+    assert len(entropy32) == 32
+    env = "live" if environment == "production" else "test"
+    body = f"cgs_{env}_" + b32(entropy32)
+    secret = body + b32(hashlib.sha256(body.encode()).digest()[:5])
+    assert SECRET_RE.fullmatch(secret), secret
+    return secret
+
+
 def expected_created(s, org, now, entropy, expires_at=None):
     """The create_credential output, computed from docs/DECISIONS.md "Credentials": the client
     id from 16 random bytes, the secret from the next 32 and an 8-character checksum = base32 of
     the first 5 bytes of SHA-256 of the secret before it (the core takes entropy[0:16] for the id
     and entropy[16:48] for the secret; the docs give only the sizes)."""
-    env = "live" if s["environment"] == "production" else "test"
-    body = f"cgs_{env}_" + b32(entropy[16:48])
-    secret = body + b32(hashlib.sha256(body.encode()).digest()[:5])
-    assert SECRET_RE.fullmatch(secret), secret
+    secret = secret_of(entropy[16:48], s["environment"])
     client_id = "cid_" + b32(entropy[:16])
     assert len(client_id) == 4 + 26
     desc = s.get("description")
