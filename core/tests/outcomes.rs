@@ -323,6 +323,27 @@ fn table() -> Vec<(Operation, Value, Expect)> {
             json!({ "credential": {}, "client_secret": "x" }),
             Failure("credential.invalid"),
         ),
+        (
+            Op::Explain,
+            json!({ "permissions": ["vault:read:org"], "request": { "type": "vault", "action": "read" } }),
+            Answer,
+        ),
+        (
+            Op::Explain,
+            json!({ "permissions": ["vault:read:org"], "request": { "type": "vault", "action": "fly" } }),
+            Failure("request.invalid"),
+        ),
+        (
+            Op::Diff,
+            json!({ "before": spec(), "after": spec() }),
+            Answer,
+        ),
+        (Op::Diff, json!({ "before": spec(), "after": {} }), Answer),
+        (
+            Op::Diff,
+            json!({ "before": spec() }),
+            Failure("input.invalid"),
+        ),
     ]
 }
 

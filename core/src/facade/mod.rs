@@ -58,6 +58,8 @@ vocabulary!(
         PublicJwks => "public_jwks",
         ParseBearer => "parse_bearer",
         VerifySecret => "verify_secret",
+        Explain => "explain",
+        Diff => "diff",
     }
 );
 
@@ -269,6 +271,8 @@ fn dispatch<S: Sink>(op: Operation, source: impl Source, sink: S) -> S::Out {
         Operation::PublicJwks => run(source, sink, public_jwks),
         Operation::ParseBearer => run(source, sink, parse_bearer),
         Operation::VerifySecret => run(source, sink, verify_secret),
+        Operation::Explain => run(source, sink, explain),
+        Operation::Diff => run(source, sink, diff),
     }
 }
 

@@ -16,7 +16,9 @@ use crate::bearer::{parse_authorization, BearerError};
 use crate::check::{CheckOutcome, DecisionRecord};
 use crate::codes::Code;
 use crate::credential::{is_well_formed_secret, Credential, CredentialError};
+use crate::diff::SpecDiff;
 use crate::error::{Error, InputError};
+use crate::explain::Explanation;
 use crate::ip::{Allowlist, IpError};
 use crate::lint::Finding;
 use crate::oauth::{self, AuthMethod, IssueContext, OAuthError, OAuthErrorCode, TokenRequest};
@@ -24,7 +26,7 @@ use crate::permission::Permission;
 use crate::preview::{grants, on_resources, Grant, ResourceView};
 use crate::reason::Reason;
 use crate::request::{Request, RequestError};
-use crate::spec::{validate, Problem, UnknownSetType};
+use crate::spec::{validate, CredentialSpec, Problem, UnknownSetType, ValidationErrors};
 use crate::token::{Claims, IssueTime, Jwks, KeySet, SigningKey, Verifier, VerifyOptions};
 use crate::vocabulary::{vocabulary, PermissionSetType};
 
@@ -278,6 +280,95 @@ pub fn authorize(input: AuthorizeInput) -> Result<Authorized, Error> {
     Request::from_value(&input.request)?;
     let set = permission_set(input.permissions)?;
     authorize_with(&set, &input.request, input.org.as_deref())
+}
+
+/// `explain`: `authorize`'s input (SPEC §10).
+pub type ExplainInput = AuthorizeInput;
+
+/// A decision and the narrowest permission that would allow the request (an answer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Explained {
+    /// `true`.
+    pub ok: bool,
+    /// The decision and its explanation.
+    #[serde(flatten)]
+    pub explanation: Explanation,
+}
+
+/// Explains a decision; its input and failures are `authorize`'s.
+pub fn explain(input: ExplainInput) -> Result<Explained, Error> {
+    let request = Request::from_value(&input.request)?;
+    let set = permission_set(input.permissions)?;
+    Ok(Explained {
+        ok: true,
+        explanation: set.explain(&request, input.org.as_deref()),
+    })
+}
+
+// ------------------------------------------------------------------ diff
+
+/// `diff`: two versions of a credential spec (SPEC §11).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `before` and `after` (credential specs)")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DiffInput {
+    /// The current version.
+    pub before: Value,
+    /// The proposed version.
+    pub after: Value,
+}
+
+/// What `diff` gives (an answer either way): the comparison, or the problems of the
+/// invalid spec(s), with paths prefixed `before.` / `after.`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, expecting = "a spec diff or a spec report")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum DiffAnswer {
+    /// Both specs were valid.
+    Compared(SpecDiff),
+    /// At least one was not.
+    Invalid(SpecReport),
+}
+
+/// Validates both versions, every problem of both reported with its version's prefix.
+pub(crate) fn validate_pair(
+    before: &Value,
+    after: &Value,
+) -> Result<(CredentialSpec, CredentialSpec), SpecReport> {
+    let prefixed = |prefix: &str, result: Result<CredentialSpec, ValidationErrors>| {
+        result.map_err(|e| {
+            e.problems
+                .into_iter()
+                .map(|p| Problem {
+                    path: format!("{prefix}.{}", p.path),
+                    ..p
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    match (
+        prefixed("before", validate(before)),
+        prefixed("after", validate(after)),
+    ) {
+        (Ok(before), Ok(after)) => Ok((before, after)),
+        (before, after) => Err(SpecReport::of(
+            before
+                .err()
+                .into_iter()
+                .chain(after.err())
+                .flatten()
+                .collect(),
+        )),
+    }
+}
+
+/// Compares two specs.
+pub fn diff(input: DiffInput) -> Result<DiffAnswer, Error> {
+    Ok(match validate_pair(&input.before, &input.after) {
+        Ok((before, after)) => DiffAnswer::Compared(crate::diff::diff(&before, &after)),
+        Err(report) => DiffAnswer::Invalid(report),
+    })
 }
 
 // ------------------------------------------------------------------ verify_token, check
@@ -1104,4 +1195,4 @@ pub fn parse_bearer(input: BearerInput) -> Result<BearerAnswer, Error> {
 }
 
 replies!(Result: ParsedPermission, VerifiedToken, Preview, CreatedCredential, UpdatedCredential, SetTypeDefaults, PublishedJwks);
-replies!(Answer: SpecReport, LintReport, IpDecision, Authorized, Checked, SecretCheck);
+replies!(Answer: SpecReport, LintReport, IpDecision, Authorized, Checked, SecretCheck, Explained, DiffAnswer);
