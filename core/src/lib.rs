@@ -22,6 +22,7 @@
 //! | [`bearer`] | RFC 6750 headers and challenges |
 //! | [`check`] | the edge path and audit records (SPEC §8) |
 //! | [`preview`], [`lint`] | admin-page previews and advice |
+//! | [`explain`], [`diff`] | why a decision, and what a new version of a spec grants (SPEC §10, §11) |
 //! | [`facade`] | the typed operations every host calls, their outcomes (docs/OUTCOMES.md), JSON in and out |
 //! | [`json`] | strict JSON: duplicate members and deep nesting rejected |
 //!
@@ -42,8 +43,10 @@ pub mod bearer;
 pub mod check;
 pub mod codes;
 pub mod credential;
+pub mod diff;
 pub mod encoding;
 pub mod error;
+pub mod explain;
 pub mod facade;
 mod id;
 pub mod ip;

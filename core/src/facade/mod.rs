@@ -58,6 +58,9 @@ vocabulary!(
         PublicJwks => "public_jwks",
         ParseBearer => "parse_bearer",
         VerifySecret => "verify_secret",
+        Explain => "explain",
+        Diff => "diff",
+        RotateSecret => "rotate_secret",
     }
 );
 
@@ -269,6 +272,9 @@ fn dispatch<S: Sink>(op: Operation, source: impl Source, sink: S) -> S::Out {
         Operation::PublicJwks => run(source, sink, public_jwks),
         Operation::ParseBearer => run(source, sink, parse_bearer),
         Operation::VerifySecret => run(source, sink, verify_secret),
+        Operation::Explain => run(source, sink, explain),
+        Operation::Diff => run(source, sink, diff),
+        Operation::RotateSecret => run(source, sink, rotate_secret),
     }
 }
 
