@@ -29,6 +29,7 @@ from . import (
     outcomes,
     permissions,
     preview,
+    revocations,
     spec,
     token_requests,
     tokens,
@@ -55,6 +56,7 @@ SUITES = (
     diff,
     lifecycle,
     lifecycle_host_ops,
+    revocations,
 )
 
 
