@@ -10,7 +10,7 @@ and load_revocations are beyond CONFORMANCE.md's table, so this file is a host-o
 
 from .authorize import req
 from .check import c_allow, c_deny, ck
-from .common import (AUD, IAT, ISS, JWKS, NOW, SEEDS, assert_valid, base_claims, case, compact, hdr, mint)
+from .common import IAT, ISS, JWKS, NOW, SEEDS, assert_valid, base_claims, case, compact, mint
 from .tokens import OTHER_AUD, OTHER_ISS, ok_claims, vt
 
 LIFETIME = 3600
