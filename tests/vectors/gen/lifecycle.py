@@ -231,6 +231,10 @@ def lint_cases():
         ln("unused_permission with a spec input", [("lint.unused_permission", "permissions[0]")],
            s=spec(), now=N, usage=[use("balances", "read", "vlt_1")]),
     ]
+    v1 = {k: v for k, v in lint_record().items() if k != "secrets"}
+    v1["secret_sha256"] = sha(SECRET)
+    cs.append(case("lint: a record version 1 is credential.invalid", "lint", {"credential": v1, "now": N},
+                   {"ok": False, "error": "credential.invalid"}))
     cs.append(case("usage: 10,001 entries -> input.invalid (checked before any entry is read)", "lint",
                    {"credential": s3, "now": N, "usage": [{}] * 10001}, {"ok": False, "error": "input.invalid"}))
     # Every new code at once.
