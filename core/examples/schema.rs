@@ -46,6 +46,8 @@ fn main() -> Result<(), serde_json::Error> {
             Operation::PublicJwks => pair::<PublicJwksInput, PublishedJwks>(),
             Operation::ParseBearer => pair::<BearerInput, BearerAnswer>(),
             Operation::VerifySecret => pair::<VerifySecretInput, SecretCheck>(),
+            Operation::SignRevocations => pair::<SignRevocationsInput, SignedRevocations>(),
+            Operation::LoadRevocations => pair::<LoadRevocationsInput, LoadedRevocations>(),
         };
         operations.insert(op.as_str().to_owned(), schemas);
     }
