@@ -516,3 +516,513 @@ fn too_many(count: usize) -> RevocationError {
         format!("{count} entries, the limit is {MAX_REVOCATION_ENTRIES}"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::Signer as _;
+    use serde_json::json;
+
+    use super::*;
+    use crate::authorize::PermissionSet;
+    use crate::encoding::b64url_encode;
+    use crate::ip::Allowlist;
+    use crate::permission::Permission;
+    use crate::token::{IssueParams, IssueTime, Verifier, VerifyOptions};
+    use crate::vocabulary::Environment;
+
+    const ISS: &str = "https://iss.test";
+    const NOW: i64 = 1_700_000_000;
+    const SEED: [u8; 32] = [1; 32];
+
+    fn key() -> SigningKey {
+        SigningKey::from_seed("k1", &SEED).unwrap()
+    }
+
+    fn keys() -> KeySet {
+        KeySet::from_signing_keys([&key()]).unwrap()
+    }
+
+    fn client(id: &str, not_before: i64) -> RevocationEntry {
+        RevocationEntry::Client {
+            client_id: id.to_owned(),
+            not_before,
+        }
+    }
+
+    fn token(jti: &str, revoked_at: i64) -> RevocationEntry {
+        RevocationEntry::Token {
+            jti: jti.to_owned(),
+            revoked_at,
+        }
+    }
+
+    fn signed(epoch: u64, entries: Vec<RevocationEntry>) -> String {
+        RevocationList::sign(&key(), ISS, epoch, NOW, entries)
+            .unwrap()
+            .0
+    }
+
+    fn list(epoch: u64, entries: Vec<RevocationEntry>) -> RevocationList {
+        RevocationList::verify(&signed(epoch, entries), &keys(), ISS).unwrap()
+    }
+
+    /// A compact JWS of these exact header and payload texts, signed with `SEED`.
+    fn jws(header: &str, payload: &str) -> String {
+        let mut text = b64url_encode(header.as_bytes());
+        text.push('.');
+        text.push_str(&b64url_encode(payload.as_bytes()));
+        let signature = ed25519_dalek::SigningKey::from_bytes(&SEED).sign(text.as_bytes());
+        text.push('.');
+        text.push_str(&b64url_encode(&signature.to_bytes()));
+        text
+    }
+
+    const HEADER: &str = r#"{"alg":"EdDSA","kid":"k1","typ":"revocations+jwt"}"#;
+
+    fn payload(entries: &str) -> String {
+        format!(r#"{{"iss":"{ISS}","iat":{NOW},"epoch":1,"entries":{entries}}}"#)
+    }
+
+    fn refused(text: &str) -> RevocationCheck {
+        match RevocationList::verify(text, &keys(), ISS) {
+            Err(RevocationError::Invalid { check, .. }) => check,
+            other => panic!("expected a refusal: {other:?}"),
+        }
+    }
+
+    fn verifier() -> Verifier {
+        Verifier::new(
+            keys(),
+            VerifyOptions {
+                issuer: ISS.to_owned(),
+                audience: "https://aud.test".to_owned(),
+                leeway: 0,
+                revoked_jtis: Vec::new(),
+            },
+        )
+    }
+
+    /// An access token of `cid_1` issued at `iat`, with id `jti-1`.
+    fn access_token(iat: i64) -> String {
+        let params = IssueParams {
+            issuer: ISS,
+            audience: "https://aud.test",
+            client_id: "cid_1",
+            org: "org_1",
+            env: Environment::Sandbox,
+            now: IssueTime::new(iat).unwrap(),
+            jti: "jti-1",
+        };
+        let permissions = PermissionSet::new(vec![Permission::parse("vault:read:org").unwrap()]);
+        let claims = crate::token::Claims::issue(
+            &params,
+            permissions,
+            Allowlist::parse(&["10.0.0.1"]).unwrap(),
+        );
+        key().sign(&claims)
+    }
+
+    #[test]
+    fn a_signed_list_verifies_to_its_entries() {
+        let entries = vec![client("cid_1", NOW - 10), token("jti-1", NOW)];
+        let (text, kept) = RevocationList::sign(&key(), ISS, 7, NOW, entries.clone()).unwrap();
+        assert_eq!(kept, entries);
+        let list = RevocationList::verify(&text, &keys(), ISS).unwrap();
+        assert_eq!(
+            (
+                list.issuer(),
+                list.issued_at(),
+                list.epoch(),
+                list.entries()
+            ),
+            (ISS, NOW, 7, entries.as_slice())
+        );
+        assert!(list.is_revoked("cid_1", NOW - 11, "other"));
+        assert!(!list.is_revoked("cid_1", NOW - 10, "other"));
+        assert!(list.is_revoked("cid_2", NOW, "jti-1"));
+        assert!(!list.is_revoked("cid_2", NOW, "jti-2"));
+        // Deterministic, and the header is the documented one.
+        assert_eq!(text, signed(7, entries));
+        let header = crate::encoding::b64url_decode(text.split('.').next().unwrap()).unwrap();
+        assert_eq!(header, HEADER.as_bytes());
+    }
+
+    #[test]
+    fn entries_a_token_lifetime_old_are_dropped_when_signed() {
+        let entries = vec![
+            client("cid_spent", NOW - 3600),
+            client("cid_kept", NOW - 3599),
+            token("jti-spent", NOW - 3601),
+            token("jti-kept", NOW - 3599),
+            token("jti-future", NOW + 100),
+        ];
+        let (text, kept) = RevocationList::sign(&key(), ISS, 1, NOW, entries).unwrap();
+        let expected = vec![
+            client("cid_kept", NOW - 3599),
+            token("jti-kept", NOW - 3599),
+            token("jti-future", NOW + 100),
+        ];
+        assert_eq!(kept, expected);
+        let list = RevocationList::verify(&text, &keys(), ISS).unwrap();
+        assert_eq!(list.entries(), expected.as_slice());
+        // No overflow at the edges of the time type.
+        assert!(token("j", i64::MIN).is_spent(i64::MAX));
+        assert!(!token("j", i64::MAX).is_spent(i64::MIN));
+    }
+
+    #[test]
+    fn a_list_signed_by_another_key_or_an_unknown_kid_is_refused() {
+        let other = SigningKey::from_seed("k1", &[2; 32]).unwrap();
+        let (text, _) = RevocationList::sign(&other, ISS, 1, NOW, vec![]).unwrap();
+        assert_eq!(refused(&text), RevocationCheck::Signature);
+        let unknown = SigningKey::from_seed("k2", &SEED).unwrap();
+        let (text, _) = RevocationList::sign(&unknown, ISS, 1, NOW, vec![]).unwrap();
+        assert_eq!(refused(&text), RevocationCheck::UnknownKey);
+        // A changed payload under the original signature.
+        let good = signed(1, vec![token("jti-1", NOW)]);
+        let parts: Vec<&str> = good.split('.').collect();
+        let forged = format!(
+            "{}.{}.{}",
+            parts[0],
+            b64url_encode(payload("[]").as_bytes()),
+            parts[2]
+        );
+        assert_eq!(refused(&forged), RevocationCheck::Signature);
+    }
+
+    #[test]
+    fn only_a_revocations_jwt_is_a_list_and_a_list_is_no_access_token() {
+        let header = r#"{"alg":"EdDSA","kid":"k1","typ":"at+jwt"}"#;
+        assert_eq!(refused(&jws(header, &payload("[]"))), RevocationCheck::Type);
+        assert_eq!(refused(&access_token(NOW)), RevocationCheck::Type);
+        let header = r#"{"alg":"EdDSA","kid":"k1","typ":"application/revocations+jwt"}"#;
+        assert!(RevocationList::verify(&jws(header, &payload("[]")), &keys(), ISS).is_ok());
+        let header = r#"{"alg":"EdDSA","kid":"k1"}"#;
+        assert_eq!(refused(&jws(header, &payload("[]"))), RevocationCheck::Type);
+        let error = verifier().verify(&signed(1, vec![]), NOW).unwrap_err();
+        assert_eq!(error.kind(), TokenErrorKind::WrongType);
+    }
+
+    #[test]
+    fn the_header_is_held_to_the_token_rules() {
+        let header = r#"{"alg":"HS256","kid":"k1","typ":"revocations+jwt"}"#;
+        assert_eq!(
+            refused(&jws(header, &payload("[]"))),
+            RevocationCheck::Algorithm
+        );
+        let header = r#"{"alg":"Ed25519","kid":"k1","typ":"revocations+jwt"}"#;
+        assert!(RevocationList::verify(&jws(header, &payload("[]")), &keys(), ISS).is_ok());
+        let header = r#"{"alg":"EdDSA","kid":"k1","typ":"revocations+jwt","jku":"https://x"}"#;
+        assert_eq!(
+            refused(&jws(header, &payload("[]"))),
+            RevocationCheck::ForbiddenHeader
+        );
+        let header = r#"{"alg":"EdDSA","kid":"","typ":"revocations+jwt"}"#;
+        assert_eq!(
+            refused(&jws(header, &payload("[]"))),
+            RevocationCheck::UnknownKey
+        );
+        assert_eq!(refused("a.b"), RevocationCheck::Malformed);
+        assert_eq!(refused(""), RevocationCheck::Malformed);
+    }
+
+    #[test]
+    fn a_list_of_another_issuer_is_refused() {
+        let (text, _) = RevocationList::sign(&key(), "https://other.test", 1, NOW, vec![]).unwrap();
+        assert_eq!(refused(&text), RevocationCheck::Issuer);
+        let mut verifier = Verifier::new(
+            keys(),
+            VerifyOptions {
+                issuer: "https://other.test".to_owned(),
+                ..VerifyOptions::default()
+            },
+        );
+        let error = verifier.load_revocations(list(1, vec![])).unwrap_err();
+        assert!(matches!(
+            error,
+            RevocationError::Invalid {
+                check: RevocationCheck::Issuer,
+                ..
+            }
+        ));
+        assert!(verifier.revocations().is_none());
+    }
+
+    #[test]
+    fn the_size_is_checked_before_anything_else() {
+        let at_limit = "a".repeat(MAX_REVOCATIONS_BYTES);
+        assert_eq!(refused(&at_limit), RevocationCheck::Malformed);
+        let past = "a".repeat(MAX_REVOCATIONS_BYTES + 1);
+        assert_eq!(refused(&past), RevocationCheck::TooLarge);
+        let error = RevocationList::verify(&past, &keys(), ISS).unwrap_err();
+        assert_eq!(error.code(), Code::RevocationsInvalid);
+        assert!(error.to_string().contains("1048577 bytes"), "{error}");
+        // Signing refuses a list that verification would refuse.
+        let long = "j".repeat(MAX_REVOCATIONS_BYTES);
+        let error = RevocationList::sign(&key(), ISS, 1, NOW, vec![token(&long, NOW)]).unwrap_err();
+        assert!(matches!(
+            error,
+            RevocationError::Invalid {
+                check: RevocationCheck::TooLarge,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn the_number_of_entries_is_checked_before_any_entry_is_read() {
+        let entries = |n: usize, last: &str| {
+            let mut texts: Vec<String> = (0..n - 1)
+                .map(|i| format!(r#"{{"jti":"j{i}","revoked_at":{NOW}}}"#))
+                .collect();
+            texts.push(last.to_owned());
+            format!("[{}]", texts.join(","))
+        };
+        let good = r#"{"jti":"last","revoked_at":1}"#;
+        let text = jws(HEADER, &payload(&entries(MAX_REVOCATION_ENTRIES, good)));
+        let list = RevocationList::verify(&text, &keys(), ISS).unwrap();
+        assert_eq!(list.entries().len(), MAX_REVOCATION_ENTRIES);
+        // One past the limit, the last entry invalid: the count is the refusal.
+        let text = jws(HEADER, &payload(&entries(MAX_REVOCATION_ENTRIES + 1, "5")));
+        assert_eq!(refused(&text), RevocationCheck::TooManyEntries);
+        let text = jws(HEADER, &payload(&entries(MAX_REVOCATION_ENTRIES, "5")));
+        assert_eq!(refused(&text), RevocationCheck::Entry);
+        // Signing counts the entries kept, not those dropped.
+        let many: Vec<RevocationEntry> = (0..=MAX_REVOCATION_ENTRIES)
+            .map(|i| token(&format!("j{i}"), NOW))
+            .collect();
+        let error = RevocationList::sign(&key(), ISS, 1, NOW, many.clone()).unwrap_err();
+        assert!(matches!(
+            error,
+            RevocationError::Invalid {
+                check: RevocationCheck::TooManyEntries,
+                ..
+            }
+        ));
+        let mut spent = many;
+        spent.push(token("old", NOW - 3600));
+        spent.remove(0);
+        let (_, kept) = RevocationList::sign(&key(), ISS, 1, NOW, spent).unwrap();
+        assert_eq!(kept.len(), MAX_REVOCATION_ENTRIES);
+    }
+
+    #[test]
+    fn duplicate_members_are_malformed_anywhere() {
+        let dup_payload =
+            format!(r#"{{"iss":"{ISS}","iss":"{ISS}","iat":{NOW},"epoch":1,"entries":[]}}"#);
+        assert_eq!(
+            refused(&jws(HEADER, &dup_payload)),
+            RevocationCheck::Malformed
+        );
+        let dup_entry = payload(r#"[{"jti":"a","jti":"b","revoked_at":1}]"#);
+        assert_eq!(
+            refused(&jws(HEADER, &dup_entry)),
+            RevocationCheck::Malformed
+        );
+        let escaped = payload(r#"[{"jti":"a","j\u0074i":"b","revoked_at":1}]"#);
+        assert_eq!(refused(&jws(HEADER, &escaped)), RevocationCheck::Malformed);
+        let dup_header = r#"{"alg":"EdDSA","kid":"k1","kid":"k1","typ":"revocations+jwt"}"#;
+        assert_eq!(
+            refused(&jws(dup_header, &payload("[]"))),
+            RevocationCheck::Malformed
+        );
+    }
+
+    #[test]
+    fn the_payload_is_exactly_its_four_members() {
+        let cases = [
+            format!(r#"{{"iss":"{ISS}","iat":{NOW},"epoch":1,"entries":[],"exp":1}}"#),
+            format!(r#"{{"iss":"{ISS}","iat":{NOW},"entries":[]}}"#),
+            format!(r#"{{"iss":"{ISS}","iat":{NOW},"epoch":-1,"entries":[]}}"#),
+            format!(r#"{{"iss":"{ISS}","iat":{NOW},"epoch":1.5,"entries":[]}}"#),
+            format!(r#"{{"iss":"{ISS}","iat":"now","epoch":1,"entries":[]}}"#),
+            format!(r#"{{"iss":1,"iat":{NOW},"epoch":1,"entries":[]}}"#),
+            format!(r#"{{"iss":"{ISS}","iat":{NOW},"epoch":1,"entries":{{}}}}"#),
+        ];
+        for case in &cases {
+            assert_eq!(
+                refused(&jws(HEADER, case)),
+                RevocationCheck::Payload,
+                "{case}"
+            );
+        }
+        let entries = [
+            r#"[{"client_id":"cid_1","not_before":1,"note":"x"}]"#,
+            r#"[{"client_id":"cid_1","jti":"j","not_before":1}]"#,
+            r#"[{"client_id":"cid_1"}]"#,
+            r#"[{"client_id":"","not_before":1}]"#,
+            r#"[{"jti":"j","revoked_at":"yesterday"}]"#,
+            r#"[{"not_before":1}]"#,
+            r#"["cid_1"]"#,
+        ];
+        for entry in entries {
+            assert_eq!(
+                refused(&jws(HEADER, &payload(entry))),
+                RevocationCheck::Entry,
+                "{entry}"
+            );
+        }
+        let epoch_max = format!(
+            r#"{{"iss":"{ISS}","iat":{NOW},"epoch":{},"entries":[]}}"#,
+            u64::MAX
+        );
+        let list = RevocationList::verify(&jws(HEADER, &epoch_max), &keys(), ISS).unwrap();
+        assert_eq!(list.epoch(), u64::MAX);
+    }
+
+    #[test]
+    fn entries_read_from_json_are_strict() {
+        let entry: RevocationEntry =
+            serde_json::from_value(json!({ "client_id": "cid_1", "not_before": 5 })).unwrap();
+        assert_eq!(entry, client("cid_1", 5));
+        assert_eq!(
+            serde_json::to_value(&entry).unwrap(),
+            json!({ "client_id": "cid_1", "not_before": 5 })
+        );
+        let entry: RevocationEntry = serde_json::from_str(r#"{"revoked_at":5,"jti":"j"}"#).unwrap();
+        assert_eq!(entry, token("j", 5));
+        for bad in [
+            r#"{"jti":"j","revoked_at":5,"extra":1}"#,
+            r#"{"jti":"j","jti":"k","revoked_at":5}"#,
+            r#"{"jti":"","revoked_at":5}"#,
+            r#"[]"#,
+        ] {
+            assert!(
+                serde_json::from_str::<RevocationEntry>(bad).is_err(),
+                "{bad}"
+            );
+        }
+        let error = RevocationList::sign(&key(), ISS, 1, NOW, vec![token("", NOW)]).unwrap_err();
+        assert!(matches!(
+            error,
+            RevocationError::Invalid {
+                check: RevocationCheck::Entry,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_lower_epoch_is_stale_and_the_held_list_stays() {
+        let mut verifier = verifier();
+        verifier
+            .load_revocations(list(5, vec![token("jti-1", NOW)]))
+            .unwrap();
+        let error = verifier.load_revocations(list(4, vec![])).unwrap_err();
+        assert_eq!(
+            error,
+            RevocationError::Stale {
+                held: 5,
+                offered: 4
+            }
+        );
+        assert_eq!(error.code(), Code::RevocationsStale);
+        assert_eq!(
+            crate::error::Error::from(error).code(),
+            Code::RevocationsStale
+        );
+        assert_eq!(verifier.revocations().map(RevocationList::epoch), Some(5));
+        assert_eq!(
+            verifier.verify(&access_token(NOW), NOW).unwrap_err().kind(),
+            TokenErrorKind::Revoked
+        );
+        // An equal epoch is a re-fetch: accepted, and it replaces the list.
+        verifier.load_revocations(list(5, vec![])).unwrap();
+        assert!(verifier.verify(&access_token(NOW), NOW).is_ok());
+        verifier.load_revocations(list(6, vec![])).unwrap();
+        assert_eq!(verifier.revocations().map(RevocationList::epoch), Some(6));
+    }
+
+    #[test]
+    fn a_client_entry_revokes_tokens_issued_strictly_before_not_before() {
+        let token_at = NOW - 100;
+        let mut verifier = verifier();
+        assert!(verifier.verify(&access_token(token_at), NOW).is_ok());
+        verifier
+            .load_revocations(list(1, vec![client("cid_1", token_at)]))
+            .unwrap();
+        assert!(verifier.verify(&access_token(token_at), NOW).is_ok());
+        verifier
+            .load_revocations(list(2, vec![client("cid_1", token_at + 1)]))
+            .unwrap();
+        let error = verifier.verify(&access_token(token_at), NOW).unwrap_err();
+        assert_eq!(error.kind(), TokenErrorKind::Revoked);
+        assert_eq!(error.code(), Code::TokenRevoked);
+        assert!(error.to_string().contains("`cid_1`"), "{error}");
+        // Another client's entry revokes nothing; the later of two entries holds.
+        verifier
+            .load_revocations(list(
+                3,
+                vec![
+                    client("cid_2", NOW),
+                    client("cid_1", token_at + 1),
+                    client("cid_1", token_at),
+                ],
+            ))
+            .unwrap();
+        assert_eq!(
+            verifier
+                .verify(&access_token(token_at), NOW)
+                .unwrap_err()
+                .kind(),
+            TokenErrorKind::Revoked
+        );
+    }
+
+    #[test]
+    fn revocation_is_judged_only_after_every_other_check() {
+        let mut verifier = verifier();
+        verifier
+            .load_revocations(list(
+                1,
+                vec![token("jti-1", NOW), client("cid_1", NOW + 10)],
+            ))
+            .unwrap();
+        let expired = verifier.verify(&access_token(NOW - 3600), NOW).unwrap_err();
+        assert_eq!(expired.kind(), TokenErrorKind::Expired);
+        let mut audience = Verifier::new(
+            keys(),
+            VerifyOptions {
+                audience: "https://elsewhere.test".to_owned(),
+                ..verifier.options().clone()
+            },
+        );
+        let held = verifier.revocations().unwrap().clone();
+        audience.load_revocations(held).unwrap();
+        let error = audience.verify(&access_token(NOW), NOW).unwrap_err();
+        assert_eq!(error.kind(), TokenErrorKind::WrongAudience);
+        let error = verifier.verify(&access_token(NOW), NOW).unwrap_err();
+        assert_eq!(error.kind(), TokenErrorKind::Revoked);
+    }
+
+    #[test]
+    fn revoked_jtis_still_work_beside_a_list() {
+        let mut verifier = Verifier::new(
+            keys(),
+            VerifyOptions {
+                revoked_jtis: vec!["jti-1".to_owned()],
+                ..verifier().options().clone()
+            },
+        );
+        let error = verifier.verify(&access_token(NOW), NOW).unwrap_err();
+        assert_eq!(error.kind(), TokenErrorKind::Revoked);
+        verifier
+            .load_revocations(list(1, vec![token("jti-other", NOW)]))
+            .unwrap();
+        let error = verifier.verify(&access_token(NOW), NOW).unwrap_err();
+        assert_eq!(error.kind(), TokenErrorKind::Revoked);
+    }
+
+    #[test]
+    fn errors_name_the_check_and_map_to_their_codes() {
+        let error = RevocationList::verify("a.b", &keys(), ISS).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid revocation list: the list is not a well-formed compact JWS: expected three parts separated by `.`"
+        );
+        let error = crate::error::Error::from(error);
+        assert_eq!(error.code(), Code::RevocationsInvalid);
+        let failure = crate::facade::Failure::from(error);
+        assert_eq!(failure.code, Code::RevocationsInvalid);
+    }
+}
