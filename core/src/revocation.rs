@@ -45,6 +45,7 @@ const PAYLOAD_MEMBERS: [&str; 4] = ["iss", "iat", "epoch", "entries"];
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(deny_unknown_fields))]
 pub enum RevocationEntry {
     /// Every token of the client issued before `not_before` (`iat < not_before`) is revoked:
     /// a disable, a delete, a rotation after a compromise.
