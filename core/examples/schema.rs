@@ -46,6 +46,10 @@ fn main() -> Result<(), serde_json::Error> {
             Operation::PublicJwks => pair::<PublicJwksInput, PublishedJwks>(),
             Operation::ParseBearer => pair::<BearerInput, BearerAnswer>(),
             Operation::VerifySecret => pair::<VerifySecretInput, SecretCheck>(),
+            Operation::Explain => pair::<ExplainInput, Explained>(),
+            Operation::Diff => pair::<DiffInput, DiffAnswer>(),
+            Operation::RotateSecret => pair::<RotateSecretInput, CreatedCredential>(),
+            Operation::Suggest => pair::<SuggestInput, SuggestAnswer>(),
             Operation::SignRevocations => pair::<SignRevocationsInput, SignedRevocations>(),
             Operation::LoadRevocations => pair::<LoadRevocationsInput, LoadedRevocations>(),
         };

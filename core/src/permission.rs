@@ -137,6 +137,17 @@ impl Permission {
         })
     }
 
+    /// The org-wide permission for `kind` and `action`: org scope applies to every type and
+    /// takes no resource, so it needs no checks.
+    pub fn org_wide(kind: ResourceType, action: Action) -> Self {
+        Self {
+            kind,
+            action,
+            scope: Scope::Org,
+            resource: None,
+        }
+    }
+
     /// Parses the canonical text form `type:action:scope[:resource]`, exactly.
     pub fn parse(text: &str) -> Result<Self, PermissionError> {
         // Split without allocating: this runs for every permission of every token verified.

@@ -613,6 +613,7 @@ mod tests {
             env: Environment::Sandbox,
             now: IssueTime::new(iat).unwrap(),
             jti: "jti-1",
+            not_after: None,
         };
         let permissions = PermissionSet::new(vec![Permission::parse("vault:read:org").unwrap()]);
         let claims = crate::token::Claims::issue(

@@ -376,6 +376,73 @@ fn table() -> Vec<(Operation, Value, Expect)> {
             Failure("credential.invalid"),
         ),
         (
+            Op::Explain,
+            json!({ "permissions": ["vault:read:org"], "request": { "type": "vault", "action": "read" } }),
+            Answer,
+        ),
+        (
+            Op::Explain,
+            json!({ "permissions": ["vault:read:org"], "request": { "type": "vault", "action": "fly" } }),
+            Failure("request.invalid"),
+        ),
+        (
+            Op::Diff,
+            json!({ "before": spec(), "after": spec() }),
+            Answer,
+        ),
+        (Op::Diff, json!({ "before": spec(), "after": {} }), Answer),
+        (
+            Op::Diff,
+            json!({ "before": spec() }),
+            Failure("input.invalid"),
+        ),
+        (
+            Op::Suggest,
+            json!({ "spec": spec(), "usage": [{ "request": { "type": "balances", "action": "read", "vault": "vlt_1" }, "last_at": NOW }] }),
+            Answer,
+        ),
+        (Op::Suggest, json!({ "spec": {}, "usage": [] }), Answer),
+        (
+            Op::Suggest,
+            json!({ "spec": spec(), "usage": [{ "request": { "type": "balances", "action": "fly" }, "last_at": NOW }] }),
+            Failure("request.invalid"),
+        ),
+        (
+            Op::Lint,
+            json!({ "credential": credential(), "now": NOW, "usage": [] }),
+            Answer,
+        ),
+        (
+            Op::Lint,
+            json!({ "credential": credential(), "spec": spec() }),
+            Failure("input.invalid"),
+        ),
+        (
+            Op::RotateSecret,
+            json!({ "credential": credential(), "now": NOW, "entropy": "cd".repeat(32), "grace_seconds": 60 }),
+            Result,
+        ),
+        (
+            Op::RotateSecret,
+            json!({ "credential": credential(), "now": NOW, "entropy": "cd".repeat(31), "grace_seconds": 60 }),
+            Failure("entropy.insufficient"),
+        ),
+        (
+            Op::UpdateCredential,
+            json!({ "credential": credential(), "now": NOW, "action": "set_expiry", "expires_at": NOW + 1 }),
+            Result,
+        ),
+        (
+            Op::UpdateCredential,
+            json!({ "credential": credential(), "now": NOW, "action": "set_spec" }),
+            Failure("input.invalid"),
+        ),
+        (
+            Op::UpdateCredential,
+            json!({ "credential": credential(), "now": NOW, "action": "revoke_secret", "secret": 0 }),
+            Failure("credential.secret_required"),
+        ),
+        (
             Op::SignRevocations,
             sign_input(1, json!([{ "client_id": "cid_1", "not_before": NOW }])),
             Result,

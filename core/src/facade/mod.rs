@@ -60,6 +60,10 @@ vocabulary!(
         PublicJwks => "public_jwks",
         ParseBearer => "parse_bearer",
         VerifySecret => "verify_secret",
+        Explain => "explain",
+        Diff => "diff",
+        RotateSecret => "rotate_secret",
+        Suggest => "suggest",
         SignRevocations => "sign_revocations",
         LoadRevocations => "load_revocations",
     }
@@ -273,6 +277,10 @@ fn dispatch<S: Sink>(op: Operation, source: impl Source, sink: S) -> S::Out {
         Operation::PublicJwks => run(source, sink, public_jwks),
         Operation::ParseBearer => run(source, sink, parse_bearer),
         Operation::VerifySecret => run(source, sink, verify_secret),
+        Operation::Explain => run(source, sink, explain),
+        Operation::Diff => run(source, sink, diff),
+        Operation::RotateSecret => run(source, sink, rotate_secret),
+        Operation::Suggest => run(source, sink, suggest),
         Operation::SignRevocations => run(source, sink, sign_revocations),
         Operation::LoadRevocations => run(source, sink, load_revocations),
     }

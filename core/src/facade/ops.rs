@@ -16,16 +16,19 @@ use crate::bearer::{parse_authorization, BearerError};
 use crate::check::{CheckOutcome, DecisionRecord};
 use crate::codes::Code;
 use crate::credential::{is_well_formed_secret, Credential, CredentialError};
+use crate::diff::SpecDiff;
 use crate::error::{Error, InputError};
+use crate::explain::Explanation;
 use crate::ip::{Allowlist, IpError};
-use crate::lint::Finding;
+use crate::lint::{Finding, ROTATE_AFTER_DAYS};
 use crate::oauth::{self, AuthMethod, IssueContext, OAuthError, OAuthErrorCode, TokenRequest};
 use crate::permission::Permission;
 use crate::preview::{grants, on_resources, Grant, ResourceView};
 use crate::reason::Reason;
 use crate::request::{Request, RequestError};
-use crate::spec::{validate, Problem, UnknownSetType};
+use crate::spec::{validate, CredentialSpec, Problem, UnknownSetType, ValidationErrors};
 use crate::token::{Claims, IssueTime, Jwks, KeySet, SigningKey, Verifier, VerifyOptions};
+use crate::usage::{Narrowing, Use, MAX_USAGE_ENTRIES, UNUSED_AFTER_DAYS};
 use crate::vocabulary::{vocabulary, PermissionSetType};
 
 /// Implements [`Reply`] for answer types that are always one kind.
@@ -127,19 +130,35 @@ pub fn validate_spec(input: ValidateSpecInput) -> Result<SpecReport, Error> {
     ))
 }
 
-/// `lint`: the spec, and optionally the times that enable the age check.
+/// `lint`: a spec or a stored record, and optionally the time, the creation time (a spec's
+/// age check), observed usage and the periods its checks use.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(expecting = "an object with `spec`, and optionally `now` and `created_at`")]
+#[serde(
+    expecting = "an object with `spec` or `credential`, and optionally `now`, `created_at`, `usage`, `unused_after_days` and `rotation_days`"
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LintInput {
-    /// A credential spec.
+    /// A credential spec (or give `credential`).
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub spec: Value,
-    /// Now, for the age check.
+    /// A stored record: its spec, secrets and expiry are linted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<Value>,
+    /// Now, for the checks of age and expiry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<UnixSeconds>,
-    /// When the credential was created, for the age check.
+    /// When the credential was created, for a spec's age check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<UnixSeconds>,
+    /// Observed usage: enables `lint.unused_permission`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<UsageList>,
+    /// Days without use after which a permission is unused (default 90).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_after_days: Option<Seconds>,
+    /// Days after which a secret is due for rotation (default 90).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_days: Option<Seconds>,
 }
 
 /// A lint verdict (an answer): the findings of a valid spec, or the problems of an invalid
@@ -159,15 +178,49 @@ pub struct LintReport {
     pub errors: Vec<Problem>,
 }
 
-/// Lints a spec.
+fn days(days: Option<Seconds>, default: u64) -> i64 {
+    i64::try_from(days.map_or(default, |d| d.0))
+        .unwrap_or(i64::MAX)
+        .saturating_mul(crate::usage::DAY_SECS)
+}
+
+/// The spec a record was made from, in its JSON form.
+fn spec_of(record: &Credential) -> Value {
+    serde_json::to_value(SpecDocument {
+        name: record.name.clone(),
+        description: record.description.clone(),
+        permission_set_type: record.permission_set_type,
+        permissions: record.permissions.clone(),
+        ip_allowlist: record.ip_allowlist.clone(),
+        environment: record.environment,
+    })
+    .unwrap_or_default()
+}
+
+/// Lints a spec or a stored record.
 pub fn lint(input: LintInput) -> Result<LintReport, Error> {
-    Ok(match validate(&input.spec) {
+    let record = match (input.credential, input.spec.is_null()) {
+        (Some(_), false) => {
+            return Err(InputError::new("give `spec` or `credential`, not both").into())
+        }
+        (Some(value), true) => Some(credential(value)?),
+        (None, _) => None,
+    };
+    let usage = input.usage.map(UsageList::into_uses).transpose()?;
+    let spec = record.as_ref().map_or(input.spec, spec_of);
+    Ok(match validate(&spec) {
         Ok(spec) => LintReport {
             ok: true,
-            findings: crate::lint::lint(
+            findings: crate::lint::lint_with(
                 &spec,
-                input.now.map(|t| t.0),
-                input.created_at.map(|t| t.0),
+                &crate::lint::LintContext {
+                    now: input.now.map(|t| t.0),
+                    created_at: input.created_at.map(|t| t.0),
+                    record: record.as_ref(),
+                    usage: usage.as_deref(),
+                    unused_after_secs: days(input.unused_after_days, UNUSED_AFTER_DAYS),
+                    rotate_after_secs: days(input.rotation_days, ROTATE_AFTER_DAYS),
+                },
             ),
             error: None,
             errors: Vec::new(),
@@ -179,6 +232,184 @@ pub fn lint(input: LintInput) -> Result<LintReport, Error> {
             errors: e.problems,
         },
     })
+}
+
+// ------------------------------------------------------------------ usage, suggest
+
+/// One observed request, as a host counted it from its audit log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an object with `request`, `last_at` and optionally `count`"
+)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct UsageEntry {
+    /// The request, in `authorize`'s JSON form.
+    pub request: Value,
+    /// When it was last allowed.
+    pub last_at: UnixSeconds,
+    /// How often it was allowed (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<Seconds>,
+}
+
+/// Observed usage: at most [`MAX_USAGE_ENTRIES`] entries, counted while reading, so an
+/// oversized list costs no more than its first entries.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct UsageList(pub Vec<UsageEntry>);
+
+impl<'de> Deserialize<'de> for UsageList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = UsageList;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "an array of at most {MAX_USAGE_ENTRIES} usage entries")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<UsageList, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = seq.next_element::<UsageEntry>()? {
+                    if entries.len() == MAX_USAGE_ENTRIES {
+                        return Err(serde::de::Error::custom(format!(
+                            "`usage` has more than {MAX_USAGE_ENTRIES} entries; count distinct requests"
+                        )));
+                    }
+                    entries.push(entry);
+                }
+                Ok(UsageList(entries))
+            }
+        }
+        deserializer.deserialize_seq(Entries)
+    }
+}
+
+impl UsageList {
+    /// The uses, each request read; the first bad one is `request.invalid`, naming it.
+    pub fn into_uses(self) -> Result<Vec<Use>, Error> {
+        self.0
+            .into_iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                let request = Request::from_value(&entry.request)
+                    .map_err(|e| RequestError::new(format!("usage[{i}].request: {e}")))?;
+                Ok(Use {
+                    request,
+                    last_at: entry.last_at.0,
+                    count: entry.count.map_or(1, |c| c.0),
+                })
+            })
+            .collect()
+    }
+}
+
+/// `suggest`: a spec and its observed usage.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    expecting = "an object with `spec` and `usage`, and optionally `now` and `unused_after_days`"
+)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SuggestInput {
+    /// The current spec.
+    pub spec: Value,
+    /// What was used.
+    pub usage: UsageList,
+    /// Now: a permission not used within `unused_after_days` counts as unused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<UnixSeconds>,
+    /// Days without use after which a permission is unused (default 90).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_after_days: Option<Seconds>,
+}
+
+/// A credential spec in its JSON form (the shape `validate_spec` reads).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SpecDocument {
+    /// The name.
+    pub name: String,
+    /// The description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The set type.
+    pub permission_set_type: PermissionSetType,
+    /// Canonical permission texts.
+    pub permissions: Vec<String>,
+    /// Allowlist entries as given.
+    pub ip_allowlist: Vec<String>,
+    /// The environment.
+    pub environment: crate::spec::Environment,
+}
+
+/// A narrower spec from usage (an answer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Suggestion {
+    /// `true`: the spec was valid.
+    pub ok: bool,
+    /// The suggested spec; absent when nothing was used (`unused_credential`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<SpecDocument>,
+    /// Whether nothing was used at all: disable the credential rather than keep it.
+    pub unused_credential: bool,
+    /// Permissions removed as unused.
+    pub removed: Vec<String>,
+    /// Permissions replaced by narrower ones.
+    pub narrowed: Vec<Narrowing>,
+    /// `diff` of the current spec and the suggestion: it never grants new access.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<SpecDiff>,
+}
+
+/// What `suggest` gives (an answer either way): a suggestion, or the spec's problems.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, expecting = "a suggestion or a spec report")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum SuggestAnswer {
+    /// The spec was valid (boxed: it is several times the size of a report).
+    Suggested(Box<Suggestion>),
+    /// It was not.
+    Invalid(SpecReport),
+}
+
+/// Proposes a narrower spec from usage.
+pub fn suggest(input: SuggestInput) -> Result<SuggestAnswer, Error> {
+    let uses = input.usage.into_uses()?;
+    let spec = match validate(&input.spec) {
+        Ok(spec) => spec,
+        Err(e) => return Ok(SuggestAnswer::Invalid(SpecReport::of(e.problems))),
+    };
+    let window = days(input.unused_after_days, UNUSED_AFTER_DAYS);
+    let narrowed = crate::usage::narrow(&spec, &uses, input.now.map(|t| t.0), window);
+    let document = (!narrowed.permissions.is_empty()).then(|| SpecDocument {
+        name: spec.name.clone(),
+        description: spec.description.clone(),
+        permission_set_type: spec.permission_set_type,
+        permissions: narrowed
+            .permissions
+            .iter()
+            .map(Permission::to_string)
+            .collect(),
+        ip_allowlist: spec.ip_allowlist.clone(),
+        environment: spec.environment,
+    });
+    let diff = document
+        .as_ref()
+        .and_then(|d| serde_json::to_value(d).ok())
+        .and_then(|v| validate(&v).ok())
+        .map(|after| crate::diff::diff(&spec, &after));
+    Ok(SuggestAnswer::Suggested(Box::new(Suggestion {
+        ok: true,
+        unused_credential: document.is_none(),
+        spec: document,
+        removed: narrowed.removed,
+        narrowed: narrowed.narrowed,
+        diff,
+    })))
 }
 
 // ------------------------------------------------------------------ ip_allowed
@@ -278,6 +509,95 @@ pub fn authorize(input: AuthorizeInput) -> Result<Authorized, Error> {
     Request::from_value(&input.request)?;
     let set = permission_set(input.permissions)?;
     authorize_with(&set, &input.request, input.org.as_deref())
+}
+
+/// `explain`: `authorize`'s input (SPEC §10).
+pub type ExplainInput = AuthorizeInput;
+
+/// A decision and the narrowest permission that would allow the request (an answer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Explained {
+    /// `true`.
+    pub ok: bool,
+    /// The decision and its explanation.
+    #[serde(flatten)]
+    pub explanation: Explanation,
+}
+
+/// Explains a decision; its input and failures are `authorize`'s.
+pub fn explain(input: ExplainInput) -> Result<Explained, Error> {
+    let request = Request::from_value(&input.request)?;
+    let set = permission_set(input.permissions)?;
+    Ok(Explained {
+        ok: true,
+        explanation: set.explain(&request, input.org.as_deref()),
+    })
+}
+
+// ------------------------------------------------------------------ diff
+
+/// `diff`: two versions of a credential spec (SPEC §11).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `before` and `after` (credential specs)")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DiffInput {
+    /// The current version.
+    pub before: Value,
+    /// The proposed version.
+    pub after: Value,
+}
+
+/// What `diff` gives (an answer either way): the comparison, or the problems of the
+/// invalid spec(s), with paths prefixed `before.` / `after.`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, expecting = "a spec diff or a spec report")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum DiffAnswer {
+    /// Both specs were valid.
+    Compared(SpecDiff),
+    /// At least one was not.
+    Invalid(SpecReport),
+}
+
+/// Validates both versions, every problem of both reported with its version's prefix.
+pub(crate) fn validate_pair(
+    before: &Value,
+    after: &Value,
+) -> Result<(CredentialSpec, CredentialSpec), SpecReport> {
+    let prefixed = |prefix: &str, result: Result<CredentialSpec, ValidationErrors>| {
+        result.map_err(|e| {
+            e.problems
+                .into_iter()
+                .map(|p| Problem {
+                    path: format!("{prefix}.{}", p.path),
+                    ..p
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    match (
+        prefixed("before", validate(before)),
+        prefixed("after", validate(after)),
+    ) {
+        (Ok(before), Ok(after)) => Ok((before, after)),
+        (before, after) => Err(SpecReport::of(
+            before
+                .err()
+                .into_iter()
+                .chain(after.err())
+                .flatten()
+                .collect(),
+        )),
+    }
+}
+
+/// Compares two specs.
+pub fn diff(input: DiffInput) -> Result<DiffAnswer, Error> {
+    Ok(match validate_pair(&input.before, &input.after) {
+        Ok((before, after)) => DiffAnswer::Compared(crate::diff::diff(&before, &after)),
+        Err(report) => DiffAnswer::Invalid(report),
+    })
 }
 
 // ------------------------------------------------------------------ verify_token, check
@@ -681,6 +1001,9 @@ pub struct IssuedToken {
     pub token: String,
     /// Its claims.
     pub claims: Claims,
+    /// The index of the credential's secret that was presented: record it with
+    /// `update_credential`'s `secret_used`.
+    pub secret: usize,
 }
 
 /// What `issue_token` gives: a token, or a refusal.
@@ -705,8 +1028,8 @@ impl Reply for IssueAnswer {
 
 /// Reads a stored credential record; a record that breaks the rules is `credential.invalid`.
 pub fn credential(value: Value) -> Result<Credential, Error> {
-    let credential: Credential = serde_json::from_value(value)
-        .map_err(|e| CredentialError::Invalid(format!("invalid credential record: {e}")))?;
+    let credential: Credential =
+        serde_json::from_value(value).map_err(|e| CredentialError::Invalid(e.to_string()))?;
     credential.compile()?;
     Ok(credential)
 }
@@ -745,6 +1068,7 @@ pub fn issue_token(input: IssueTokenInput) -> Result<IssueAnswer, Error> {
                 token: issued.response.access_token.clone(),
                 response: issued.response,
                 claims: issued.claims,
+                secret: issued.secret,
             })),
             Err(e) => IssueAnswer::Refused(e.into()),
         },
@@ -832,6 +1156,9 @@ pub struct CreateCredentialInput {
     pub now: UnixSeconds,
     /// [`crate::credential::ENTROPY_BYTES`] random bytes, in hex.
     pub entropy: String,
+    /// The credential's own expiry (later than `now`); none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<UnixSeconds>,
 }
 
 impl std::fmt::Debug for CreateCredentialInput {
@@ -841,6 +1168,7 @@ impl std::fmt::Debug for CreateCredentialInput {
             .field("org", &self.org)
             .field("now", &self.now)
             .field("entropy", &"<redacted>")
+            .field("expires_at", &self.expires_at)
             .finish()
     }
 }
@@ -871,7 +1199,9 @@ pub fn create_credential(input: CreateCredentialInput) -> Result<CreatedCredenti
     let spec = validate(&input.spec)?;
     let entropy = crate::encoding::hex_decode(&input.entropy)
         .ok_or_else(|| InputError::new("`entropy` must be hex"))?;
-    let new = Credential::create(&spec, &input.org, input.now.0, &entropy)?;
+    let mut new = Credential::create(&spec, &input.org, input.now.0, &entropy)?;
+    new.credential
+        .set_expiry(input.expires_at.map(|t| t.0), input.now.0)?;
     Ok(CreatedCredential {
         ok: true,
         credential: new.credential,
@@ -880,25 +1210,53 @@ pub fn create_credential(input: CreateCredentialInput) -> Result<CreatedCredenti
 }
 
 vocabulary!(
-    /// A lifecycle change of SPEC §5.
-    LifecycleAction ("an action: enable, disable or delete") {
+    /// A change to a stored credential: SPEC §5's lifecycle, and docs/LIFECYCLE.md's.
+    CredentialAction ("an action: enable, disable, delete, set_spec, set_expiry, secret_used or revoke_secret") {
         Enable => "enable",
         Disable => "disable",
         Delete => "delete",
+        SetSpec => "set_spec",
+        SetExpiry => "set_expiry",
+        SecretUsed => "secret_used",
+        RevokeSecret => "revoke_secret",
     }
 );
 
-/// `update_credential`: a stored record, the change, and the time.
+/// `update_credential`: a stored record, the change, the time, and what the change needs:
+/// `spec` for `set_spec`, `expires_at` (or `null`) for `set_expiry`, `secret` (an index)
+/// for `secret_used` and `revoke_secret`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(expecting = "an object with `credential`, `action` (enable, disable or delete) and `now`")]
+#[serde(expecting = "an object with `credential`, `action` and `now`, and the action's member")]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UpdateCredentialInput {
     /// The stored record.
     pub credential: Value,
     /// The change.
-    pub action: LifecycleAction,
+    pub action: CredentialAction,
     /// Now.
     pub now: UnixSeconds,
+    /// `set_spec`: the new spec (validated; `spec.invalid` with every problem).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<Value>,
+    /// `set_expiry`: the new expiry, `null` for none.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expires_at: Option<Option<UnixSeconds>>,
+    /// `secret_used`, `revoke_secret`: the secret's index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<usize>,
+}
+
+/// A member that may be `null`: present (`Some(None)` for null) or absent (`None`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// The updated record (a result).
@@ -911,19 +1269,72 @@ pub struct UpdatedCredential {
     pub credential: Credential,
 }
 
-/// Enables, disables or deletes a credential; a deleted one cannot change
-/// (`credential.deleted`).
+fn needs<T>(member: Option<T>, action: CredentialAction, name: &str) -> Result<T, Error> {
+    member.ok_or_else(|| InputError::new(format!("`{action}` needs `{name}`")).into())
+}
+
+/// Changes a stored credential; a deleted one cannot change (`credential.deleted`).
 pub fn update_credential(input: UpdateCredentialInput) -> Result<UpdatedCredential, Error> {
+    use CredentialAction as A;
     let mut record = credential(input.credential)?;
     let now = input.now.0;
-    match input.action {
-        LifecycleAction::Enable => record.enable(now),
-        LifecycleAction::Disable => record.disable(now),
-        LifecycleAction::Delete => record.delete(now),
-    }?;
+    let action = input.action;
+    match action {
+        A::Enable => record.enable(now)?,
+        A::Disable => record.disable(now)?,
+        A::Delete => record.delete(now)?,
+        A::SetSpec => record.set_spec(&validate(&needs(input.spec, action, "spec")?)?, now)?,
+        A::SetExpiry => record.set_expiry(
+            needs(input.expires_at, action, "expires_at")?.map(|t| t.0),
+            now,
+        )?,
+        A::SecretUsed => record.secret_used(needs(input.secret, action, "secret")?, now)?,
+        A::RevokeSecret => record.revoke_secret(needs(input.secret, action, "secret")?, now)?,
+    }
     Ok(UpdatedCredential {
         ok: true,
         credential: record,
+    })
+}
+
+/// `rotate_secret`: a stored record, the time, 32 random bytes, and how long the current
+/// secret keeps working.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `credential`, `now`, `entropy` (hex) and `grace_seconds`")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RotateSecretInput {
+    /// The stored record.
+    pub credential: Value,
+    /// Now.
+    pub now: UnixSeconds,
+    /// [`crate::credential::SECRET_ENTROPY_BYTES`] random bytes, in hex.
+    pub entropy: String,
+    /// Seconds the current secret keeps working (0 … 30 days).
+    pub grace_seconds: Seconds,
+}
+
+impl std::fmt::Debug for RotateSecretInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RotateSecretInput")
+            .field("credential", &self.credential)
+            .field("now", &self.now)
+            .field("entropy", &"<redacted>")
+            .field("grace_seconds", &self.grace_seconds)
+            .finish()
+    }
+}
+
+/// Adds a new secret (shown once) and retires the current one after the grace period.
+pub fn rotate_secret(input: RotateSecretInput) -> Result<CreatedCredential, Error> {
+    let mut record = credential(input.credential)?;
+    let entropy = crate::encoding::hex_decode(&input.entropy)
+        .ok_or_else(|| InputError::new("`entropy` must be hex"))?;
+    let grace = i64::try_from(input.grace_seconds.0).unwrap_or(i64::MAX);
+    let client_secret = record.rotate_secret(input.now.0, &entropy, grace)?;
+    Ok(CreatedCredential {
+        ok: true,
+        credential: record,
+        client_secret,
     })
 }
 
@@ -936,6 +1347,9 @@ pub struct VerifySecretInput {
     pub credential: Value,
     /// The secret presented.
     pub client_secret: String,
+    /// Now: only secrets live at `now` count (every secret when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<UnixSeconds>,
 }
 
 impl std::fmt::Debug for VerifySecretInput {
@@ -943,6 +1357,7 @@ impl std::fmt::Debug for VerifySecretInput {
         f.debug_struct("VerifySecretInput")
             .field("credential", &self.credential)
             .field("client_secret", &"<redacted>")
+            .field("now", &self.now)
             .finish()
     }
 }
@@ -957,15 +1372,20 @@ pub struct SecretCheck {
     pub valid: bool,
     /// Whether it has the shape of a credgate secret (prefix, length, checksum).
     pub well_formed: bool,
+    /// The index of the matching secret, when valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<usize>,
 }
 
 /// Checks a presented secret against a stored record.
 pub fn verify_secret(input: VerifySecretInput) -> Result<SecretCheck, Error> {
     let record = credential(input.credential)?;
+    let secret = record.matching_secret(&input.client_secret, input.now.map(|t| t.0));
     Ok(SecretCheck {
         ok: true,
-        valid: record.verify_secret(&input.client_secret),
+        valid: secret.is_some(),
         well_formed: is_well_formed_secret(&input.client_secret),
+        secret,
     })
 }
 
@@ -1117,4 +1537,4 @@ pub fn parse_bearer(input: BearerInput) -> Result<BearerAnswer, Error> {
 }
 
 replies!(Result: ParsedPermission, VerifiedToken, Preview, CreatedCredential, UpdatedCredential, SetTypeDefaults, PublishedJwks);
-replies!(Answer: SpecReport, LintReport, IpDecision, Authorized, Checked, SecretCheck);
+replies!(Answer: SpecReport, LintReport, IpDecision, Authorized, Checked, SecretCheck, Explained, DiffAnswer, SuggestAnswer);
