@@ -30,8 +30,9 @@ from credgate._errors import Error, ValidationError
 
 __all__ = ["SET_MEMBERS", "subset_matches", "collect_files", "run_case", "run", "main"]
 
-#: Arrays compared as sets: validate_spec ``errors``, authorize ``near_misses``, lint ``findings``.
-SET_MEMBERS = frozenset({"errors", "near_misses", "findings"})
+#: Arrays compared as sets: validate_spec ``errors``, authorize ``near_misses``, lint
+#: ``findings``, and diff's ``added``, ``removed`` and ``new_access`` (CONFORMANCE.md).
+SET_MEMBERS = frozenset({"errors", "near_misses", "findings", "added", "removed", "new_access"})
 
 HOST = "python"
 
@@ -217,9 +218,25 @@ def _preview(i: Any) -> Dict[str, Any]:
     return _result(ok=True, **credgate.preview(i["permissions"], i.get("resources")))
 
 
+def _explain(i: Any) -> Dict[str, Any]:
+    _need(i, "permissions", "request")
+    e = credgate.explain(i["permissions"], i["request"], org=i.get("org"))
+    return _answer(ok=True, **e.to_dict())
+
+
+def _diff(i: Any) -> Dict[str, Any]:
+    _need(i, "before", "after")
+    return _answer(**credgate.diff(i["before"], i["after"]).to_dict())
+
+
 def _lint(i: Any) -> Dict[str, Any]:
-    _need(i, "spec")
-    r = credgate.lint(i["spec"], now=i.get("now"), created_at=i.get("created_at"))
+    if not isinstance(i, dict) or ("spec" in i) == ("credential" in i):
+        raise _Inexpressible
+    r = credgate.lint(
+        i.get("spec"), credential=i.get("credential"), now=i.get("now"),
+        created_at=i.get("created_at"), usage=i.get("usage"),
+        unused_after_days=i.get("unused_after_days"), rotation_days=i.get("rotation_days"),
+    )
     out = _answer(ok=r.ok, findings=[f.to_dict() for f in r.findings])
     if not r.ok:
         out.update(error="spec.invalid", errors=[p.to_dict() for p in r.errors])
@@ -232,7 +249,9 @@ def _create_credential(i: Any) -> Dict[str, Any]:
         entropy = bytes.fromhex(i["entropy"])
     except (TypeError, ValueError):
         raise _Inexpressible from None
-    new = credgate.create_credential(i["spec"], org=i["org"], now=i["now"], entropy=entropy)
+    new = credgate.create_credential(
+        i["spec"], org=i["org"], now=i["now"], expires_at=i.get("expires_at"), entropy=entropy
+    )
     return _result(ok=True, credential=new.credential.to_dict(), client_secret=new.client_secret)
 
 
@@ -277,8 +296,15 @@ def _parse_bearer(i: Any) -> Dict[str, Any]:
 
 def _verify_secret(i: Any) -> Dict[str, Any]:
     _need(i, "credential", "client_secret")
-    c = credgate.Credential.from_dict(i["credential"]).verify_secret(i["client_secret"])
-    return _answer(ok=True, valid=c.valid, well_formed=c.well_formed)
+    credential = credgate.Credential.from_dict(i["credential"])
+    if "now" not in i and any(s.expires_at is not None for s in credential.secrets):
+        # Without `now` the core judges no expiry; the typed API always has a time.
+        raise _Inexpressible
+    c = credential.verify_secret(i["client_secret"], now=i.get("now"))
+    out = _answer(ok=True, valid=c.valid, well_formed=c.well_formed)
+    if c.secret is not None:
+        out["secret"] = c.secret
+    return out
 
 
 #: Each operation of the façade, run through the typed API.
@@ -293,6 +319,8 @@ OPERATIONS: Dict[str, Callable[[Any], Dict[str, Any]]] = {
     "issue_token": _issue_token,
     "preview": _preview,
     "lint": _lint,
+    "explain": _explain,
+    "diff": _diff,
     "create_credential": _create_credential,
     "update_credential": _update_credential,
     "set_type_defaults": _set_type_defaults,
