@@ -210,7 +210,7 @@ def _issue_token(i: Any) -> Dict[str, Any]:
     if isinstance(r, credgate.TokenRefusal):
         return _refusal(r)
     return _result(ok=True, status=r.status, headers=r.headers, response=r.body, token=r.token,
-                   claims=r.claims)
+                   claims=r.claims, secret=r.secret)
 
 
 def _preview(i: Any) -> Dict[str, Any]:
@@ -245,30 +245,81 @@ def _lint(i: Any) -> Dict[str, Any]:
 
 def _create_credential(i: Any) -> Dict[str, Any]:
     _need(i, "spec", "org", "now", "entropy")
-    try:
-        entropy = bytes.fromhex(i["entropy"])
-    except (TypeError, ValueError):
-        raise _Inexpressible from None
+    entropy = _hex(i["entropy"])
     new = credgate.create_credential(
         i["spec"], org=i["org"], now=i["now"], expires_at=i.get("expires_at"), entropy=entropy
     )
     return _result(ok=True, credential=new.credential.to_dict(), client_secret=new.client_secret)
 
 
-_LIFECYCLE: Dict[str, Callable[[credgate.Credential, Any], credgate.Credential]] = {
-    "enable": lambda c, now: c.enable(now=now),
-    "disable": lambda c, now: c.disable(now=now),
-    "delete": lambda c, now: c.delete(now=now),
+def _hex(value: Any) -> bytes:
+    """Bytes of a hex member (entropy, seeds); other values have no typed form."""
+    try:
+        return bytes.fromhex(value)
+    except (TypeError, ValueError):
+        raise _Inexpressible from None
+
+
+#: Each ``update_credential`` action: the method of :class:`credgate.Credential` and the
+#: members it needs besides ``credential``, ``action`` and ``now``.
+_LIFECYCLE: Dict[str, Tuple[Tuple[str, ...], Callable[[credgate.Credential, Any], credgate.Credential]]] = {
+    "enable": ((), lambda c, i: c.enable(now=i["now"])),
+    "disable": ((), lambda c, i: c.disable(now=i["now"])),
+    "delete": ((), lambda c, i: c.delete(now=i["now"])),
+    "set_spec": (("spec",), lambda c, i: c.set_spec(i["spec"], now=i["now"])),
+    "set_expiry": (("expires_at",), lambda c, i: c.set_expiry(i["expires_at"], now=i["now"])),
+    "secret_used": (("secret",), lambda c, i: c.secret_used(i["secret"], now=i["now"])),
+    "revoke_secret": (("secret",), lambda c, i: c.revoke_secret(i["secret"], now=i["now"])),
 }
 
 
 def _update_credential(i: Any) -> Dict[str, Any]:
     _need(i, "credential", "action", "now")
-    change = _LIFECYCLE.get(i["action"]) if isinstance(i["action"], str) else None
-    if change is None:
+    action = _LIFECYCLE.get(i["action"]) if isinstance(i["action"], str) else None
+    if action is None:
         raise _Inexpressible
-    updated = change(credgate.Credential.from_dict(i["credential"]), i["now"])
+    members, change = action
+    _need(i, *members)
+    updated = change(credgate.Credential.from_dict(i["credential"]), i)
     return _result(ok=True, credential=updated.to_dict())
+
+
+def _rotate_secret(i: Any) -> Dict[str, Any]:
+    _need(i, "credential", "now", "entropy", "grace_seconds")
+    new = credgate.Credential.from_dict(i["credential"]).rotate_secret(
+        grace=i["grace_seconds"], now=i["now"], entropy=_hex(i["entropy"])
+    )
+    return _result(ok=True, credential=new.credential.to_dict(), client_secret=new.client_secret)
+
+
+def _suggest(i: Any) -> Dict[str, Any]:
+    _need(i, "spec", "usage")
+    r = credgate.suggest(
+        i["spec"], i["usage"], now=i.get("now"), unused_after_days=i.get("unused_after_days")
+    )
+    return _answer(**r.to_dict())
+
+
+def _revocation_entries(entries: Any) -> List[Dict[str, Any]]:
+    return [e.to_dict() for e in entries]
+
+
+def _sign_revocations(i: Any) -> Dict[str, Any]:
+    _need(i, "signing_key", "issuer", "epoch", "now", "entries")
+    r = credgate.sign_revocations(
+        i["signing_key"], issuer=i["issuer"], epoch=i["epoch"], entries=i["entries"], now=i["now"]
+    )
+    return _result(ok=True, revocations=r.revocations, entries=_revocation_entries(r.entries),
+                   epoch=r.epoch)
+
+
+def _load_revocations(i: Any) -> Dict[str, Any]:
+    _need(i, "revocations", "jwks", "issuer")
+    r = credgate.load_revocations(
+        i["revocations"], jwks=i["jwks"], issuer=i["issuer"], held_epoch=i.get("held_epoch")
+    )
+    return _result(ok=True, epoch=r.epoch, issued_at=r.issued_at,
+                   entries=_revocation_entries(r.entries))
 
 
 def _set_type_defaults(i: Any) -> Dict[str, Any]:
@@ -323,6 +374,10 @@ OPERATIONS: Dict[str, Callable[[Any], Dict[str, Any]]] = {
     "diff": _diff,
     "create_credential": _create_credential,
     "update_credential": _update_credential,
+    "rotate_secret": _rotate_secret,
+    "suggest": _suggest,
+    "sign_revocations": _sign_revocations,
+    "load_revocations": _load_revocations,
     "set_type_defaults": _set_type_defaults,
     "public_jwks": _public_jwks,
     "parse_bearer": _parse_bearer,
