@@ -46,6 +46,9 @@ fn main() -> Result<(), serde_json::Error> {
             Operation::PublicJwks => pair::<PublicJwksInput, PublishedJwks>(),
             Operation::ParseBearer => pair::<BearerInput, BearerAnswer>(),
             Operation::VerifySecret => pair::<VerifySecretInput, SecretCheck>(),
+            Operation::Explain => pair::<ExplainInput, Explained>(),
+            Operation::Diff => pair::<DiffInput, DiffAnswer>(),
+            Operation::RotateSecret => pair::<RotateSecretInput, CreatedCredential>(),
         };
         operations.insert(op.as_str().to_owned(), schemas);
     }

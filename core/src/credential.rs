@@ -32,22 +32,49 @@ pub use crate::vocabulary::Status;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CredentialError {
-    /// `entropy.insufficient`: fewer random bytes than [`ENTROPY_BYTES`].
-    InsufficientEntropy(usize),
+    /// `entropy.insufficient`: fewer random bytes than needed ([`ENTROPY_BYTES`] to create,
+    /// [`SECRET_ENTROPY_BYTES`] to rotate).
+    InsufficientEntropy {
+        /// Bytes given.
+        given: usize,
+        /// Bytes needed.
+        needed: usize,
+    },
     /// `credential.invalid`: a stored record that breaks the rules (bad org, permission,
     /// allowlist or digest).
     Invalid(String),
     /// `credential.deleted`: a deleted credential cannot change any more.
     Deleted,
+    /// `credential.secret_limit`: two live secrets already; finish or revoke the previous
+    /// rotation first.
+    SecretLimit,
+    /// `credential.secret_required`: the last secret cannot be revoked.
+    SecretRequired,
+    /// `input.invalid`: no secret at this index.
+    UnknownSecret(usize),
+    /// `input.invalid`: an expiry that is not later than now.
+    ExpiryNotInFuture {
+        /// The expiry given.
+        expires_at: i64,
+        /// Now.
+        now: i64,
+    },
+    /// `input.invalid`: a grace period outside 0 … [`MAX_GRACE_SECS`].
+    GraceOutOfRange(i64),
 }
 
 impl CredentialError {
     /// The stable code (project-defined, see docs/CODES.md).
     pub fn code(&self) -> Code {
         match self {
-            Self::InsufficientEntropy(_) => Code::EntropyInsufficient,
+            Self::InsufficientEntropy { .. } => Code::EntropyInsufficient,
             Self::Invalid(_) => Code::CredentialInvalid,
             Self::Deleted => Code::CredentialDeleted,
+            Self::SecretLimit => Code::CredentialSecretLimit,
+            Self::SecretRequired => Code::CredentialSecretRequired,
+            Self::UnknownSecret(_) | Self::ExpiryNotInFuture { .. } | Self::GraceOutOfRange(_) => {
+                Code::InputInvalid
+            }
         }
     }
 }
@@ -55,12 +82,27 @@ impl CredentialError {
 impl fmt::Display for CredentialError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InsufficientEntropy(n) => write!(
+            Self::InsufficientEntropy { given, needed } => write!(
                 f,
-                "{n} bytes of entropy given; creating a credential needs {ENTROPY_BYTES} random bytes"
+                "{given} bytes of entropy given; {needed} random bytes are needed"
             ),
             Self::Invalid(detail) => write!(f, "invalid credential record: {detail}"),
             Self::Deleted => f.write_str("the credential is deleted; deletion is final"),
+            Self::SecretLimit => f.write_str(
+                "the credential has two live secrets; revoke the old one (or let its grace period end) before rotating again",
+            ),
+            Self::SecretRequired => f.write_str(
+                "a credential keeps at least one secret; rotate first, then revoke the old one",
+            ),
+            Self::UnknownSecret(i) => write!(f, "the credential has no secret at index {i}"),
+            Self::ExpiryNotInFuture { expires_at, now } => write!(
+                f,
+                "`expires_at` ({expires_at}) must be later than now ({now}); to stop a credential at once, disable it"
+            ),
+            Self::GraceOutOfRange(g) => write!(
+                f,
+                "`grace_seconds` is {g}; use 0 (retire the old secret at once) to {MAX_GRACE_SECS} (30 days)"
+            ),
         }
     }
 }
@@ -74,8 +116,6 @@ impl std::error::Error for CredentialError {}
 pub struct Credential {
     /// The public client id, `cid_` and 26 base32 characters.
     pub client_id: String,
-    /// SHA-256 of the client secret, lowercase hex.
-    pub secret_sha256: String,
     /// The organisation the credential belongs to.
     pub org: String,
     /// The name, 5–50 characters.
@@ -95,9 +135,57 @@ pub struct Credential {
     pub status: Status,
     /// Creation time, Unix seconds.
     pub created_at: i64,
-    /// Time of the last status change, Unix seconds.
+    /// Time of the last change, Unix seconds.
     pub updated_at: i64,
+    /// The credential's own expiry, Unix seconds: no token outlives it, and none is issued
+    /// at or after it (`client.expired`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// The client secrets (digests only), oldest first: one, or two during a rotation.
+    pub secrets: Vec<Secret>,
 }
+
+/// One client secret of a credential: its digest and its dates. Never the secret itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Secret {
+    /// SHA-256 of the client secret, lowercase hex.
+    pub sha256: String,
+    /// When it was made, Unix seconds.
+    pub created_at: i64,
+    /// When it stops working (set by a rotation's grace period), Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// When it last obtained a token, as the host records it (`secret_used`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<i64>,
+}
+
+impl Secret {
+    fn new(secret: &str, now: i64) -> Self {
+        Self {
+            sha256: hex_encode(&Sha256::digest(secret.as_bytes())),
+            created_at: now,
+            expires_at: None,
+            last_used_at: None,
+        }
+    }
+
+    /// Whether it still works at `now`.
+    pub fn is_live(&self, now: i64) -> bool {
+        self.expires_at.is_none_or(|expiry| now < expiry)
+    }
+}
+
+/// The most secrets a credential holds: the current one and the one being retired.
+pub const MAX_SECRETS: usize = 2;
+
+/// The longest grace period a rotation may give the old secret: 30 days.
+pub const MAX_GRACE_SECS: i64 = 30 * 24 * 3600;
+
+/// Random bytes a rotation needs (the new secret's).
+pub const SECRET_ENTROPY_BYTES: usize = 32;
 
 /// A credential just created, with its secret: show the secret once, store only the record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -134,12 +222,14 @@ impl Credential {
         let (Some(id_bytes), Some(secret_bytes)) =
             (entropy.get(..16), entropy.get(16..ENTROPY_BYTES))
         else {
-            return Err(CredentialError::InsufficientEntropy(entropy.len()));
+            return Err(CredentialError::InsufficientEntropy {
+                given: entropy.len(),
+                needed: ENTROPY_BYTES,
+            });
         };
         let client_secret = format_secret(spec.environment, secret_bytes);
         let credential = Credential {
             client_id: format!("cid_{}", base32_encode(id_bytes)),
-            secret_sha256: hex_encode(&Sha256::digest(client_secret.as_bytes())),
             org: org.to_owned(),
             name: spec.name.clone(),
             description: spec.description.clone(),
@@ -150,6 +240,8 @@ impl Credential {
             status: Status::Enabled,
             created_at: now,
             updated_at: now,
+            expires_at: None,
+            secrets: vec![Secret::new(&client_secret, now)],
         };
         Ok(NewCredential {
             credential,
@@ -165,10 +257,16 @@ impl Credential {
                 self.org
             )));
         }
-        if hex_decode(&self.secret_sha256).is_none_or(|d| d.len() != 32) {
-            return Err(CredentialError::Invalid(
-                "`secret_sha256` must be 64 hex characters".to_owned(),
-            ));
+        if self.secrets.is_empty() || self.secrets.len() > MAX_SECRETS {
+            return Err(CredentialError::Invalid(format!(
+                "the record has {} secrets; a credential has 1 or {MAX_SECRETS}",
+                self.secrets.len()
+            )));
+        }
+        if let Some(i) = self.secrets.iter().position(|s| digest(s).is_none()) {
+            return Err(CredentialError::Invalid(format!(
+                "`secrets[{i}].sha256` must be 64 hex characters"
+            )));
         }
         // A token's `scope` is one or more permissions: without any, issuance would sign a
         // token that verification refuses (found by fuzz/facade; SPEC §4 asks for 1–100).
@@ -191,11 +289,129 @@ impl Credential {
         })
     }
 
-    /// Whether `secret` is this credential's secret, compared in constant time.
-    pub fn verify_secret(&self, secret: &str) -> bool {
-        let stored: Option<[u8; 32]> =
-            hex_decode(&self.secret_sha256).and_then(|d| d.try_into().ok());
-        secret_matches(stored.as_ref().unwrap_or(&NO_DIGEST), secret) && stored.is_some()
+    /// The index of the secret that `secret` is, when that secret is live at `now` (every
+    /// secret when `now` is not given). Every secret is compared, in constant time, whichever
+    /// matches: the time taken does not tell which one did.
+    pub fn matching_secret(&self, secret: &str, now: Option<i64>) -> Option<usize> {
+        let matches: Vec<bool> = self
+            .secrets
+            .iter()
+            .map(|s| {
+                let stored = digest(s);
+                secret_matches(stored.as_ref().unwrap_or(&NO_DIGEST), secret) && stored.is_some()
+            })
+            .collect();
+        matches
+            .iter()
+            .zip(&self.secrets)
+            .position(|(matched, s)| *matched && now.is_none_or(|now| s.is_live(now)))
+    }
+
+    /// Whether the credential has expired at `now` (its own `expires_at`).
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|expiry| now >= expiry)
+    }
+
+    /// Replaces what the spec decides (name, description, set type, permissions, allowlist,
+    /// environment), keeping the id, secrets, status and dates.
+    pub fn set_spec(&mut self, spec: &CredentialSpec, now: i64) -> Result<(), CredentialError> {
+        self.changeable()?;
+        self.name.clone_from(&spec.name);
+        self.description.clone_from(&spec.description);
+        self.permission_set_type = spec.permission_set_type;
+        self.permissions = spec.permissions.iter().map(Permission::to_string).collect();
+        self.ip_allowlist.clone_from(&spec.ip_allowlist);
+        self.environment = spec.environment;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Sets or clears (`None`) the credential's expiry; a set expiry must be later than now.
+    pub fn set_expiry(&mut self, expires_at: Option<i64>, now: i64) -> Result<(), CredentialError> {
+        self.changeable()?;
+        if let Some(expires_at) = expires_at.filter(|t| *t <= now) {
+            return Err(CredentialError::ExpiryNotInFuture { expires_at, now });
+        }
+        self.expires_at = expires_at;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Records that secret `index` obtained a token at `now`.
+    pub fn secret_used(&mut self, index: usize, now: i64) -> Result<(), CredentialError> {
+        self.changeable()?;
+        let secret = self
+            .secrets
+            .get_mut(index)
+            .ok_or(CredentialError::UnknownSecret(index))?;
+        secret.last_used_at = Some(now);
+        Ok(())
+    }
+
+    /// Removes secret `index` at once (a leaked secret); the last one cannot go.
+    pub fn revoke_secret(&mut self, index: usize, now: i64) -> Result<(), CredentialError> {
+        self.changeable()?;
+        if index >= self.secrets.len() {
+            return Err(CredentialError::UnknownSecret(index));
+        }
+        if self.secrets.len() == 1 {
+            return Err(CredentialError::SecretRequired);
+        }
+        self.secrets.remove(index);
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Adds a new secret from 32 random bytes and retires the current one after
+    /// `grace_secs` (0: at once). Expired secrets are dropped first; with two live secrets
+    /// the rotation is refused (`credential.secret_limit`). Returns the new secret, to show
+    /// once.
+    pub fn rotate_secret(
+        &mut self,
+        now: i64,
+        entropy: &[u8],
+        grace_secs: i64,
+    ) -> Result<String, CredentialError> {
+        self.changeable()?;
+        if !(0..=MAX_GRACE_SECS).contains(&grace_secs) {
+            return Err(CredentialError::GraceOutOfRange(grace_secs));
+        }
+        let Some(random) = entropy.get(..SECRET_ENTROPY_BYTES) else {
+            return Err(CredentialError::InsufficientEntropy {
+                given: entropy.len(),
+                needed: SECRET_ENTROPY_BYTES,
+            });
+        };
+        let live: Vec<Secret> = self
+            .secrets
+            .iter()
+            .filter(|s| s.is_live(now))
+            .cloned()
+            .collect();
+        if live.len() >= MAX_SECRETS {
+            return Err(CredentialError::SecretLimit);
+        }
+        let retire_at = now.saturating_add(grace_secs);
+        let mut secrets: Vec<Secret> = live
+            .into_iter()
+            .map(|mut s| {
+                s.expires_at = Some(s.expires_at.map_or(retire_at, |t| t.min(retire_at)));
+                s
+            })
+            .filter(|s| s.is_live(now))
+            .collect();
+        let client_secret = format_secret(self.environment, random);
+        secrets.push(Secret::new(&client_secret, now));
+        self.secrets = secrets;
+        self.updated_at = now;
+        Ok(client_secret)
+    }
+
+    fn changeable(&self) -> Result<(), CredentialError> {
+        if self.status == Status::Deleted {
+            return Err(CredentialError::Deleted);
+        }
+        Ok(())
     }
 
     /// Enables a disabled credential (no-op when enabled).
@@ -214,9 +430,7 @@ impl Credential {
     }
 
     fn set_status(&mut self, status: Status, now: i64) -> Result<(), CredentialError> {
-        if self.status == Status::Deleted {
-            return Err(CredentialError::Deleted);
-        }
+        self.changeable()?;
         if self.status != status {
             self.status = status;
             self.updated_at = now;
@@ -234,6 +448,11 @@ pub const MAX_SECRET_BYTES: usize = 256;
 /// it with (an unknown client id): the comparison costs what a real one costs, and never
 /// succeeds (no secret is checked against it as valid).
 const NO_DIGEST: [u8; 32] = [0; 32];
+
+/// A secret's stored digest, when it is 32 bytes of hex.
+fn digest(secret: &Secret) -> Option<[u8; 32]> {
+    hex_decode(&secret.sha256).and_then(|d| d.try_into().ok())
+}
 
 #[cfg(test)]
 thread_local! {
@@ -256,7 +475,7 @@ pub(crate) fn secret_matches(stored: &[u8; 32], secret: &str) -> bool {
 }
 
 /// The comparison an issuance makes when no credential has the presented client id: the
-/// same work as [`Credential::verify_secret`], always `false`.
+/// work of [`Credential::matching_secret`] on one secret, always `false`.
 pub(crate) fn no_credential_matches(secret: &str) -> bool {
     // black_box: the comparison must really run, though its answer is not needed.
     std::hint::black_box(secret_matches(&NO_DIGEST, secret));
@@ -314,8 +533,11 @@ mod tests {
         assert!(!serde_json::to_string(&new.credential)
             .unwrap()
             .contains(&new.client_secret));
-        assert!(new.credential.verify_secret(&new.client_secret));
-        assert!(!new.credential.verify_secret("cgs_live_wrong"));
+        assert_eq!(
+            new.credential.matching_secret(&new.client_secret, None),
+            Some(0)
+        );
+        assert_eq!(new.credential.matching_secret("cgs_live_wrong", None), None);
         let mut typo = new.client_secret.clone();
         typo.replace_range(10..11, if &typo[10..11] == "a" { "b" } else { "a" });
         assert!(!is_well_formed_secret(&typo));
@@ -337,5 +559,64 @@ mod tests {
         c.enable(6).unwrap();
         c.delete(7).unwrap();
         assert_eq!(c.enable(8).unwrap_err().code(), "credential.deleted");
+        assert_eq!(
+            c.rotate_secret(9, &[2; 32], 0).unwrap_err().code(),
+            "credential.deleted"
+        );
+    }
+
+    #[test]
+    fn rotation_keeps_both_secrets_live_through_the_grace_period() {
+        let new = Credential::create(&spec(), "org_1", 100, &[1u8; 48]).unwrap();
+        let mut c = new.credential;
+        let second = c.rotate_secret(200, &[2; 32], 50).unwrap();
+        assert_eq!(c.secrets.len(), 2);
+        assert_eq!(c.secrets[0].expires_at, Some(250));
+        assert_eq!(c.matching_secret(&new.client_secret, Some(249)), Some(0));
+        assert_eq!(c.matching_secret(&second, Some(249)), Some(1));
+        assert_eq!(c.matching_secret(&new.client_secret, Some(250)), None);
+        // two live secrets: no third
+        assert_eq!(
+            c.rotate_secret(210, &[3; 32], 0).unwrap_err().code(),
+            "credential.secret_limit"
+        );
+        // after the grace period the old one is dropped by the next rotation
+        let third = c.rotate_secret(250, &[3; 32], 10).unwrap();
+        assert_eq!(c.secrets.len(), 2);
+        assert_eq!(c.matching_secret(&second, Some(255)), Some(0));
+        assert_eq!(c.matching_secret(&third, Some(255)), Some(1));
+        // grace 0 retires at once
+        c.revoke_secret(0, 256).unwrap();
+        let fourth = c.rotate_secret(257, &[4; 32], 0).unwrap();
+        assert_eq!(c.secrets.len(), 1);
+        assert_eq!(c.matching_secret(&fourth, Some(257)), Some(0));
+        assert_eq!(
+            c.revoke_secret(0, 258).unwrap_err().code(),
+            "credential.secret_required"
+        );
+        assert_eq!(c.revoke_secret(5, 258).unwrap_err().code(), "input.invalid");
+        assert_eq!(
+            c.rotate_secret(259, &[4; 32], -1).unwrap_err().code(),
+            "input.invalid"
+        );
+        assert_eq!(
+            c.rotate_secret(259, &[4; 31], 0).unwrap_err().code(),
+            "entropy.insufficient"
+        );
+    }
+
+    #[test]
+    fn expiry_must_be_in_the_future() {
+        let mut c = Credential::create(&spec(), "org_1", 100, &[1u8; 48])
+            .unwrap()
+            .credential;
+        assert_eq!(
+            c.set_expiry(Some(100), 100).unwrap_err().code(),
+            "input.invalid"
+        );
+        c.set_expiry(Some(101), 100).unwrap();
+        assert!(!c.is_expired(100) && c.is_expired(101));
+        c.set_expiry(None, 102).unwrap();
+        assert!(!c.is_expired(i64::MAX));
     }
 }

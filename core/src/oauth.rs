@@ -16,7 +16,7 @@ use crate::authorize::PermissionSet;
 use crate::codes::Code;
 use crate::credential::{no_credential_matches, Credential, Status};
 use crate::ip::IpVerdict;
-use crate::token::{Claims, IssueParams, IssueTime, SigningKey, TOKEN_LIFETIME_SECS};
+use crate::token::{Claims, IssueParams, IssueTime, SigningKey};
 
 /// How the client authenticated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -366,12 +366,15 @@ pub struct Issued {
     pub response: TokenResponse,
     /// The claims in the token.
     pub claims: Claims,
+    /// Which of the credential's secrets was presented (its index), for the host to record
+    /// with `secret_used`.
+    pub secret: usize,
 }
 
 /// Issues a token for an authenticated request. `credential` is the record found for the
 /// request's client id (`None` when there is none). Checks, in order: the client exists,
-/// is not deleted, not disabled, presented the right secret, calls from an allowed IP, and
-/// asks (with `scope`) only for what its permissions cover.
+/// is not deleted, not disabled, not expired, presented one of its live secrets, calls from
+/// an allowed IP, and asks (with `scope`) only for what its permissions cover.
 pub fn issue_token(
     credential: Option<&Credential>,
     request: &TokenRequest,
@@ -388,9 +391,10 @@ pub fn issue_token(
     // dummy digest when no credential has the id), so the time an unauthenticated caller
     // sees does not tell whether a credential exists or is enabled.
     let credential = credential.filter(|c| c.client_id == request.client_id);
-    let secret_ok = match credential {
-        Some(c) => c.verify_secret(&request.client_secret),
-        None => no_credential_matches(&request.client_secret),
+    let now = context.now.get();
+    let secret = match credential {
+        Some(c) => c.matching_secret(&request.client_secret, Some(now)),
+        None => no_credential_matches(&request.client_secret).then_some(0),
     };
     let Some(credential) = credential else {
         return Err(refuse(Code::ClientUnknown));
@@ -400,9 +404,12 @@ pub fn issue_token(
         Status::Disabled => return Err(refuse(Code::ClientDisabled)),
         Status::Enabled => {}
     }
-    if !secret_ok {
-        return Err(refuse(Code::ClientBadSecret));
+    if credential.is_expired(now) {
+        return Err(refuse(Code::ClientExpired));
     }
+    let Some(secret) = secret else {
+        return Err(refuse(Code::ClientBadSecret));
+    };
     let compiled = credential
         .compile()
         .map_err(|_| refuse(Code::ClientUnknown))?;
@@ -441,15 +448,20 @@ pub fn issue_token(
         env: credential.environment,
         now: context.now,
         jti: context.jti,
+        not_after: credential.expires_at,
     };
     let claims = Claims::issue(&params, permissions, compiled.allowlist);
     let response = TokenResponse {
         access_token: context.signing_key.sign(&claims),
         token_type: TokenType::Bearer,
-        expires_in: TOKEN_LIFETIME_SECS,
+        expires_in: claims.exp - claims.iat,
         scope: claims.scope.clone(),
     };
-    Ok(Issued { response, claims })
+    Ok(Issued {
+        response,
+        claims,
+        secret,
+    })
 }
 
 #[cfg(test)]
@@ -526,6 +538,10 @@ mod tests {
             status,
             ..new.credential.clone()
         };
+        let expiring = |expires_at: i64| Credential {
+            expires_at: Some(expires_at),
+            ..new.credential.clone()
+        };
         let long = format!("{}{}", new.client_secret, "x".repeat(MAX_SECRET_BYTES));
         let cases: Vec<(Option<Credential>, TokenRequest, Option<Code>)> = vec![
             (
@@ -559,6 +575,11 @@ mod tests {
                 Some(Code::ClientBadSecret),
             ),
             (
+                Some(expiring(10)),
+                request("wrong", &id),
+                Some(Code::ClientExpired),
+            ),
+            (
                 Some(new.credential.clone()),
                 request(&new.client_secret, &id),
                 None,
@@ -569,6 +590,31 @@ mod tests {
             let got = issue_token(credential.as_ref(), &request, "203.0.113.7", &context);
             assert_eq!(got.as_ref().err().map(|e| e.reason), refusal);
             assert_eq!(SECRETS_HASHED.with(|n| n.get()) - before, 1, "{refusal:?}");
+        }
+
+        // exp is capped at the credential's expiry, and expires_in says so
+        let issued = issue_token(
+            Some(&expiring(100)),
+            &request(&new.client_secret, &id),
+            "203.0.113.7",
+            &context,
+        )
+        .unwrap();
+        assert_eq!((issued.claims.exp, issued.response.expires_in), (100, 90));
+
+        // after a rotation both secrets are compared, whichever matches, and either works
+        let mut rotated = new.credential.clone();
+        let second = rotated.rotate_secret(5, &[9; 32], 3600).unwrap();
+        for (secret, index) in [(&new.client_secret, 0), (&second, 1)] {
+            let before = SECRETS_HASHED.with(|n| n.get());
+            let issued = issue_token(
+                Some(&rotated),
+                &request(secret, &id),
+                "203.0.113.7",
+                &context,
+            );
+            assert_eq!(issued.map(|i| i.secret).ok(), Some(index));
+            assert_eq!(SECRETS_HASHED.with(|n| n.get()) - before, 2);
         }
     }
 

@@ -512,10 +512,13 @@ pub struct IssueParams<'a> {
     pub now: IssueTime,
     /// The token id, used as given.
     pub jti: &'a str,
+    /// The credential's own expiry: `exp` is the sooner of it and one lifetime (SPEC §6).
+    pub not_after: Option<i64>,
 }
 
 impl Claims {
-    /// The claims of a new token: valid from `now` for [`TOKEN_LIFETIME_SECS`].
+    /// The claims of a new token: valid from `now` for [`TOKEN_LIFETIME_SECS`], or until
+    /// `not_after` when that comes sooner.
     pub fn issue(
         params: &IssueParams<'_>,
         permissions: PermissionSet,
@@ -527,8 +530,12 @@ impl Claims {
             aud: Audience::One(params.audience.to_owned()),
             client_id: params.client_id.to_owned(),
             iat: params.now.get(),
-            // Within range by construction of `IssueTime`: no overflow, exactly one lifetime.
-            exp: params.now.get() + TOKEN_LIFETIME_SECS,
+            // Within range by construction of `IssueTime`: no overflow, at most one lifetime.
+            exp: params
+                .not_after
+                .map_or(params.now.get() + TOKEN_LIFETIME_SECS, |t| {
+                    t.min(params.now.get() + TOKEN_LIFETIME_SECS)
+                }),
             nbf: None,
             jti: params.jti.to_owned(),
             scope: permissions.scope_string(),

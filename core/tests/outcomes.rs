@@ -344,6 +344,31 @@ fn table() -> Vec<(Operation, Value, Expect)> {
             json!({ "before": spec() }),
             Failure("input.invalid"),
         ),
+        (
+            Op::RotateSecret,
+            json!({ "credential": credential(), "now": NOW, "entropy": "cd".repeat(32), "grace_seconds": 60 }),
+            Result,
+        ),
+        (
+            Op::RotateSecret,
+            json!({ "credential": credential(), "now": NOW, "entropy": "cd".repeat(31), "grace_seconds": 60 }),
+            Failure("entropy.insufficient"),
+        ),
+        (
+            Op::UpdateCredential,
+            json!({ "credential": credential(), "now": NOW, "action": "set_expiry", "expires_at": NOW + 1 }),
+            Result,
+        ),
+        (
+            Op::UpdateCredential,
+            json!({ "credential": credential(), "now": NOW, "action": "set_spec" }),
+            Failure("input.invalid"),
+        ),
+        (
+            Op::UpdateCredential,
+            json!({ "credential": credential(), "now": NOW, "action": "revoke_secret", "secret": 0 }),
+            Failure("credential.secret_required"),
+        ),
     ]
 }
 

@@ -116,6 +116,7 @@ proptest! {
         let params = IssueParams {
             issuer: "https://iss.test", audience: "https://aud.test", client_id: &client,
             org: "org_1", env: Environment::Sandbox, now: IssueTime::new(now).unwrap(), jti: &jti,
+            not_after: None,
         };
         let allowlist = Allowlist::parse(&["10.0.0.0/8"]).unwrap();
         let claims = Claims::issue(&params, PermissionSet::new(set), allowlist);

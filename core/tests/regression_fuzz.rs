@@ -31,7 +31,7 @@ fn call(op: &str, input: &Value) -> Value {
 fn facade_issue_token_credential_without_permissions() {
     // The input, minimized by hand from the fuzzer's (op byte 7 = issue_token).
     let input: Value = serde_json::from_str(
-        r#"{"credential":{"client_id":"cid_1","secret_sha256":"9c9771a5788b9d9b68af60a565e3de6c5bfd05c0b4f01f81df3f44152d2e8f5b","org":"org_1","name":"Payments backend","permission_set_type":"wallets","permissions":[],"ip_allowlist":["0.0.0.0/0"],"environment":"sandbox","status":"enabled","created_at":0,"updated_at":0},"client_secret":"cgs_test_9f8e7d6c5b4a39281706f5e4d3c2b1a0","client_ip":"203.0.113.7","now":1800000000,"signing_key":{"kid":"k1","seed":"53c9bb55c4888ecfc781d616ce919ebcbe17fbcd3e0b80de3e08b0611e537438"},"jti":"jti-1","issuer":"https://auth.example.test","audience":"https://api.example.test"}"#,
+        r#"{"credential":{"client_id":"cid_1","secrets":[{"sha256":"9c9771a5788b9d9b68af60a565e3de6c5bfd05c0b4f01f81df3f44152d2e8f5b","created_at":0}],"org":"org_1","name":"Payments backend","permission_set_type":"wallets","permissions":[],"ip_allowlist":["0.0.0.0/0"],"environment":"sandbox","status":"enabled","created_at":0,"updated_at":0},"client_secret":"cgs_test_9f8e7d6c5b4a39281706f5e4d3c2b1a0","client_ip":"203.0.113.7","now":1800000000,"signing_key":{"kid":"k1","seed":"53c9bb55c4888ecfc781d616ce919ebcbe17fbcd3e0b80de3e08b0611e537438"},"jti":"jti-1","issuer":"https://auth.example.test","audience":"https://api.example.test"}"#,
     )
     .unwrap();
     let issued = call("issue_token", &input);
@@ -84,7 +84,7 @@ fn facade_issue_token_credential_without_permissions() {
 fn compile_refuses_a_record_without_permissions() {
     let record: credgate_core::Credential = serde_json::from_value(json!({
         "client_id": "cid_1",
-        "secret_sha256": "9c9771a5788b9d9b68af60a565e3de6c5bfd05c0b4f01f81df3f44152d2e8f5b",
+        "secrets": [{ "sha256": "9c9771a5788b9d9b68af60a565e3de6c5bfd05c0b4f01f81df3f44152d2e8f5b", "created_at": 0 }],
         "org": "org_1", "name": "Payments backend", "permission_set_type": "wallets",
         "permissions": [], "ip_allowlist": ["0.0.0.0/0"], "environment": "sandbox",
         "status": "enabled", "created_at": 0, "updated_at": 0,

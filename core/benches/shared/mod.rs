@@ -25,6 +25,7 @@ pub fn token_fixture() -> (Verifier, String) {
         env: Environment::Production,
         now: IssueTime::new(NOW).unwrap(),
         jti: "jti-0001",
+        not_after: None,
     };
     let token = key.sign(&Claims::issue(&params, permissions, allowlist));
     let options = VerifyOptions {

@@ -60,6 +60,7 @@ vocabulary!(
         VerifySecret => "verify_secret",
         Explain => "explain",
         Diff => "diff",
+        RotateSecret => "rotate_secret",
     }
 );
 
@@ -273,6 +274,7 @@ fn dispatch<S: Sink>(op: Operation, source: impl Source, sink: S) -> S::Out {
         Operation::VerifySecret => run(source, sink, verify_secret),
         Operation::Explain => run(source, sink, explain),
         Operation::Diff => run(source, sink, diff),
+        Operation::RotateSecret => run(source, sink, rotate_secret),
     }
 }
 

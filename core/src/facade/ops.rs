@@ -759,6 +759,9 @@ pub struct IssuedToken {
     pub token: String,
     /// Its claims.
     pub claims: Claims,
+    /// The index of the credential's secret that was presented: record it with
+    /// `update_credential`'s `secret_used`.
+    pub secret: usize,
 }
 
 /// What `issue_token` gives: a token, or a refusal.
@@ -783,8 +786,8 @@ impl Reply for IssueAnswer {
 
 /// Reads a stored credential record; a record that breaks the rules is `credential.invalid`.
 pub fn credential(value: Value) -> Result<Credential, Error> {
-    let credential: Credential = serde_json::from_value(value)
-        .map_err(|e| CredentialError::Invalid(format!("invalid credential record: {e}")))?;
+    let credential: Credential =
+        serde_json::from_value(value).map_err(|e| CredentialError::Invalid(e.to_string()))?;
     credential.compile()?;
     Ok(credential)
 }
@@ -823,6 +826,7 @@ pub fn issue_token(input: IssueTokenInput) -> Result<IssueAnswer, Error> {
                 token: issued.response.access_token.clone(),
                 response: issued.response,
                 claims: issued.claims,
+                secret: issued.secret,
             })),
             Err(e) => IssueAnswer::Refused(e.into()),
         },
@@ -910,6 +914,9 @@ pub struct CreateCredentialInput {
     pub now: UnixSeconds,
     /// [`crate::credential::ENTROPY_BYTES`] random bytes, in hex.
     pub entropy: String,
+    /// The credential's own expiry (later than `now`); none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<UnixSeconds>,
 }
 
 impl std::fmt::Debug for CreateCredentialInput {
@@ -919,6 +926,7 @@ impl std::fmt::Debug for CreateCredentialInput {
             .field("org", &self.org)
             .field("now", &self.now)
             .field("entropy", &"<redacted>")
+            .field("expires_at", &self.expires_at)
             .finish()
     }
 }
@@ -949,7 +957,9 @@ pub fn create_credential(input: CreateCredentialInput) -> Result<CreatedCredenti
     let spec = validate(&input.spec)?;
     let entropy = crate::encoding::hex_decode(&input.entropy)
         .ok_or_else(|| InputError::new("`entropy` must be hex"))?;
-    let new = Credential::create(&spec, &input.org, input.now.0, &entropy)?;
+    let mut new = Credential::create(&spec, &input.org, input.now.0, &entropy)?;
+    new.credential
+        .set_expiry(input.expires_at.map(|t| t.0), input.now.0)?;
     Ok(CreatedCredential {
         ok: true,
         credential: new.credential,
@@ -958,25 +968,53 @@ pub fn create_credential(input: CreateCredentialInput) -> Result<CreatedCredenti
 }
 
 vocabulary!(
-    /// A lifecycle change of SPEC §5.
-    LifecycleAction ("an action: enable, disable or delete") {
+    /// A change to a stored credential: SPEC §5's lifecycle, and docs/LIFECYCLE.md's.
+    CredentialAction ("an action: enable, disable, delete, set_spec, set_expiry, secret_used or revoke_secret") {
         Enable => "enable",
         Disable => "disable",
         Delete => "delete",
+        SetSpec => "set_spec",
+        SetExpiry => "set_expiry",
+        SecretUsed => "secret_used",
+        RevokeSecret => "revoke_secret",
     }
 );
 
-/// `update_credential`: a stored record, the change, and the time.
+/// `update_credential`: a stored record, the change, the time, and what the change needs:
+/// `spec` for `set_spec`, `expires_at` (or `null`) for `set_expiry`, `secret` (an index)
+/// for `secret_used` and `revoke_secret`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(expecting = "an object with `credential`, `action` (enable, disable or delete) and `now`")]
+#[serde(expecting = "an object with `credential`, `action` and `now`, and the action's member")]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UpdateCredentialInput {
     /// The stored record.
     pub credential: Value,
     /// The change.
-    pub action: LifecycleAction,
+    pub action: CredentialAction,
     /// Now.
     pub now: UnixSeconds,
+    /// `set_spec`: the new spec (validated; `spec.invalid` with every problem).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<Value>,
+    /// `set_expiry`: the new expiry, `null` for none.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expires_at: Option<Option<UnixSeconds>>,
+    /// `secret_used`, `revoke_secret`: the secret's index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<usize>,
+}
+
+/// A member that may be `null`: present (`Some(None)` for null) or absent (`None`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// The updated record (a result).
@@ -989,19 +1027,72 @@ pub struct UpdatedCredential {
     pub credential: Credential,
 }
 
-/// Enables, disables or deletes a credential; a deleted one cannot change
-/// (`credential.deleted`).
+fn needs<T>(member: Option<T>, action: CredentialAction, name: &str) -> Result<T, Error> {
+    member.ok_or_else(|| InputError::new(format!("`{action}` needs `{name}`")).into())
+}
+
+/// Changes a stored credential; a deleted one cannot change (`credential.deleted`).
 pub fn update_credential(input: UpdateCredentialInput) -> Result<UpdatedCredential, Error> {
+    use CredentialAction as A;
     let mut record = credential(input.credential)?;
     let now = input.now.0;
-    match input.action {
-        LifecycleAction::Enable => record.enable(now),
-        LifecycleAction::Disable => record.disable(now),
-        LifecycleAction::Delete => record.delete(now),
-    }?;
+    let action = input.action;
+    match action {
+        A::Enable => record.enable(now)?,
+        A::Disable => record.disable(now)?,
+        A::Delete => record.delete(now)?,
+        A::SetSpec => record.set_spec(&validate(&needs(input.spec, action, "spec")?)?, now)?,
+        A::SetExpiry => record.set_expiry(
+            needs(input.expires_at, action, "expires_at")?.map(|t| t.0),
+            now,
+        )?,
+        A::SecretUsed => record.secret_used(needs(input.secret, action, "secret")?, now)?,
+        A::RevokeSecret => record.revoke_secret(needs(input.secret, action, "secret")?, now)?,
+    }
     Ok(UpdatedCredential {
         ok: true,
         credential: record,
+    })
+}
+
+/// `rotate_secret`: a stored record, the time, 32 random bytes, and how long the current
+/// secret keeps working.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `credential`, `now`, `entropy` (hex) and `grace_seconds`")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RotateSecretInput {
+    /// The stored record.
+    pub credential: Value,
+    /// Now.
+    pub now: UnixSeconds,
+    /// [`crate::credential::SECRET_ENTROPY_BYTES`] random bytes, in hex.
+    pub entropy: String,
+    /// Seconds the current secret keeps working (0 … 30 days).
+    pub grace_seconds: Seconds,
+}
+
+impl std::fmt::Debug for RotateSecretInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RotateSecretInput")
+            .field("credential", &self.credential)
+            .field("now", &self.now)
+            .field("entropy", &"<redacted>")
+            .field("grace_seconds", &self.grace_seconds)
+            .finish()
+    }
+}
+
+/// Adds a new secret (shown once) and retires the current one after the grace period.
+pub fn rotate_secret(input: RotateSecretInput) -> Result<CreatedCredential, Error> {
+    let mut record = credential(input.credential)?;
+    let entropy = crate::encoding::hex_decode(&input.entropy)
+        .ok_or_else(|| InputError::new("`entropy` must be hex"))?;
+    let grace = i64::try_from(input.grace_seconds.0).unwrap_or(i64::MAX);
+    let client_secret = record.rotate_secret(input.now.0, &entropy, grace)?;
+    Ok(CreatedCredential {
+        ok: true,
+        credential: record,
+        client_secret,
     })
 }
 
@@ -1014,6 +1105,9 @@ pub struct VerifySecretInput {
     pub credential: Value,
     /// The secret presented.
     pub client_secret: String,
+    /// Now: only secrets live at `now` count (every secret when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<UnixSeconds>,
 }
 
 impl std::fmt::Debug for VerifySecretInput {
@@ -1021,6 +1115,7 @@ impl std::fmt::Debug for VerifySecretInput {
         f.debug_struct("VerifySecretInput")
             .field("credential", &self.credential)
             .field("client_secret", &"<redacted>")
+            .field("now", &self.now)
             .finish()
     }
 }
@@ -1035,15 +1130,20 @@ pub struct SecretCheck {
     pub valid: bool,
     /// Whether it has the shape of a credgate secret (prefix, length, checksum).
     pub well_formed: bool,
+    /// The index of the matching secret, when valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<usize>,
 }
 
 /// Checks a presented secret against a stored record.
 pub fn verify_secret(input: VerifySecretInput) -> Result<SecretCheck, Error> {
     let record = credential(input.credential)?;
+    let secret = record.matching_secret(&input.client_secret, input.now.map(|t| t.0));
     Ok(SecretCheck {
         ok: true,
-        valid: record.verify_secret(&input.client_secret),
+        valid: secret.is_some(),
         well_formed: is_well_formed_secret(&input.client_secret),
+        secret,
     })
 }
 
