@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from ._api import (
     ENTROPY_BYTES,
-    ROTATION_ENTROPY_BYTES,
+    SECRET_ENTROPY_BYTES,
     DiffFinding,
     Explanation,
     Narrowing,
@@ -140,7 +140,7 @@ __all__ = [
     "ENTROPY_BYTES",
     "JTI_BYTES",
     "MAX_BODY_BYTES",
-    "ROTATION_ENTROPY_BYTES",
+    "SECRET_ENTROPY_BYTES",
     # prepared, thread-safe objects (native)
     "Claims",
     "Decision",

@@ -59,7 +59,7 @@ __all__ = [
     "ENTROPY_BYTES",
     "JTI_BYTES",
     "MAX_BODY_BYTES",
-    "ROTATION_ENTROPY_BYTES",
+    "SECRET_ENTROPY_BYTES",
     "Time",
     "PermissionLike",
     "RequestLike",
@@ -124,8 +124,8 @@ ENTROPY_BYTES: int = _credgate.ENTROPY_BYTES
 JTI_BYTES: int = _credgate.JTI_BYTES
 #: The largest token request body (the core's ``oauth::MAX_BODY_BYTES``).
 MAX_BODY_BYTES: int = _credgate.MAX_BODY_BYTES
-#: Bytes of entropy a rotation's new secret takes (docs/LIFECYCLE.md ``rotate_secret``).
-ROTATION_ENTROPY_BYTES: int = getattr(_credgate, "ROTATION_ENTROPY_BYTES", 32)
+#: Bytes of entropy a rotated secret takes (the core's ``credential::SECRET_ENTROPY_BYTES``).
+SECRET_ENTROPY_BYTES: int = _credgate.SECRET_ENTROPY_BYTES
 
 #: A point in time: Unix seconds (``int``/``float``) or a timezone-aware ``datetime``.
 Time = Union[int, float, datetime]
@@ -651,9 +651,9 @@ class Credential:
         ``grace`` (seconds or a ``timedelta``, 0 to 30 days). Expired secrets are dropped
         first; two live secrets refuse the rotation (``credential.secret_limit``).
 
-        ``entropy`` (:data:`ROTATION_ENTROPY_BYTES` bytes) defaults to ``os.urandom``.
+        ``entropy`` (:data:`SECRET_ENTROPY_BYTES` bytes) defaults to ``os.urandom``.
         """
-        raw = os.urandom(ROTATION_ENTROPY_BYTES) if entropy is None else _bytes(entropy, "entropy")
+        raw = os.urandom(SECRET_ENTROPY_BYTES) if entropy is None else _bytes(entropy, "entropy")
         out = _checked(
             "rotate_secret",
             {

@@ -15,6 +15,7 @@ __all__ = [
     "OPS",
     "PermissionSet",
     "Request",
+    "SECRET_ENTROPY_BYTES",
     "VerifierCore",
     "__version__",
     "call",
@@ -26,6 +27,7 @@ __version__: str
 OPS: Tuple[str, ...]
 CODES: Tuple[Code, ...]
 ENTROPY_BYTES: int
+SECRET_ENTROPY_BYTES: int
 JTI_BYTES: int
 MAX_BODY_BYTES: int
 

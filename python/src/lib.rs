@@ -1063,6 +1063,7 @@ fn _credgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("OPS", PyTuple::new(m.py(), facade::OPS.iter().copied())?)?;
     m.add("CODES", PyTuple::new(m.py(), codes::ALL.iter().copied())?)?;
     m.add("ENTROPY_BYTES", credential::ENTROPY_BYTES)?;
+    m.add("SECRET_ENTROPY_BYTES", credential::SECRET_ENTROPY_BYTES)?;
     m.add("JTI_BYTES", token::JTI_BYTES)?;
     m.add("MAX_BODY_BYTES", oauth::MAX_BODY_BYTES)?;
     m.add_function(wrap_pyfunction!(call, m)?)?;
