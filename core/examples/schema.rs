@@ -49,6 +49,7 @@ fn main() -> Result<(), serde_json::Error> {
             Operation::Explain => pair::<ExplainInput, Explained>(),
             Operation::Diff => pair::<DiffInput, DiffAnswer>(),
             Operation::RotateSecret => pair::<RotateSecretInput, CreatedCredential>(),
+            Operation::Suggest => pair::<SuggestInput, SuggestAnswer>(),
         };
         operations.insert(op.as_str().to_owned(), schemas);
     }

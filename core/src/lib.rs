@@ -22,6 +22,7 @@
 //! | [`bearer`] | RFC 6750 headers and challenges |
 //! | [`check`] | the edge path and audit records (SPEC §8) |
 //! | [`preview`], [`lint`] | admin-page previews and advice |
+//! | [`usage`] | least privilege from observed usage: attribution, unused permissions, `suggest` |
 //! | [`explain`], [`diff`] | why a decision, and what a new version of a spec grants (SPEC §10, §11) |
 //! | [`facade`] | the typed operations every host calls, their outcomes (docs/OUTCOMES.md), JSON in and out |
 //! | [`json`] | strict JSON: duplicate members and deep nesting rejected |
@@ -59,6 +60,7 @@ pub mod reason;
 pub mod request;
 pub mod spec;
 pub mod token;
+pub mod usage;
 pub mod vocabulary;
 
 pub use authorize::{Decision, PermissionSet, Reason};

@@ -345,6 +345,27 @@ fn table() -> Vec<(Operation, Value, Expect)> {
             Failure("input.invalid"),
         ),
         (
+            Op::Suggest,
+            json!({ "spec": spec(), "usage": [{ "request": { "type": "balances", "action": "read", "vault": "vlt_1" }, "last_at": NOW }] }),
+            Answer,
+        ),
+        (Op::Suggest, json!({ "spec": {}, "usage": [] }), Answer),
+        (
+            Op::Suggest,
+            json!({ "spec": spec(), "usage": [{ "request": { "type": "balances", "action": "fly" }, "last_at": NOW }] }),
+            Failure("request.invalid"),
+        ),
+        (
+            Op::Lint,
+            json!({ "credential": credential(), "now": NOW, "usage": [] }),
+            Answer,
+        ),
+        (
+            Op::Lint,
+            json!({ "credential": credential(), "spec": spec() }),
+            Failure("input.invalid"),
+        ),
+        (
             Op::RotateSecret,
             json!({ "credential": credential(), "now": NOW, "entropy": "cd".repeat(32), "grace_seconds": 60 }),
             Result,

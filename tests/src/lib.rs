@@ -33,8 +33,16 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// Output members compared as sets (order-free) rather than as exact arrays.
-pub const SET_MEMBERS: [&str; 3] = ["errors", "near_misses", "findings"];
+/// Output members compared as sets (order-free) rather than as exact arrays: CONFORMANCE.md's
+/// `errors`, `near_misses`, `findings`, and `diff`'s `added`, `removed` and `new_access`.
+pub const SET_MEMBERS: [&str; 6] = [
+    "errors",
+    "near_misses",
+    "findings",
+    "added",
+    "removed",
+    "new_access",
+];
 
 /// One case of a vector file, as written (unknown members are errors).
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -61,6 +61,7 @@ vocabulary!(
         Explain => "explain",
         Diff => "diff",
         RotateSecret => "rotate_secret",
+        Suggest => "suggest",
     }
 );
 
@@ -275,6 +276,7 @@ fn dispatch<S: Sink>(op: Operation, source: impl Source, sink: S) -> S::Out {
         Operation::Explain => run(source, sink, explain),
         Operation::Diff => run(source, sink, diff),
         Operation::RotateSecret => run(source, sink, rotate_secret),
+        Operation::Suggest => run(source, sink, suggest),
     }
 }
 

@@ -20,7 +20,7 @@ use crate::diff::SpecDiff;
 use crate::error::{Error, InputError};
 use crate::explain::Explanation;
 use crate::ip::{Allowlist, IpError};
-use crate::lint::Finding;
+use crate::lint::{Finding, ROTATE_AFTER_DAYS};
 use crate::oauth::{self, AuthMethod, IssueContext, OAuthError, OAuthErrorCode, TokenRequest};
 use crate::permission::Permission;
 use crate::preview::{grants, on_resources, Grant, ResourceView};
@@ -28,6 +28,7 @@ use crate::reason::Reason;
 use crate::request::{Request, RequestError};
 use crate::spec::{validate, CredentialSpec, Problem, UnknownSetType, ValidationErrors};
 use crate::token::{Claims, IssueTime, Jwks, KeySet, SigningKey, Verifier, VerifyOptions};
+use crate::usage::{Narrowing, Use, MAX_USAGE_ENTRIES, UNUSED_AFTER_DAYS};
 use crate::vocabulary::{vocabulary, PermissionSetType};
 
 /// Implements [`Reply`] for answer types that are always one kind.
@@ -129,19 +130,35 @@ pub fn validate_spec(input: ValidateSpecInput) -> Result<SpecReport, Error> {
     ))
 }
 
-/// `lint`: the spec, and optionally the times that enable the age check.
+/// `lint`: a spec or a stored record, and optionally the time, the creation time (a spec's
+/// age check), observed usage and the periods its checks use.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(expecting = "an object with `spec`, and optionally `now` and `created_at`")]
+#[serde(
+    expecting = "an object with `spec` or `credential`, and optionally `now`, `created_at`, `usage`, `unused_after_days` and `rotation_days`"
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LintInput {
-    /// A credential spec.
+    /// A credential spec (or give `credential`).
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub spec: Value,
-    /// Now, for the age check.
+    /// A stored record: its spec, secrets and expiry are linted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<Value>,
+    /// Now, for the checks of age and expiry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<UnixSeconds>,
-    /// When the credential was created, for the age check.
+    /// When the credential was created, for a spec's age check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<UnixSeconds>,
+    /// Observed usage: enables `lint.unused_permission`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<UsageList>,
+    /// Days without use after which a permission is unused (default 90).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_after_days: Option<Seconds>,
+    /// Days after which a secret is due for rotation (default 90).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_days: Option<Seconds>,
 }
 
 /// A lint verdict (an answer): the findings of a valid spec, or the problems of an invalid
@@ -161,15 +178,49 @@ pub struct LintReport {
     pub errors: Vec<Problem>,
 }
 
-/// Lints a spec.
+fn days(days: Option<Seconds>, default: u64) -> i64 {
+    i64::try_from(days.map_or(default, |d| d.0))
+        .unwrap_or(i64::MAX)
+        .saturating_mul(crate::usage::DAY_SECS)
+}
+
+/// The spec a record was made from, in its JSON form.
+fn spec_of(record: &Credential) -> Value {
+    serde_json::to_value(SpecDocument {
+        name: record.name.clone(),
+        description: record.description.clone(),
+        permission_set_type: record.permission_set_type,
+        permissions: record.permissions.clone(),
+        ip_allowlist: record.ip_allowlist.clone(),
+        environment: record.environment,
+    })
+    .unwrap_or_default()
+}
+
+/// Lints a spec or a stored record.
 pub fn lint(input: LintInput) -> Result<LintReport, Error> {
-    Ok(match validate(&input.spec) {
+    let record = match (input.credential, input.spec.is_null()) {
+        (Some(_), false) => {
+            return Err(InputError::new("give `spec` or `credential`, not both").into())
+        }
+        (Some(value), true) => Some(credential(value)?),
+        (None, _) => None,
+    };
+    let usage = input.usage.map(UsageList::into_uses).transpose()?;
+    let spec = record.as_ref().map_or(input.spec, spec_of);
+    Ok(match validate(&spec) {
         Ok(spec) => LintReport {
             ok: true,
-            findings: crate::lint::lint(
+            findings: crate::lint::lint_with(
                 &spec,
-                input.now.map(|t| t.0),
-                input.created_at.map(|t| t.0),
+                &crate::lint::LintContext {
+                    now: input.now.map(|t| t.0),
+                    created_at: input.created_at.map(|t| t.0),
+                    record: record.as_ref(),
+                    usage: usage.as_deref(),
+                    unused_after_secs: days(input.unused_after_days, UNUSED_AFTER_DAYS),
+                    rotate_after_secs: days(input.rotation_days, ROTATE_AFTER_DAYS),
+                },
             ),
             error: None,
             errors: Vec::new(),
@@ -181,6 +232,184 @@ pub fn lint(input: LintInput) -> Result<LintReport, Error> {
             errors: e.problems,
         },
     })
+}
+
+// ------------------------------------------------------------------ usage, suggest
+
+/// One observed request, as a host counted it from its audit log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an object with `request`, `last_at` and optionally `count`"
+)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct UsageEntry {
+    /// The request, in `authorize`'s JSON form.
+    pub request: Value,
+    /// When it was last allowed.
+    pub last_at: UnixSeconds,
+    /// How often it was allowed (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<Seconds>,
+}
+
+/// Observed usage: at most [`MAX_USAGE_ENTRIES`] entries, counted while reading, so an
+/// oversized list costs no more than its first entries.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct UsageList(pub Vec<UsageEntry>);
+
+impl<'de> Deserialize<'de> for UsageList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = UsageList;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "an array of at most {MAX_USAGE_ENTRIES} usage entries")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<UsageList, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = seq.next_element::<UsageEntry>()? {
+                    if entries.len() == MAX_USAGE_ENTRIES {
+                        return Err(serde::de::Error::custom(format!(
+                            "`usage` has more than {MAX_USAGE_ENTRIES} entries; count distinct requests"
+                        )));
+                    }
+                    entries.push(entry);
+                }
+                Ok(UsageList(entries))
+            }
+        }
+        deserializer.deserialize_seq(Entries)
+    }
+}
+
+impl UsageList {
+    /// The uses, each request read; the first bad one is `request.invalid`, naming it.
+    pub fn into_uses(self) -> Result<Vec<Use>, Error> {
+        self.0
+            .into_iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                let request = Request::from_value(&entry.request)
+                    .map_err(|e| RequestError::new(format!("usage[{i}].request: {e}")))?;
+                Ok(Use {
+                    request,
+                    last_at: entry.last_at.0,
+                    count: entry.count.map_or(1, |c| c.0),
+                })
+            })
+            .collect()
+    }
+}
+
+/// `suggest`: a spec and its observed usage.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    expecting = "an object with `spec` and `usage`, and optionally `now` and `unused_after_days`"
+)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SuggestInput {
+    /// The current spec.
+    pub spec: Value,
+    /// What was used.
+    pub usage: UsageList,
+    /// Now: a permission not used within `unused_after_days` counts as unused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<UnixSeconds>,
+    /// Days without use after which a permission is unused (default 90).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_after_days: Option<Seconds>,
+}
+
+/// A credential spec in its JSON form (the shape `validate_spec` reads).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SpecDocument {
+    /// The name.
+    pub name: String,
+    /// The description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The set type.
+    pub permission_set_type: PermissionSetType,
+    /// Canonical permission texts.
+    pub permissions: Vec<String>,
+    /// Allowlist entries as given.
+    pub ip_allowlist: Vec<String>,
+    /// The environment.
+    pub environment: crate::spec::Environment,
+}
+
+/// A narrower spec from usage (an answer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Suggestion {
+    /// `true`: the spec was valid.
+    pub ok: bool,
+    /// The suggested spec; absent when nothing was used (`unused_credential`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<SpecDocument>,
+    /// Whether nothing was used at all: disable the credential rather than keep it.
+    pub unused_credential: bool,
+    /// Permissions removed as unused.
+    pub removed: Vec<String>,
+    /// Permissions replaced by narrower ones.
+    pub narrowed: Vec<Narrowing>,
+    /// `diff` of the current spec and the suggestion: it never grants new access.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<SpecDiff>,
+}
+
+/// What `suggest` gives (an answer either way): a suggestion, or the spec's problems.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, expecting = "a suggestion or a spec report")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum SuggestAnswer {
+    /// The spec was valid (boxed: it is several times the size of a report).
+    Suggested(Box<Suggestion>),
+    /// It was not.
+    Invalid(SpecReport),
+}
+
+/// Proposes a narrower spec from usage.
+pub fn suggest(input: SuggestInput) -> Result<SuggestAnswer, Error> {
+    let uses = input.usage.into_uses()?;
+    let spec = match validate(&input.spec) {
+        Ok(spec) => spec,
+        Err(e) => return Ok(SuggestAnswer::Invalid(SpecReport::of(e.problems))),
+    };
+    let window = days(input.unused_after_days, UNUSED_AFTER_DAYS);
+    let narrowed = crate::usage::narrow(&spec, &uses, input.now.map(|t| t.0), window);
+    let document = (!narrowed.permissions.is_empty()).then(|| SpecDocument {
+        name: spec.name.clone(),
+        description: spec.description.clone(),
+        permission_set_type: spec.permission_set_type,
+        permissions: narrowed
+            .permissions
+            .iter()
+            .map(Permission::to_string)
+            .collect(),
+        ip_allowlist: spec.ip_allowlist.clone(),
+        environment: spec.environment,
+    });
+    let diff = document
+        .as_ref()
+        .and_then(|d| serde_json::to_value(d).ok())
+        .and_then(|v| validate(&v).ok())
+        .map(|after| crate::diff::diff(&spec, &after));
+    Ok(SuggestAnswer::Suggested(Box::new(Suggestion {
+        ok: true,
+        unused_credential: document.is_none(),
+        spec: document,
+        removed: narrowed.removed,
+        narrowed: narrowed.narrowed,
+        diff,
+    })))
 }
 
 // ------------------------------------------------------------------ ip_allowed
@@ -1295,4 +1524,4 @@ pub fn parse_bearer(input: BearerInput) -> Result<BearerAnswer, Error> {
 }
 
 replies!(Result: ParsedPermission, VerifiedToken, Preview, CreatedCredential, UpdatedCredential, SetTypeDefaults, PublishedJwks);
-replies!(Answer: SpecReport, LintReport, IpDecision, Authorized, Checked, SecretCheck, Explained, DiffAnswer);
+replies!(Answer: SpecReport, LintReport, IpDecision, Authorized, Checked, SecretCheck, Explained, DiffAnswer, SuggestAnswer);
