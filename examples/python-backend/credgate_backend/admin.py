@@ -91,6 +91,7 @@ def public_record(c: credgate.Credential) -> Dict[str, Any]:
     """A record as the admin API shows it: the secrets' times, never their digests."""
     r = c.to_dict()
     r.pop("secret_sha256", None)
+    r.setdefault("expires_at", None)  # absent in the record: never
     r["secrets"] = [{"index": i, "created_at": s.created_at, "expires_at": s.expires_at,
                      "last_used_at": s.last_used_at} for i, s in enumerate(c.secrets)]
     return r
