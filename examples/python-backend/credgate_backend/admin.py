@@ -256,10 +256,10 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
         compromised = body.get("compromised", False)
         if not isinstance(compromised, bool):
             raise ClientError("`compromised` must be true or false")
-        grace = body.get("grace_seconds", 0 if compromised else None)
+        grace: Any = body.get("grace_seconds", 0 if compromised else None)
         if not _is_int(grace):
             raise ClientError("`grace_seconds` must be an integer: how long the current secret stays valid")
-        seconds = int(grace)
+        seconds: int = grace
         if compromised and seconds != 0:
             raise ClientError("a compromised secret gets no grace: `grace_seconds` must be 0")
         now = svc.settings.now()
