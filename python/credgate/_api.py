@@ -871,7 +871,9 @@ def _keyset(keys: Union[KeySet, Mapping[str, Any], str, bytes, Iterable[SigningK
 
 
 class Verifier:
-    """A prepared token verifier: a parsed key set plus issuer, audience and leeway.
+    """A prepared token verifier: a parsed key set plus issuer, audience and leeway, and
+    optionally a signed revocation list (``revocations``, replaced by
+    :meth:`load_revocations`).
 
     Build it once and share it between threads; ``verify`` and ``check`` release the GIL
     while the signature is checked.
@@ -887,11 +889,14 @@ class Verifier:
         audience: str,
         leeway: int = 0,
         revoked_jtis: Iterable[str] = (),
+        revocations: Optional[str] = None,
     ) -> None:
         if isinstance(leeway, bool) or not isinstance(leeway, int) or not 0 <= leeway < 2**64:
             raise _input_error(f"leeway must be a non-negative int of seconds, not {leeway!r}")
         jtis = _list(revoked_jtis, "revoked_jtis")
-        self._core = _credgate.VerifierCore(_keyset(keys), issuer, audience, leeway, jtis)
+        self._core = _credgate.VerifierCore(
+            _keyset(keys), issuer, audience, leeway, jtis, revocations
+        )
 
     @property
     def keys(self) -> KeySet:
@@ -912,6 +917,22 @@ class Verifier:
     @property
     def revoked_jtis(self) -> List[str]:
         return self._core.revoked_jtis
+
+    @property
+    def revocations(self) -> Optional["RevocationList"]:
+        """The revocation list held (``None`` until one is given or loaded)."""
+        held = self._core.revocations
+        return None if held is None else _revocation_list(held)
+
+    def load_revocations(self, text: str) -> "RevocationList":
+        """Verify a signed revocation list (:func:`sign_revocations`) against this verifier's
+        keys and issuer, and hold it from now on: a token on it is ``token.revoked``.
+
+        Raises :class:`RevocationsInvalid`, or :class:`RevocationsStale` when its epoch is
+        lower than the held list's (the held list stays; an equal epoch is a re-fetch).
+        Safe to call while other threads verify.
+        """
+        return _revocation_list(self._core.load_revocations(text))
 
     def verify(self, token: str, *, now: Optional[Time] = None) -> Claims:
         """The token's claims, or :class:`TokenError` with the first failing check's code."""
@@ -960,9 +981,11 @@ def verify_token(
     audience: str,
     now: Optional[Time] = None,
     leeway: int = 0,
+    revocations: Optional[str] = None,
 ) -> Claims:
     """One-off token verification (build a :class:`Verifier` for repeated use)."""
-    return Verifier(jwks, issuer=issuer, audience=audience, leeway=leeway).verify(token, now=now)
+    v = Verifier(jwks, issuer=issuer, audience=audience, leeway=leeway, revocations=revocations)
+    return v.verify(token, now=now)
 
 
 def check(
@@ -975,9 +998,10 @@ def check(
     request: RequestLike,
     now: Optional[Time] = None,
     leeway: int = 0,
+    revocations: Optional[str] = None,
 ) -> Decision:
     """One-off edge check (build a :class:`Verifier` for repeated use)."""
-    v = Verifier(jwks, issuer=issuer, audience=audience, leeway=leeway)
+    v = Verifier(jwks, issuer=issuer, audience=audience, leeway=leeway, revocations=revocations)
     return v.check(token, client_ip=client_ip, request=request, now=now)
 
 

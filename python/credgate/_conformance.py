@@ -118,6 +118,7 @@ def _verifier(i: Dict[str, Any]) -> credgate.Verifier:
         audience=i["audience"],
         leeway=i.get("leeway", 0),
         revoked_jtis=i.get("revoked_jtis", ()),
+        revocations=i.get("revocations"),
     )
 
 
