@@ -18,7 +18,7 @@ import math
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import (
     Any,
     Dict,
@@ -42,6 +42,8 @@ from ._types import (
     Action,
     AuthMethod,
     BearerCode,
+    DecisionCode,
+    DiffCode,
     Environment,
     IpReason,
     IssuanceReason,
@@ -57,6 +59,7 @@ __all__ = [
     "ENTROPY_BYTES",
     "JTI_BYTES",
     "MAX_BODY_BYTES",
+    "SECRET_ENTROPY_BYTES",
     "Time",
     "PermissionLike",
     "RequestLike",
@@ -68,7 +71,21 @@ __all__ = [
     "LintReport",
     "Credential",
     "NewCredential",
+    "SecretInfo",
     "SecretCheck",
+    "UsageEntry",
+    "UsageLike",
+    "Explanation",
+    "SpecDiff",
+    "DiffFinding",
+    "Suggestion",
+    "Narrowing",
+    "RevokeClient",
+    "RevokeToken",
+    "RevocationEntry",
+    "RevocationEntryLike",
+    "SignedRevocations",
+    "RevocationList",
     "SigningKey",
     "Verifier",
     "IpDecision",
@@ -93,6 +110,11 @@ __all__ = [
     "issue_token",
     "preview",
     "lint",
+    "explain",
+    "diff",
+    "suggest",
+    "sign_revocations",
+    "load_revocations",
     "to_unix",
 ]
 
@@ -102,6 +124,8 @@ ENTROPY_BYTES: int = _credgate.ENTROPY_BYTES
 JTI_BYTES: int = _credgate.JTI_BYTES
 #: The largest token request body (the core's ``oauth::MAX_BODY_BYTES``).
 MAX_BODY_BYTES: int = _credgate.MAX_BODY_BYTES
+#: Bytes of entropy a rotated secret takes (the core's ``credential::SECRET_ENTROPY_BYTES``).
+SECRET_ENTROPY_BYTES: int = _credgate.SECRET_ENTROPY_BYTES
 
 #: A point in time: Unix seconds (``int``/``float``) or a timezone-aware ``datetime``.
 Time = Union[int, float, datetime]
@@ -156,6 +180,33 @@ def to_unix(t: Optional[Time]) -> int:
     if not _I64_MIN <= seconds <= _I64_MAX:
         raise _input_error(f"the time {seconds} is outside 64-bit Unix seconds")
     return seconds
+
+
+def _opt_time(t: Optional[Time], what: str) -> Optional[int]:
+    """Unix seconds of an optional time whose ``None`` means "none" (not "now")."""
+    return None if t is None else to_unix(t)
+
+
+def _required_time(t: Any, what: str) -> int:
+    """Unix seconds of a time that must be given."""
+    if t is None:
+        raise _input_error(f"{what} must be a time (an int, a float or a datetime), not None")
+    return to_unix(t)
+
+
+def _duration(d: Any, what: str) -> Any:
+    """Whole seconds of a ``timedelta`` (rounded down); an ``int`` as given, for the core to
+    judge its range. Anything else is :class:`~credgate.InputError`."""
+    if isinstance(d, timedelta):
+        return d // timedelta(seconds=1)
+    if isinstance(d, bool) or not isinstance(d, int):
+        raise _input_error(f"{what} must be an int of seconds or a timedelta, not {_type(d)}")
+    return d
+
+
+def _opt_int(v: Any) -> Optional[int]:
+    """An int member of the core's output or of a record, else ``None`` (never raises)."""
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
 def _list(value: Any, what: str) -> List[Any]:
@@ -535,15 +586,23 @@ class Credential:
         return self._int("updated_at")
 
     @property
-    def secret_sha256(self) -> str:
-        """The SHA-256 digest of the client secret (lowercase hex); the secret is never kept."""
-        return self._str("secret_sha256")
+    def expires_at(self) -> Optional[int]:
+        """The credential's own expiry (Unix seconds), or ``None`` for never."""
+        return _opt_int(self._record.get("expires_at"))
 
-    def _update(self, action: str, now: Optional[Time]) -> "Credential":
-        out = _checked(
-            "update_credential", {"credential": self._record, "action": action, "now": to_unix(now)}
-        )
-        return Credential(out["credential"])
+    @property
+    def secrets(self) -> Tuple["SecretInfo", ...]:
+        """The record's secrets, oldest first (1 or 2; a rotation adds the second). Only their
+        digests are stored; :class:`SecretInfo` never shows the digest in its ``repr``."""
+        v = self._record.get("secrets")
+        if not isinstance(v, list):
+            return ()
+        return tuple(_secret_info(e) for e in v if isinstance(e, Mapping))
+
+    def _update(self, action: str, now: Optional[Time], **members: Any) -> "Credential":
+        d: Dict[str, Any] = {"credential": self._record, "action": action, "now": to_unix(now)}
+        d.update(members)
+        return Credential(_checked("update_credential", d)["credential"])
 
     def enable(self, *, now: Optional[Time] = None) -> "Credential":
         """The record, enabled again (``credential.deleted`` once deleted)."""
@@ -557,11 +616,68 @@ class Credential:
         """The record, deleted (final)."""
         return self._update("delete", now)
 
-    def verify_secret(self, client_secret: str) -> "SecretCheck":
-        """Whether ``client_secret`` is this credential's secret (constant-time, in the core)
-        and whether it has credgate's secret format; truthy when it matches."""
-        out = _checked("verify_secret", {"credential": self._record, "client_secret": client_secret})
-        return SecretCheck(valid=out.get("valid") is True, well_formed=out.get("well_formed") is True)
+    def set_spec(
+        self, spec: Union[CredentialSpec, Mapping[str, Any]], *, now: Optional[Time] = None
+    ) -> "Credential":
+        """The record with a new spec (name, description, set type, permissions, allowlist,
+        environment); :class:`ValidationError` (``spec.invalid``) with every problem."""
+        return self._update("set_spec", now, spec=_spec_json(spec))
+
+    def set_expiry(
+        self, expires_at: Optional[Time], *, now: Optional[Time] = None
+    ) -> "Credential":
+        """The record expiring at ``expires_at`` (``None``: never). At or after it, issuance
+        refuses with ``client.expired``, and no token outlives it."""
+        return self._update("set_expiry", now, expires_at=_opt_time(expires_at, "expires_at"))
+
+    def secret_used(self, index: int, *, now: Optional[Time] = None) -> "Credential":
+        """The record with secret ``index``'s ``last_used_at`` set to ``now`` (the index is
+        the issued token response's ``secret``)."""
+        return self._update("secret_used", now, secret=index)
+
+    def revoke_secret(self, index: int, *, now: Optional[Time] = None) -> "Credential":
+        """The record without secret ``index`` (at once); the last secret cannot be removed
+        (``credential.secret_required``)."""
+        return self._update("revoke_secret", now, secret=index)
+
+    def rotate_secret(
+        self,
+        *,
+        grace: Union[int, timedelta],
+        now: Optional[Time] = None,
+        entropy: Optional[bytes] = None,
+    ) -> "NewCredential":
+        """A new client secret (shown once) beside the current one, which stays valid for
+        ``grace`` (seconds or a ``timedelta``, 0 to 30 days). Expired secrets are dropped
+        first; two live secrets refuse the rotation (``credential.secret_limit``).
+
+        ``entropy`` (:data:`SECRET_ENTROPY_BYTES` bytes) defaults to ``os.urandom``.
+        """
+        raw = os.urandom(SECRET_ENTROPY_BYTES) if entropy is None else _bytes(entropy, "entropy")
+        out = _checked(
+            "rotate_secret",
+            {
+                "credential": self._record,
+                "now": to_unix(now),
+                "entropy": raw.hex(),
+                "grace_seconds": _duration(grace, "grace"),
+            },
+        )
+        return NewCredential(Credential(out["credential"]), str(out["client_secret"]))
+
+    def verify_secret(self, client_secret: str, *, now: Optional[Time] = None) -> "SecretCheck":
+        """Whether ``client_secret`` is one of this credential's live secrets at ``now``
+        (constant-time, in the core) and whether it has credgate's secret format; truthy when
+        it matches. ``secret`` is the index of the matching secret."""
+        out = _checked(
+            "verify_secret",
+            {"credential": self._record, "client_secret": client_secret, "now": to_unix(now)},
+        )
+        return SecretCheck(
+            valid=out.get("valid") is True,
+            well_formed=out.get("well_formed") is True,
+            secret=_opt_int(out.get("secret")),
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Credential):
@@ -585,13 +701,45 @@ class Credential:
 
 
 @dataclass(frozen=True)
+class SecretInfo:
+    """One secret of a record: when it was created, when it expires (``None``: never; a
+    rotation sets it on the previous secret) and when it was last used (``None``: never).
+    ``sha256`` is its digest (the secret itself is never stored); ``repr`` leaves it out."""
+
+    created_at: int
+    expires_at: Optional[int] = None
+    last_used_at: Optional[int] = None
+    sha256: str = field(default="", repr=False)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The record's form (``sha256`` included: this is what is stored)."""
+        d: Dict[str, Any] = {"sha256": self.sha256, "created_at": self.created_at}
+        if self.expires_at is not None:
+            d["expires_at"] = self.expires_at
+        if self.last_used_at is not None:
+            d["last_used_at"] = self.last_used_at
+        return d
+
+
+def _secret_info(e: Mapping[str, Any]) -> SecretInfo:
+    digest = e.get("sha256")
+    return SecretInfo(
+        created_at=_opt_int(e.get("created_at")) or 0,
+        expires_at=_opt_int(e.get("expires_at")),
+        last_used_at=_opt_int(e.get("last_used_at")),
+        sha256=digest if isinstance(digest, str) else "",
+    )
+
+
+@dataclass(frozen=True)
 class SecretCheck:
-    """The answer of :meth:`Credential.verify_secret`: ``valid`` (the secret matches the
-    stored digest) and ``well_formed`` (it has credgate's format and checksum). Truthy when
-    valid."""
+    """The answer of :meth:`Credential.verify_secret`: ``valid`` (the secret matches a live
+    secret of the record), ``well_formed`` (it has credgate's format and checksum) and
+    ``secret`` (the index of the matching secret, else ``None``). Truthy when valid."""
 
     valid: bool
     well_formed: bool
+    secret: Optional[int] = None
 
     def __bool__(self) -> bool:
         return self.valid
@@ -620,19 +768,23 @@ def create_credential(
     *,
     org: str,
     now: Optional[Time] = None,
+    expires_at: Optional[Time] = None,
     entropy: Optional[bytes] = None,
 ) -> NewCredential:
-    """Create an enabled credential from a valid spec.
+    """Create an enabled credential from a valid spec, optionally expiring at ``expires_at``
+    (after ``now``; ``None``: never).
 
     ``entropy`` (:data:`ENTROPY_BYTES` bytes) defaults to ``os.urandom``. Raises
     :class:`ValidationError` (``spec.invalid``, every problem in ``problems``) or
     :class:`InputError` (``entropy.insufficient``, ``input.invalid``).
     """
     raw = os.urandom(ENTROPY_BYTES) if entropy is None else _bytes(entropy, "entropy")
-    out = _checked(
-        "create_credential",
-        {"spec": _spec_json(spec), "org": org, "now": to_unix(now), "entropy": raw.hex()},
-    )
+    d: Dict[str, Any] = {
+        "spec": _spec_json(spec), "org": org, "now": to_unix(now), "entropy": raw.hex()
+    }
+    if expires_at is not None:
+        d["expires_at"] = to_unix(expires_at)
+    out = _checked("create_credential", d)
     return NewCredential(Credential(out["credential"]), str(out["client_secret"]))
 
 
@@ -719,7 +871,9 @@ def _keyset(keys: Union[KeySet, Mapping[str, Any], str, bytes, Iterable[SigningK
 
 
 class Verifier:
-    """A prepared token verifier: a parsed key set plus issuer, audience and leeway.
+    """A prepared token verifier: a parsed key set plus issuer, audience and leeway, and
+    optionally a signed revocation list (``revocations``, replaced by
+    :meth:`load_revocations`).
 
     Build it once and share it between threads; ``verify`` and ``check`` release the GIL
     while the signature is checked.
@@ -735,11 +889,14 @@ class Verifier:
         audience: str,
         leeway: int = 0,
         revoked_jtis: Iterable[str] = (),
+        revocations: Optional[str] = None,
     ) -> None:
         if isinstance(leeway, bool) or not isinstance(leeway, int) or not 0 <= leeway < 2**64:
             raise _input_error(f"leeway must be a non-negative int of seconds, not {leeway!r}")
         jtis = _list(revoked_jtis, "revoked_jtis")
-        self._core = _credgate.VerifierCore(_keyset(keys), issuer, audience, leeway, jtis)
+        self._core = _credgate.VerifierCore(
+            _keyset(keys), issuer, audience, leeway, jtis, revocations
+        )
 
     @property
     def keys(self) -> KeySet:
@@ -760,6 +917,22 @@ class Verifier:
     @property
     def revoked_jtis(self) -> List[str]:
         return self._core.revoked_jtis
+
+    @property
+    def revocations(self) -> Optional["RevocationList"]:
+        """The revocation list held (``None`` until one is given or loaded)."""
+        held = self._core.revocations
+        return None if held is None else _revocation_list(held)
+
+    def load_revocations(self, text: str) -> "RevocationList":
+        """Verify a signed revocation list (:func:`sign_revocations`) against this verifier's
+        keys and issuer, and hold it from now on: a token on it is ``token.revoked``.
+
+        Raises :class:`RevocationsInvalid`, or :class:`RevocationsStale` when its epoch is
+        lower than the held list's (the held list stays; an equal epoch is a re-fetch).
+        Safe to call while other threads verify.
+        """
+        return _revocation_list(self._core.load_revocations(text))
 
     def verify(self, token: str, *, now: Optional[Time] = None) -> Claims:
         """The token's claims, or :class:`TokenError` with the first failing check's code."""
@@ -808,9 +981,11 @@ def verify_token(
     audience: str,
     now: Optional[Time] = None,
     leeway: int = 0,
+    revocations: Optional[str] = None,
 ) -> Claims:
     """One-off token verification (build a :class:`Verifier` for repeated use)."""
-    return Verifier(jwks, issuer=issuer, audience=audience, leeway=leeway).verify(token, now=now)
+    v = Verifier(jwks, issuer=issuer, audience=audience, leeway=leeway, revocations=revocations)
+    return v.verify(token, now=now)
 
 
 def check(
@@ -823,10 +998,161 @@ def check(
     request: RequestLike,
     now: Optional[Time] = None,
     leeway: int = 0,
+    revocations: Optional[str] = None,
 ) -> Decision:
     """One-off edge check (build a :class:`Verifier` for repeated use)."""
-    v = Verifier(jwks, issuer=issuer, audience=audience, leeway=leeway)
+    v = Verifier(jwks, issuer=issuer, audience=audience, leeway=leeway, revocations=revocations)
     return v.check(token, client_ip=client_ip, request=request, now=now)
+
+
+# ---------------------------------------------------------------- revocation lists
+
+
+@dataclass(frozen=True)
+class RevokeClient:
+    """Every token of ``client_id`` issued before ``not_before`` is revoked (a disable, a
+    delete, a rotation after a compromise)."""
+
+    client_id: str
+    not_before: Time
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "client_id": self.client_id,
+            "not_before": _required_time(self.not_before, "not_before"),
+        }
+
+
+@dataclass(frozen=True)
+class RevokeToken:
+    """The one token ``jti``, revoked at ``revoked_at``."""
+
+    jti: str
+    revoked_at: Time
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"jti": self.jti, "revoked_at": _required_time(self.revoked_at, "revoked_at")}
+
+
+#: An entry of a revocation list.
+RevocationEntry = Union[RevokeClient, RevokeToken]
+#: An entry as given: a :class:`RevokeClient`, a :class:`RevokeToken` or its JSON form.
+RevocationEntryLike = Union[RevokeClient, RevokeToken, Mapping[str, Any]]
+
+
+def _entries_json(entries: Any) -> List[Any]:
+    out: List[Any] = []
+    for e in _list(entries, "the entries"):
+        if isinstance(e, (RevokeClient, RevokeToken)):
+            out.append(e.to_dict())
+        elif isinstance(e, Mapping):
+            d = _mapping(e, "a revocation entry")
+            for name in ("not_before", "revoked_at"):
+                if isinstance(d.get(name), (datetime, float)):
+                    d[name] = to_unix(d[name])
+            out.append(d)
+        else:
+            out.append(e)
+    return out
+
+
+def _entries_of(value: Any) -> Tuple[RevocationEntry, ...]:
+    out: List[RevocationEntry] = []
+    for e in value if isinstance(value, list) else []:
+        if not isinstance(e, Mapping):
+            continue
+        if "client_id" in e:
+            out.append(RevokeClient(str(e["client_id"]), _opt_int(e.get("not_before")) or 0))
+        elif "jti" in e:
+            out.append(RevokeToken(str(e["jti"]), _opt_int(e.get("revoked_at")) or 0))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class SignedRevocations:
+    """A signed revocation list: ``revocations`` (the compact JWS to publish), the
+    ``entries`` it kept (those older than a token lifetime are dropped) and its ``epoch``."""
+
+    revocations: str = field(repr=False)
+    entries: Tuple[RevocationEntry, ...]
+    epoch: int
+
+    def __str__(self) -> str:
+        return self.revocations
+
+
+@dataclass(frozen=True)
+class RevocationList:
+    """A verified revocation list: its ``epoch``, when it was signed (``issued_at``) and its
+    ``entries``."""
+
+    epoch: int
+    issued_at: int
+    entries: Tuple[RevocationEntry, ...]
+
+
+def _revocation_list(out: Mapping[str, Any]) -> RevocationList:
+    return RevocationList(
+        epoch=_opt_int(out.get("epoch")) or 0,
+        issued_at=_opt_int(out.get("issued_at")) or 0,
+        entries=_entries_of(out.get("entries")),
+    )
+
+
+def sign_revocations(
+    signing_key: Union[SigningKey, Mapping[str, str]],
+    *,
+    issuer: str,
+    epoch: int,
+    entries: Iterable[RevocationEntryLike],
+    now: Optional[Time] = None,
+) -> SignedRevocations:
+    """Sign a revocation list with a token signing key (verified against the same JWKS).
+    ``epoch`` must grow with every list published. Raises :class:`SigningKeyError`,
+    :class:`RevocationsInvalid` (too many entries) or :class:`InputError`."""
+    if not isinstance(signing_key, (SigningKey, Mapping)):
+        raise _input_error(f"signing_key must be a SigningKey, not {_type(signing_key)}")
+    out = _checked(
+        "sign_revocations",
+        {
+            "signing_key": _signing_key_json(signing_key),
+            "issuer": issuer,
+            "epoch": epoch,
+            "now": to_unix(now),
+            "entries": _entries_json(entries),
+        },
+    )
+    return SignedRevocations(
+        revocations=str(out["revocations"]),
+        entries=_entries_of(out.get("entries")),
+        epoch=_opt_int(out.get("epoch")) or 0,
+    )
+
+
+def load_revocations(
+    text: str,
+    *,
+    jwks: Union[KeySet, Mapping[str, Any], str, bytes],
+    issuer: str,
+    held_epoch: Optional[int] = None,
+) -> RevocationList:
+    """Verify a revocation list: the :class:`RevocationList`, or :class:`RevocationsInvalid`,
+    or :class:`RevocationsStale` when its epoch is lower than ``held_epoch``. (A
+    :class:`Verifier` holds a list itself: :meth:`Verifier.load_revocations`.)"""
+    d: Dict[str, Any] = {"revocations": text, "jwks": _jwks_json(jwks), "issuer": issuer}
+    if held_epoch is not None:
+        d["held_epoch"] = held_epoch
+    return _revocation_list(_checked("load_revocations", d))
+
+
+def _jwks_json(jwks: Any) -> Any:
+    """A JWKS for the façade: a KeySet's usable keys; JSON text read as a KeySet reads it
+    (``jwks.invalid``); anything else as given (the core judges it)."""
+    if isinstance(jwks, (str, bytes)):
+        jwks = KeySet.from_jwks(jwks)
+    if isinstance(jwks, KeySet):
+        return jwks.to_jwks()
+    return jwks
 
 
 @dataclass(frozen=True)
@@ -942,25 +1268,350 @@ def preview(
     return out
 
 
+@dataclass(frozen=True)
+class UsageEntry:
+    """One distinct allowed request counted from an audit log: the request, the last time it
+    was allowed and how often (docs/LIFECYCLE.md "Usage")."""
+
+    request: RequestLike
+    last_at: Time
+    count: int = 1
+
+    def to_dict(self) -> Dict[str, Any]:
+        request = self.request
+        return {
+            "request": request.to_dict() if isinstance(request, Request) else request,
+            "last_at": _required_time(self.last_at, "a usage entry's last_at"),
+            "count": self.count,
+        }
+
+
+#: A usage entry: a :class:`UsageEntry` or a dict ``{"request", "last_at", "count"}``.
+UsageLike = Union[UsageEntry, Mapping[str, Any]]
+
+
+def _usage_json(usage: Any) -> List[Any]:
+    """Usage entries for the core; a dict's members are kept as given (a ``Request`` and a
+    ``datetime`` converted), for the core to judge."""
+    out: List[Any] = []
+    for entry in _list(usage, "usage"):
+        if isinstance(entry, UsageEntry):
+            out.append(entry.to_dict())
+            continue
+        if isinstance(entry, Mapping):
+            d = _mapping(entry, "a usage entry")
+            if isinstance(d.get("request"), Request):
+                d["request"] = d["request"].to_dict()
+            if isinstance(d.get("last_at"), (datetime, float)):
+                d["last_at"] = to_unix(d["last_at"])
+            entry = d
+        out.append(entry)
+    return out
+
+
+def _credential_json(credential: Any) -> Any:
+    return credential.to_dict() if isinstance(credential, Credential) else _mapping(
+        credential, "the credential"
+    )
+
+
 def lint(
-    spec: Union[CredentialSpec, Mapping[str, Any]],
+    spec: Optional[Union[CredentialSpec, Mapping[str, Any]]] = None,
     *,
+    credential: Optional[Union[Credential, Mapping[str, Any]]] = None,
     now: Optional[Time] = None,
     created_at: Optional[Time] = None,
+    usage: Optional[Iterable[UsageLike]] = None,
+    unused_after_days: Optional[int] = None,
+    rotation_days: Optional[int] = None,
 ) -> LintReport:
-    """Advice on a spec (over-broad permissions, open allowlists...): a :class:`LintReport`
-    of findings, or, for an invalid spec, its problems and no findings."""
-    d: Dict[str, Any] = {"spec": _spec_json(spec)}
+    """Advice on a spec, or on a stored record (its spec, age, expiry and secrets): a
+    :class:`LintReport` of findings, or, for an invalid spec, its problems and no findings.
+
+    Give exactly one of ``spec`` and ``credential``. ``usage`` (what the audit log counted)
+    adds ``lint.unused_permission``; ``now`` enables the checks that need a time.
+    """
+    if (spec is None) == (credential is None):
+        raise _input_error("give exactly one of `spec` and `credential`")
+    d: Dict[str, Any] = (
+        {"spec": _spec_json(spec)} if credential is None
+        else {"credential": _credential_json(credential)}
+    )
     if now is not None:
         d["now"] = to_unix(now)
     if created_at is not None:
         d["created_at"] = to_unix(created_at)
+    if usage is not None:
+        d["usage"] = _usage_json(usage)
+    if unused_after_days is not None:
+        d["unused_after_days"] = unused_after_days
+    if rotation_days is not None:
+        d["rotation_days"] = rotation_days
     out = _checked("lint", d)
     findings = tuple(
         Finding(f["code"], str(f.get("path", "")), str(f.get("message", "")))
         for f in out["findings"]
     )
     return LintReport(findings, tuple(problems_of(out)))
+
+
+# ---------------------------------------------------------------- explanations and diffs
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The answer of :func:`explain` (SPEC §10): the decision of :func:`authorize`, plus
+    ``narrowest``, the narrowest single permission that would allow the request (``None`` on
+    ``deny.org_mismatch``: no permission fixes that), and, on allow, ``wider_than_needed``
+    (``matched`` is not ``narrowest``). Truthy when allowed."""
+
+    allowed: bool
+    reason: DecisionCode
+    matched: Optional[str] = None
+    near_misses: Optional[Tuple[str, ...]] = None
+    narrowest: Optional[str] = None
+    wider_than_needed: Optional[bool] = None
+
+    @property
+    def status(self) -> Literal[200, 403]:
+        """200 on allow, 403 on a deny (as :attr:`Decision.status` for ``authorize``)."""
+        return 200 if self.allowed else 403
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON form (as the façade's ``explain`` output)."""
+        d: Dict[str, Any] = {"allowed": self.allowed, "reason": self.reason}
+        if self.matched is not None:
+            d["matched"] = self.matched
+        if self.near_misses is not None:
+            d["near_misses"] = list(self.near_misses)
+        if self.narrowest is not None:
+            d["narrowest"] = self.narrowest
+        if self.wider_than_needed is not None:
+            d["wider_than_needed"] = self.wider_than_needed
+        return d
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def _opt_str(v: Any) -> Optional[str]:
+    return v if isinstance(v, str) else None
+
+
+def _strs(v: Any) -> Tuple[str, ...]:
+    return tuple(str(x) for x in v) if isinstance(v, list) else ()
+
+
+def explain(
+    permissions: Union[PermissionSet, Iterable[PermissionLike]],
+    request: RequestLike,
+    *,
+    org: Optional[str] = None,
+) -> Explanation:
+    """Why a request is allowed or denied, and the narrowest permission that would allow it
+    (SPEC §10). Raises as :func:`authorize` does (:class:`RequestError`,
+    :class:`InvalidPermissionError` with ``index``)."""
+    if isinstance(permissions, PermissionSet):
+        perms: List[Any] = permissions.permissions
+    else:
+        perms = [_permission_json(p) for p in _list(permissions, "the permissions")]
+    d: Dict[str, Any] = {
+        "permissions": perms,
+        "request": request.to_dict() if isinstance(request, Request) else request,
+    }
+    if org is not None:
+        d["org"] = org
+    out = _checked("explain", d)
+    near = out.get("near_misses")
+    wider = out.get("wider_than_needed")
+    return Explanation(
+        allowed=out.get("allowed") is True,
+        reason=out["reason"],
+        matched=_opt_str(out.get("matched")),
+        near_misses=_strs(near) if isinstance(near, list) else None,
+        narrowest=_opt_str(out.get("narrowest")),
+        wider_than_needed=wider if isinstance(wider, bool) else None,
+    )
+
+
+@dataclass(frozen=True)
+class DiffFinding:
+    """One cause of new access in a diff: a ``diff.*`` code, where in ``after``, and why."""
+
+    code: DiffCode
+    path: str
+    message: str
+
+    def to_dict(self) -> Dict[str, str]:
+        return {"code": self.code, "path": self.path, "message": self.message}
+
+
+@dataclass(frozen=True)
+class SpecDiff:
+    """The answer of :func:`diff` (SPEC §11): what changed between two specs and whether the
+    new one grants any access the old one did not.
+
+    ``permissions_added``/``removed`` are canonical texts, ``ip_added``/``removed`` CIDR
+    entries, ``environment`` the ``(before, after)`` pair when it changed, ``new_access`` one
+    :class:`DiffFinding` per cause. For an invalid spec ``ok`` is false and ``errors`` holds
+    every problem (paths prefixed ``before.``/``after.``). Truthy when valid and granting
+    nothing new (safe to approve without a second look).
+    """
+
+    ok: bool
+    grants_new_access: bool = False
+    permissions_added: Tuple[str, ...] = ()
+    permissions_removed: Tuple[str, ...] = ()
+    ip_added: Tuple[str, ...] = ()
+    ip_removed: Tuple[str, ...] = ()
+    environment: Optional[Tuple[str, str]] = None
+    new_access: Tuple[DiffFinding, ...] = ()
+    errors: Tuple[Problem, ...] = ()
+
+    @property
+    def codes(self) -> "set[str]":
+        """The codes of ``new_access``."""
+        return {f.code for f in self.new_access}
+
+    def raise_if_invalid(self) -> None:
+        """Raise :class:`ValidationError` (``spec.invalid``) when a spec was invalid."""
+        if not self.ok:
+            raise ValidationError(self.errors)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON form (as the façade's ``diff`` output)."""
+        if not self.ok:
+            return {"ok": False, "error": "spec.invalid", "errors": [p.to_dict() for p in self.errors]}
+        d: Dict[str, Any] = {
+            "ok": True,
+            "grants_new_access": self.grants_new_access,
+            "permissions": {
+                "added": list(self.permissions_added), "removed": list(self.permissions_removed)
+            },
+            "ip_allowlist": {"added": list(self.ip_added), "removed": list(self.ip_removed)},
+        }
+        if self.environment is not None:
+            d["environment"] = {"before": self.environment[0], "after": self.environment[1]}
+        d["new_access"] = [f.to_dict() for f in self.new_access]
+        return d
+
+    def __bool__(self) -> bool:
+        return self.ok and not self.grants_new_access
+
+
+def _spec_diff(out: Mapping[str, Any]) -> SpecDiff:
+    if out.get("ok") is not True:
+        return SpecDiff(ok=False, errors=tuple(problems_of(out)))
+    perms = out.get("permissions")
+    perms = perms if isinstance(perms, Mapping) else {}
+    ips = out.get("ip_allowlist")
+    ips = ips if isinstance(ips, Mapping) else {}
+    env = out.get("environment")
+    return SpecDiff(
+        ok=True,
+        grants_new_access=out.get("grants_new_access") is True,
+        permissions_added=_strs(perms.get("added")),
+        permissions_removed=_strs(perms.get("removed")),
+        ip_added=_strs(ips.get("added")),
+        ip_removed=_strs(ips.get("removed")),
+        environment=(
+            (str(env.get("before")), str(env.get("after"))) if isinstance(env, Mapping) else None
+        ),
+        new_access=tuple(
+            DiffFinding(f["code"], str(f.get("path", "")), str(f.get("message", "")))
+            for f in out.get("new_access") or []
+            if isinstance(f, Mapping)
+        ),
+    )
+
+
+def diff(
+    before: Union[CredentialSpec, Mapping[str, Any]],
+    after: Union[CredentialSpec, Mapping[str, Any]],
+) -> SpecDiff:
+    """Whether ``after`` grants any access ``before`` did not (SPEC §11): a :class:`SpecDiff`,
+    also for an invalid spec (``ok`` false, every problem in ``errors``)."""
+    return _spec_diff(_checked("diff", {"before": _spec_json(before), "after": _spec_json(after)}))
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """A used permission replaced by the narrower ones its uses needed (``from_`` is the
+    JSON form's ``from``)."""
+
+    from_: str
+    to: Tuple[str, ...]
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"from": self.from_, "to": list(self.to)}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The answer of :func:`suggest`: a narrower spec fitted to the recorded usage.
+
+    ``spec`` is the suggested spec (``None`` when nothing was used at all: then
+    ``unused_credential`` is true, and the advice is to disable the credential), ``removed``
+    the permissions without use, ``narrowed`` the replacements, ``diff`` the diff from the
+    given spec to the suggestion (it never grants new access). For an invalid spec ``ok`` is
+    false and ``errors`` holds every problem.
+    """
+
+    ok: bool
+    spec: Optional[CredentialSpec] = field(default=None, hash=False)
+    removed: Tuple[str, ...] = ()
+    narrowed: Tuple[Narrowing, ...] = ()
+    diff: Optional[SpecDiff] = None
+    unused_credential: bool = False
+    errors: Tuple[Problem, ...] = ()
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON form (as the façade's ``suggest`` output)."""
+        if not self.ok:
+            return {"ok": False, "error": "spec.invalid", "errors": [p.to_dict() for p in self.errors]}
+        d: Dict[str, Any] = {"ok": True}
+        if self.spec is not None:
+            d["spec"] = self.spec.to_dict()
+        d["removed"] = list(self.removed)
+        d["narrowed"] = [n.to_dict() for n in self.narrowed]
+        if self.diff is not None:
+            d["diff"] = self.diff.to_dict()
+        d["unused_credential"] = self.unused_credential
+        return d
+
+
+def suggest(
+    spec: Union[CredentialSpec, Mapping[str, Any]],
+    usage: Iterable[UsageLike],
+    *,
+    now: Optional[Time] = None,
+    unused_after_days: Optional[int] = None,
+) -> Suggestion:
+    """A least-privilege spec from recorded usage (docs/LIFECYCLE.md): unused permissions
+    removed, used ones narrowed to what their uses needed. With ``now``, a permission whose
+    last use is older than ``unused_after_days`` (default 90) counts as unused."""
+    d: Dict[str, Any] = {"spec": _spec_json(spec), "usage": _usage_json(usage)}
+    if now is not None:
+        d["now"] = to_unix(now)
+    if unused_after_days is not None:
+        d["unused_after_days"] = unused_after_days
+    out = _checked("suggest", d)
+    if out.get("ok") is not True:
+        return Suggestion(ok=False, errors=tuple(problems_of(out)))
+    suggested = out.get("spec")
+    changes = out.get("diff")
+    return Suggestion(
+        ok=True,
+        spec=CredentialSpec.from_dict(suggested) if isinstance(suggested, Mapping) else None,
+        removed=_strs(out.get("removed")),
+        narrowed=tuple(
+            Narrowing(str(n.get("from", "")), _strs(n.get("to")))
+            for n in out.get("narrowed") or []
+            if isinstance(n, Mapping)
+        ),
+        diff=_spec_diff(changes) if isinstance(changes, Mapping) else None,
+        unused_credential=out.get("unused_credential") is True,
+    )
 
 
 # ---------------------------------------------------------------- the token endpoint
@@ -1093,6 +1744,9 @@ class TokenResponse:
     body: Dict[str, Any] = field(repr=False, hash=False)
     token: str = field(repr=False)
     claims: Dict[str, Any] = field(default_factory=dict, repr=False, hash=False)
+    #: The index of the record's secret that was presented: record its use with
+    #: ``credential.secret_used(response.secret)``.
+    secret: int = 0
 
     @property
     def ok(self) -> Literal[True]:
@@ -1173,4 +1827,5 @@ def issue_token(
         body=dict(out["response"]),
         token=str(out["token"]),
         claims=dict(claims) if isinstance(claims, dict) else {},
+        secret=_opt_int(out.get("secret")) or 0,
     )

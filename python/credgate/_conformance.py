@@ -30,8 +30,9 @@ from credgate._errors import Error, ValidationError
 
 __all__ = ["SET_MEMBERS", "subset_matches", "collect_files", "run_case", "run", "main"]
 
-#: Arrays compared as sets: validate_spec ``errors``, authorize ``near_misses``, lint ``findings``.
-SET_MEMBERS = frozenset({"errors", "near_misses", "findings"})
+#: Arrays compared as sets: validate_spec ``errors``, authorize ``near_misses``, lint
+#: ``findings``, and diff's ``added``, ``removed`` and ``new_access`` (CONFORMANCE.md).
+SET_MEMBERS = frozenset({"errors", "near_misses", "findings", "added", "removed", "new_access"})
 
 HOST = "python"
 
@@ -117,6 +118,7 @@ def _verifier(i: Dict[str, Any]) -> credgate.Verifier:
         audience=i["audience"],
         leeway=i.get("leeway", 0),
         revoked_jtis=i.get("revoked_jtis", ()),
+        revocations=i.get("revocations"),
     )
 
 
@@ -209,7 +211,7 @@ def _issue_token(i: Any) -> Dict[str, Any]:
     if isinstance(r, credgate.TokenRefusal):
         return _refusal(r)
     return _result(ok=True, status=r.status, headers=r.headers, response=r.body, token=r.token,
-                   claims=r.claims)
+                   claims=r.claims, secret=r.secret)
 
 
 def _preview(i: Any) -> Dict[str, Any]:
@@ -217,9 +219,25 @@ def _preview(i: Any) -> Dict[str, Any]:
     return _result(ok=True, **credgate.preview(i["permissions"], i.get("resources")))
 
 
+def _explain(i: Any) -> Dict[str, Any]:
+    _need(i, "permissions", "request")
+    e = credgate.explain(i["permissions"], i["request"], org=i.get("org"))
+    return _answer(ok=True, **e.to_dict())
+
+
+def _diff(i: Any) -> Dict[str, Any]:
+    _need(i, "before", "after")
+    return _answer(**credgate.diff(i["before"], i["after"]).to_dict())
+
+
 def _lint(i: Any) -> Dict[str, Any]:
-    _need(i, "spec")
-    r = credgate.lint(i["spec"], now=i.get("now"), created_at=i.get("created_at"))
+    if not isinstance(i, dict) or ("spec" in i) == ("credential" in i):
+        raise _Inexpressible
+    r = credgate.lint(
+        i.get("spec"), credential=i.get("credential"), now=i.get("now"),
+        created_at=i.get("created_at"), usage=i.get("usage"),
+        unused_after_days=i.get("unused_after_days"), rotation_days=i.get("rotation_days"),
+    )
     out = _answer(ok=r.ok, findings=[f.to_dict() for f in r.findings])
     if not r.ok:
         out.update(error="spec.invalid", errors=[p.to_dict() for p in r.errors])
@@ -228,28 +246,81 @@ def _lint(i: Any) -> Dict[str, Any]:
 
 def _create_credential(i: Any) -> Dict[str, Any]:
     _need(i, "spec", "org", "now", "entropy")
-    try:
-        entropy = bytes.fromhex(i["entropy"])
-    except (TypeError, ValueError):
-        raise _Inexpressible from None
-    new = credgate.create_credential(i["spec"], org=i["org"], now=i["now"], entropy=entropy)
+    entropy = _hex(i["entropy"])
+    new = credgate.create_credential(
+        i["spec"], org=i["org"], now=i["now"], expires_at=i.get("expires_at"), entropy=entropy
+    )
     return _result(ok=True, credential=new.credential.to_dict(), client_secret=new.client_secret)
 
 
-_LIFECYCLE: Dict[str, Callable[[credgate.Credential, Any], credgate.Credential]] = {
-    "enable": lambda c, now: c.enable(now=now),
-    "disable": lambda c, now: c.disable(now=now),
-    "delete": lambda c, now: c.delete(now=now),
+def _hex(value: Any) -> bytes:
+    """Bytes of a hex member (entropy, seeds); other values have no typed form."""
+    try:
+        return bytes.fromhex(value)
+    except (TypeError, ValueError):
+        raise _Inexpressible from None
+
+
+#: Each ``update_credential`` action: the method of :class:`credgate.Credential` and the
+#: members it needs besides ``credential``, ``action`` and ``now``.
+_LIFECYCLE: Dict[str, Tuple[Tuple[str, ...], Callable[[credgate.Credential, Any], credgate.Credential]]] = {
+    "enable": ((), lambda c, i: c.enable(now=i["now"])),
+    "disable": ((), lambda c, i: c.disable(now=i["now"])),
+    "delete": ((), lambda c, i: c.delete(now=i["now"])),
+    "set_spec": (("spec",), lambda c, i: c.set_spec(i["spec"], now=i["now"])),
+    "set_expiry": (("expires_at",), lambda c, i: c.set_expiry(i["expires_at"], now=i["now"])),
+    "secret_used": (("secret",), lambda c, i: c.secret_used(i["secret"], now=i["now"])),
+    "revoke_secret": (("secret",), lambda c, i: c.revoke_secret(i["secret"], now=i["now"])),
 }
 
 
 def _update_credential(i: Any) -> Dict[str, Any]:
     _need(i, "credential", "action", "now")
-    change = _LIFECYCLE.get(i["action"]) if isinstance(i["action"], str) else None
-    if change is None:
+    action = _LIFECYCLE.get(i["action"]) if isinstance(i["action"], str) else None
+    if action is None:
         raise _Inexpressible
-    updated = change(credgate.Credential.from_dict(i["credential"]), i["now"])
+    members, change = action
+    _need(i, *members)
+    updated = change(credgate.Credential.from_dict(i["credential"]), i)
     return _result(ok=True, credential=updated.to_dict())
+
+
+def _rotate_secret(i: Any) -> Dict[str, Any]:
+    _need(i, "credential", "now", "entropy", "grace_seconds")
+    new = credgate.Credential.from_dict(i["credential"]).rotate_secret(
+        grace=i["grace_seconds"], now=i["now"], entropy=_hex(i["entropy"])
+    )
+    return _result(ok=True, credential=new.credential.to_dict(), client_secret=new.client_secret)
+
+
+def _suggest(i: Any) -> Dict[str, Any]:
+    _need(i, "spec", "usage")
+    r = credgate.suggest(
+        i["spec"], i["usage"], now=i.get("now"), unused_after_days=i.get("unused_after_days")
+    )
+    return _answer(**r.to_dict())
+
+
+def _revocation_entries(entries: Any) -> List[Dict[str, Any]]:
+    return [e.to_dict() for e in entries]
+
+
+def _sign_revocations(i: Any) -> Dict[str, Any]:
+    _need(i, "signing_key", "issuer", "epoch", "now", "entries")
+    r = credgate.sign_revocations(
+        i["signing_key"], issuer=i["issuer"], epoch=i["epoch"], entries=i["entries"], now=i["now"]
+    )
+    return _result(ok=True, revocations=r.revocations, entries=_revocation_entries(r.entries),
+                   epoch=r.epoch)
+
+
+def _load_revocations(i: Any) -> Dict[str, Any]:
+    _need(i, "revocations", "jwks", "issuer")
+    r = credgate.load_revocations(
+        i["revocations"], jwks=i["jwks"], issuer=i["issuer"], held_epoch=i.get("held_epoch")
+    )
+    return _result(ok=True, epoch=r.epoch, issued_at=r.issued_at,
+                   entries=_revocation_entries(r.entries))
 
 
 def _set_type_defaults(i: Any) -> Dict[str, Any]:
@@ -277,8 +348,15 @@ def _parse_bearer(i: Any) -> Dict[str, Any]:
 
 def _verify_secret(i: Any) -> Dict[str, Any]:
     _need(i, "credential", "client_secret")
-    c = credgate.Credential.from_dict(i["credential"]).verify_secret(i["client_secret"])
-    return _answer(ok=True, valid=c.valid, well_formed=c.well_formed)
+    credential = credgate.Credential.from_dict(i["credential"])
+    if "now" not in i and any(s.expires_at is not None for s in credential.secrets):
+        # Without `now` the core judges no expiry; the typed API always has a time.
+        raise _Inexpressible
+    c = credential.verify_secret(i["client_secret"], now=i.get("now"))
+    out = _answer(ok=True, valid=c.valid, well_formed=c.well_formed)
+    if c.secret is not None:
+        out["secret"] = c.secret
+    return out
 
 
 #: Each operation of the façade, run through the typed API.
@@ -293,8 +371,14 @@ OPERATIONS: Dict[str, Callable[[Any], Dict[str, Any]]] = {
     "issue_token": _issue_token,
     "preview": _preview,
     "lint": _lint,
+    "explain": _explain,
+    "diff": _diff,
     "create_credential": _create_credential,
     "update_credential": _update_credential,
+    "rotate_secret": _rotate_secret,
+    "suggest": _suggest,
+    "sign_revocations": _sign_revocations,
+    "load_revocations": _load_revocations,
     "set_type_defaults": _set_type_defaults,
     "public_jwks": _public_jwks,
     "parse_bearer": _parse_bearer,

@@ -15,6 +15,7 @@ __all__ = [
     "OPS",
     "PermissionSet",
     "Request",
+    "SECRET_ENTROPY_BYTES",
     "VerifierCore",
     "__version__",
     "call",
@@ -26,6 +27,7 @@ __version__: str
 OPS: Tuple[str, ...]
 CODES: Tuple[Code, ...]
 ENTROPY_BYTES: int
+SECRET_ENTROPY_BYTES: int
 JTI_BYTES: int
 MAX_BODY_BYTES: int
 
@@ -152,6 +154,7 @@ class VerifierCore:
         audience: str,
         leeway: int = ...,
         revoked_jtis: Optional[Iterable[str]] = None,
+        revocations: Optional[str] = None,
     ) -> "VerifierCore": ...
     @property
     def keys(self) -> KeySet: ...
@@ -163,6 +166,9 @@ class VerifierCore:
     def leeway(self) -> int: ...
     @property
     def revoked_jtis(self) -> List[str]: ...
+    @property
+    def revocations(self) -> Optional[Dict[str, Any]]: ...
+    def load_revocations(self, text: str) -> Dict[str, Any]: ...
     def verify(self, token: str, now: int) -> Claims: ...
     def check(self, token: str, now: int, client_ip: str, request: _RequestArg) -> Decision: ...
     def check_authorization(

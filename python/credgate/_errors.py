@@ -25,6 +25,9 @@ __all__ = [
     "SigningKeyError",
     "TokenError",
     "JwksError",
+    "RevocationsError",
+    "RevocationsInvalid",
+    "RevocationsStale",
     "CODE_CLASSES",
     "error_for_code",
     "class_for_code",
@@ -155,8 +158,22 @@ class JwksError(Error):
     """A JWKS was rejected before any token was looked at (``jwks.invalid``)."""
 
 
+class RevocationsError(Error):
+    """A revocation list could not be used (``revocations.*``)."""
+
+
+class RevocationsInvalid(RevocationsError):
+    """A revocation list that does not verify: not a compact JWS of the right type, a bad
+    signature, an unknown key, another issuer, too many entries (``revocations.invalid``)."""
+
+
+class RevocationsStale(RevocationsError):
+    """A revocation list older than the one held: its epoch is lower (``revocations.stale``).
+    The held list stays."""
+
+
 # Every code of the core and the class raised for it; ``None``: the code is only ever an
-# answer (a decision's reason, a refusal's reason, a lint finding), never raised. Codes of
+# answer (a decision's reason, a refusal's reason, a lint or diff finding), never raised. Codes of
 # spec problems map to ValidationError, which carries them in ``problems``.
 CODE_CLASSES: Dict[str, Optional[Type[Error]]] = {
     # decisions (request.invalid is also raised, by authorize)
@@ -219,11 +236,21 @@ CODE_CLASSES: Dict[str, Optional[Type[Error]]] = {
     "client.ip_not_allowed": None,
     "client.no_auth": None,
     "client.malformed_auth": None,
+    "client.expired": None,
     "scope.not_covered": None,
     "grant.unsupported": None,
     # credentials
     "credential.invalid": CredentialError,
     "credential.deleted": CredentialError,
+    "credential.secret_limit": CredentialError,
+    "credential.secret_required": CredentialError,
+    # revocation lists
+    "revocations.invalid": RevocationsInvalid,
+    "revocations.stale": RevocationsStale,
+    # diff findings (answers)
+    "diff.permission_not_covered": None,
+    "diff.ip_not_covered": None,
+    "diff.environment_changed": None,
     "entropy.insufficient": InputError,
     # the façade
     "input.invalid": InputError,
@@ -237,6 +264,11 @@ CODE_CLASSES: Dict[str, Optional[Type[Error]]] = {
     "lint.outside_set_type": None,
     "lint.org_wide_delete": None,
     "lint.stale_credential": None,
+    "lint.secret_rotation_due": None,
+    "lint.secret_past_grace": None,
+    "lint.no_expiry": None,
+    "lint.expires_soon": None,
+    "lint.unused_permission": None,
 }
 
 # Where the one value checked sits in a spec, for a ValidationError about that value alone.

@@ -33,6 +33,8 @@ __all__ = [
     "CredentialCode",
     "InputCode",
     "LintCode",
+    "DiffCode",
+    "RevocationsCode",
     "Code",
 ]
 
@@ -52,8 +54,10 @@ Environment = Literal["sandbox", "production"]
 Status = Literal["enabled", "disabled", "deleted"]
 #: How a client authenticated at the token endpoint.
 AuthMethod = Literal["client_secret_basic", "client_secret_post"]
-#: A lifecycle change.
-LifecycleAction = Literal["enable", "disable", "delete"]
+#: A change to a stored record (``update_credential``'s ``action``; docs/LIFECYCLE.md).
+LifecycleAction = Literal[
+    "enable", "disable", "delete", "set_spec", "set_expiry", "secret_used", "revoke_secret",
+]
 #: An RFC 6749 §5.2 error, sent to the client.
 OAuthErrorName = Literal[
     "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
@@ -100,12 +104,15 @@ SpecCode = Literal[
 #: Why the token endpoint refused a client (``invalid_client``).
 ClientCode = Literal[
     "client.unknown", "client.bad_secret", "client.disabled", "client.deleted",
-    "client.ip_not_allowed", "client.no_auth", "client.malformed_auth",
+    "client.ip_not_allowed", "client.no_auth", "client.malformed_auth", "client.expired",
 ]
 #: The internal reason of a token endpoint refusal (for audit logs, never sent).
 IssuanceReason = Literal[ClientCode, "scope.not_covered", "request.invalid", "grant.unsupported"]
 #: A lifecycle change that is not allowed, or a malformed record.
-CredentialCode = Literal["credential.invalid", "credential.deleted"]
+CredentialCode = Literal[
+    "credential.invalid", "credential.deleted", "credential.secret_limit",
+    "credential.secret_required",
+]
 #: Input that cannot be used at all.
 InputCode = Literal["input.invalid", "op.unknown", "entropy.insufficient"]
 #: Advice on a spec (docs/CODES.md).
@@ -113,10 +120,18 @@ LintCode = Literal[
     "lint.all_addresses", "lint.wide_network", "lint.overlapping_networks",
     "lint.private_network_in_production", "lint.redundant_permission",
     "lint.outside_set_type", "lint.org_wide_delete", "lint.stale_credential",
+    "lint.secret_rotation_due", "lint.secret_past_grace", "lint.no_expiry", "lint.expires_soon",
+    "lint.unused_permission",
 ]
+#: A cause of new access in a diff of two specs (SPEC §11).
+DiffCode = Literal[
+    "diff.permission_not_covered", "diff.ip_not_covered", "diff.environment_changed",
+]
+#: A revocation list that cannot be used (docs/LIFECYCLE.md).
+RevocationsCode = Literal["revocations.invalid", "revocations.stale"]
 #: Every stable code.
 Code = Literal[
     DecisionCode, "request.invalid", PermissionCode, SpecCode, IpCode, TokenCode,
     "jwks.invalid", "key.invalid", BearerCode, ClientCode, "scope.not_covered",
-    "grant.unsupported", CredentialCode, InputCode, LintCode,
+    "grant.unsupported", CredentialCode, InputCode, LintCode, DiffCode, RevocationsCode,
 ]

@@ -14,10 +14,12 @@
 //! (the Python layer supplies `time.time()` when the caller gives none).
 
 use std::borrow::Cow;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 use credgate_core::facade::{self, Bearer, Checked, Failure, Outcome as Wire};
 use credgate_core::json::MAX_DEPTH;
 use credgate_core::request::{self, RequestError};
+use credgate_core::revocation::RevocationList;
 use credgate_core::token::{self, Audience, VerifyOptions};
 use credgate_core::{authorize, codes, credential, oauth, Code};
 use pyo3::exceptions::{PyException, PyKeyError};
@@ -934,22 +936,45 @@ impl KeySet {
 }
 
 /// The prepared verifier behind `credgate.Verifier` (which supplies `now` when omitted).
+///
+/// It holds the core's [`token::Verifier`] behind a lock, because the core's verifier holds
+/// a revocation list that `load_revocations` replaces (docs/LIFECYCLE.md): verification
+/// takes the lock for reading with the GIL released, a load takes it for writing.
 #[pyclass(frozen, module = "credgate._credgate")]
 struct VerifierCore {
-    inner: token::Verifier,
+    inner: RwLock<token::Verifier>,
     keys: Py<KeySet>,
+}
+
+/// The verifier for reading. A lock is poisoned only by a panic while held, which the core
+/// never does; the verifier inside is whole either way.
+fn read(lock: &RwLock<token::Verifier>) -> RwLockReadGuard<'_, token::Verifier> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A revocation list as the façade's `load_revocations` result (`epoch`, `issued_at`,
+/// `entries`).
+fn revocation_list_to_py<'py>(py: Python<'py>, list: &RevocationList) -> PyResult<Bound<'py, PyAny>> {
+    let loaded = facade::LoadedRevocations {
+        ok: true,
+        epoch: list.epoch(),
+        issued_at: list.issued_at(),
+        entries: list.entries().to_vec(),
+    };
+    ser_to_py(py, serde_json::to_value(loaded))
 }
 
 #[pymethods]
 impl VerifierCore {
     #[new]
-    #[pyo3(signature = (keys, issuer, audience, leeway=Int(0), revoked_jtis=None))]
+    #[pyo3(signature = (keys, issuer, audience, leeway=Int(0), revoked_jtis=None, revocations=None))]
     fn new(
         keys: &Bound<'_, PyAny>,
         issuer: Text,
         audience: Text,
         leeway: Int<u64>,
         revoked_jtis: Option<&Bound<'_, PyAny>>,
+        revocations: Option<Text>,
     ) -> PyResult<Self> {
         let py = keys.py();
         let keys = keys.cast::<KeySet>().map_err(|_| {
@@ -968,8 +993,17 @@ impl VerifierCore {
             leeway: leeway.0,
             revoked_jtis,
         };
+        let mut verifier = token::Verifier::new(keys.get().inner.clone(), options);
+        if let Some(text) = revocations {
+            let list = py
+                .detach(|| facade::revocation_list(&text, verifier.keys(), &issuer))
+                .map_err(|e| core_err(py, e))?;
+            verifier
+                .load_revocations(list)
+                .map_err(|e| core_err(py, e))?;
+        }
         Ok(Self {
-            inner: token::Verifier::new(keys.get().inner.clone(), options),
+            inner: RwLock::new(verifier),
             keys: keys.clone().unbind(),
         })
     }
@@ -980,30 +1014,61 @@ impl VerifierCore {
     }
 
     #[getter]
-    fn issuer(&self) -> &str {
-        &self.inner.options().issuer
+    fn issuer(&self) -> String {
+        read(&self.inner).options().issuer.clone()
     }
 
     #[getter]
-    fn audience(&self) -> &str {
-        &self.inner.options().audience
+    fn audience(&self) -> String {
+        read(&self.inner).options().audience.clone()
     }
 
     #[getter]
     fn leeway(&self) -> u64 {
-        self.inner.options().leeway
+        read(&self.inner).options().leeway
     }
 
     #[getter]
     fn revoked_jtis(&self) -> Vec<String> {
-        self.inner.options().revoked_jtis.clone()
+        read(&self.inner).options().revoked_jtis.clone()
+    }
+
+    /// The revocation list held (`epoch`, `issued_at`, `entries`), or `None`.
+    #[getter]
+    fn revocations<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let verifier = read(&self.inner);
+        verifier
+            .revocations()
+            .map(|list| revocation_list_to_py(py, list))
+            .transpose()
+    }
+
+    /// Verifies `text` (a signed revocation list) against this verifier's keys and issuer
+    /// and holds it from now on; a lower epoch than the held list's is `revocations.stale`
+    /// and the held list stays. Returns the list loaded. GIL released while verifying.
+    fn load_revocations<'py>(&self, py: Python<'py>, text: Text) -> PyResult<Bound<'py, PyAny>> {
+        let lock = &self.inner;
+        let loaded = py.detach(|| {
+            let list = {
+                let verifier = read(lock);
+                facade::revocation_list(&text, verifier.keys(), &verifier.options().issuer)?
+            };
+            let mut verifier = lock.write().unwrap_or_else(PoisonError::into_inner);
+            verifier.load_revocations(list)?;
+            Ok::<_, credgate_core::Error>(verifier.revocations().cloned())
+        });
+        match loaded {
+            Ok(Some(list)) => revocation_list_to_py(py, &list),
+            Ok(None) => Ok(py.None().into_bound(py)),
+            Err(e) => Err(core_err(py, e)),
+        }
     }
 
     /// The claims of `token` at `now`, or `TokenError`. GIL released.
     fn verify(&self, py: Python<'_>, token: Text, now: Int<i64>) -> PyResult<Claims> {
-        let verifier = &self.inner;
+        let lock = &self.inner;
         let now = now.0;
-        py.detach(|| verifier.verify(&token, now))
+        py.detach(|| read(lock).verify(&token, now))
             .map(|inner| Claims { inner })
             .map_err(|e| core_err(py, e))
     }
@@ -1046,8 +1111,9 @@ impl VerifierCore {
     ) -> PyResult<Decision> {
         let request = request_arg(request)?;
         let request = request.as_ref().map(|r| &**r);
-        let verifier = &self.inner;
-        let checked = py.detach(|| facade::checked(verifier, bearer, now, client_ip, request));
+        let lock = &self.inner;
+        let checked =
+            py.detach(|| facade::checked(&read(lock), bearer, now, client_ip, request));
         Ok(Decision {
             outcome: Outcome::Check(Box::new(checked)),
         })
@@ -1063,6 +1129,7 @@ fn _credgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("OPS", PyTuple::new(m.py(), facade::OPS.iter().copied())?)?;
     m.add("CODES", PyTuple::new(m.py(), codes::ALL.iter().copied())?)?;
     m.add("ENTROPY_BYTES", credential::ENTROPY_BYTES)?;
+    m.add("SECRET_ENTROPY_BYTES", credential::SECRET_ENTROPY_BYTES)?;
     m.add("JTI_BYTES", token::JTI_BYTES)?;
     m.add("MAX_BODY_BYTES", oauth::MAX_BODY_BYTES)?;
     m.add_function(wrap_pyfunction!(call, m)?)?;

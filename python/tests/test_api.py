@@ -106,7 +106,8 @@ def test_create_credential_and_lifecycle(spec: credgate.CredentialSpec) -> None:
     assert cred.client_id.startswith("cid_") and new.client_id == cred.client_id
     assert cred.status == "enabled" and cred.enabled and cred.created_at == NOW
     record = cred.to_dict()
-    assert "secret_sha256" in record and secret not in json.dumps(record)
+    assert "secrets" in record and "secret_sha256" not in record
+    assert secret not in json.dumps(record)
     assert cred.verify_secret(secret) and not cred.verify_secret(secret + "x")
     # Same entropy, same time -> same credential (the core is deterministic).
     again = credgate.create_credential(spec, org="org_1", now=NOW, entropy=bytes(48))
@@ -122,8 +123,10 @@ def test_create_credential_and_lifecycle(spec: credgate.CredentialSpec) -> None:
     assert (cred.name, cred.org, cred.environment, cred.permission_set_type) == (
         "Wallet service", "org_1", "production", "wallets")
     assert cred.description == "Reads balances" and cred.ip_allowlist == ["203.0.113.0/24"]
-    assert len(cred.secret_sha256) == 64
-    assert "secret_sha256" not in repr(deleted)
+    (only,) = cred.secrets
+    assert len(only.sha256) == 64 and only.created_at == NOW and cred.expires_at is None
+    assert (only.expires_at, only.last_used_at) == (None, None)
+    assert only.sha256 not in repr(cred.secrets) and only.sha256 not in repr(deleted)
     # Default entropy and time come from the Python layer.
     a = credgate.create_credential(spec, org="org_1")
     b = credgate.create_credential(spec, org="org_1")

@@ -44,6 +44,7 @@ def test_hierarchy() -> None:
         credgate.InputError, credgate.InvalidPermissionError, credgate.RequestError,
         credgate.IpError, credgate.ValidationError, credgate.CredentialError,
         credgate.SigningKeyError, credgate.TokenError, credgate.JwksError,
+        credgate.RevocationsError, credgate.RevocationsInvalid, credgate.RevocationsStale,
     ):
         assert issubclass(cls, credgate.Error)
     assert issubclass(credgate.Error, ValueError)
@@ -408,7 +409,8 @@ def test_all_codes() -> None:
     families = {
         _types.TokenCode: "token.", _types.BearerCode: "bearer.", _types.ClientCode: "client.",
         _types.PermissionCode: "permission.", _types.IpCode: "ip.", _types.LintCode: "lint.",
-        _types.CredentialCode: "credential.",
+        _types.CredentialCode: "credential.", _types.DiffCode: "diff.",
+        _types.RevocationsCode: "revocations.",
     }
     for alias, prefix in families.items():
         assert set(get_args(alias)) == {c for c in core if c.startswith(prefix)}, prefix

@@ -192,6 +192,49 @@ CASES: Dict[str, Callable[[Ctx], Any]] = {
     "SigningKey.from_dict not a mapping": lambda c: credgate.SigningKey.from_dict(A or 5),
     "preview resources not a mapping": lambda c: credgate.preview(["vault:read:org"], A or 5),
     "allowlist not iterable": lambda c: credgate.ip_allowed(A or 5, "10.0.0.1"),
+    # the lifecycle API (docs/LIFECYCLE.md)
+    "surrogate explain org": lambda c: credgate.explain(["vault:read:org"], REQ, org=S),
+    "surrogate explain permission": lambda c: credgate.explain([S], REQ),
+    "surrogate diff name": lambda c: credgate.diff(c.spec, {**c.spec.to_dict(), "name": S * 6}),
+    "surrogate set_spec": lambda c: c.cred.set_spec({**c.spec.to_dict(), "name": S * 6}, now=NOW),
+    "surrogate suggest request": lambda c: credgate.suggest(
+        c.spec, [{"request": {"type": "vault", "action": "read", "vault": S}, "last_at": NOW}]),
+    "surrogate revocation jti": lambda c: credgate.sign_revocations(
+        c.key, issuer=ISSUER, epoch=1, entries=[credgate.RevokeToken(S, NOW)], now=NOW),
+    "surrogate load_revocations": lambda c: credgate.load_revocations(
+        S, jwks=credgate.public_jwks([c.key]), issuer=ISSUER),
+    "now 2**63 rotate": lambda c: c.cred.rotate_secret(grace=0, now=2**63),
+    "now 2**63 verify_secret": lambda c: c.cred.verify_secret(c.secret, now=2**63),
+    "expires_at 2**63 create": lambda c: credgate.create_credential(
+        c.spec, org="org_1", now=NOW, expires_at=2**63),
+    "expires_at 2**63 set_expiry": lambda c: c.cred.set_expiry(2**63, now=NOW),
+    "expires_at naive set_expiry": lambda c: c.cred.set_expiry(datetime(2030, 1, 1), now=NOW),
+    "grace 2**64": lambda c: c.cred.rotate_secret(grace=2**64, now=NOW),
+    "grace str": lambda c: c.cred.rotate_secret(grace=A or "1h", now=NOW),
+    "grace bool": lambda c: c.cred.rotate_secret(grace=True, now=NOW),
+    "rotation entropy int": lambda c: c.cred.rotate_secret(grace=0, now=NOW, entropy=A or 32),
+    "secret index 2**70": lambda c: c.cred.secret_used(2**70, now=NOW),
+    "secret index str": lambda c: c.cred.revoke_secret(A or "0", now=NOW),
+    "usage not iterable": lambda c: credgate.suggest(c.spec, A or 5),
+    "usage raises": lambda c: credgate.lint(c.spec, usage=A or Boom()),
+    "usage entry raises": lambda c: credgate.suggest(c.spec, [BadMapping()]),
+    "usage last_at naive": lambda c: credgate.suggest(
+        c.spec, [credgate.UsageEntry(REQ, datetime(2023, 1, 1))]),
+    "usage last_at None": lambda c: credgate.suggest(c.spec, [credgate.UsageEntry(REQ, A or None)]),
+    "lint spec and credential": lambda c: credgate.lint(c.spec, credential=c.cred),
+    "lint credential not a mapping": lambda c: credgate.lint(credential=A or 5),
+    "revocation entries not iterable": lambda c: credgate.sign_revocations(
+        c.key, issuer=ISSUER, epoch=1, entries=A or 5, now=NOW),
+    "revocation epoch 2**64": lambda c: credgate.sign_revocations(
+        c.key, issuer=ISSUER, epoch=2**64, entries=[], now=NOW),
+    "revocation key of a wrong type": lambda c: credgate.sign_revocations(
+        A or 5, issuer=ISSUER, epoch=1, entries=[], now=NOW),
+    "bytes load_revocations": lambda c: credgate.load_revocations(
+        A or b"x.y.z", jwks=credgate.public_jwks([c.key]), issuer=ISSUER),
+    "bytes Verifier revocations": lambda c: credgate.Verifier(
+        [c.key], issuer=ISSUER, audience=AUDIENCE, revocations=A or b"x.y.z"),
+    "surrogate Verifier.load_revocations": lambda c: c.verifier.load_revocations(S),
+    "bytes Verifier.load_revocations": lambda c: c.verifier.load_revocations(A or b"x.y.z"),
 }
 
 

@@ -34,6 +34,44 @@ def test_shared_verifier_and_permission_set_across_threads(
         assert all(pool.map(work, range(200)))
 
 
+def test_revocation_lists_load_while_other_threads_verify(
+    key: credgate.SigningKey, token: str
+) -> None:
+    """Verifier.load_revocations replaces the held list while other threads verify: each
+    verification sees one whole list (the token valid or revoked, nothing else), epochs only
+    grow, and the last list loaded is the one held."""
+    verifier = credgate.Verifier([key], issuer="https://auth.example.test",
+                                 audience="https://api.example.test")
+    lists = [
+        credgate.sign_revocations(
+            key, issuer="https://auth.example.test", epoch=epoch, now=NOW,
+            entries=[credgate.RevokeToken("jti-1", NOW)] if epoch % 2 else [],
+        ).revocations
+        for epoch in range(40)
+    ]
+
+    def verify(_: int) -> str:
+        try:
+            verifier.verify(token, now=NOW + 1)
+            return "valid"
+        except credgate.TokenError as e:
+            return e.code
+
+    def load() -> None:
+        for text in lists:
+            assert verifier.load_revocations(text).epoch >= 0
+
+    loader = threading.Thread(target=load)
+    loader.start()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        seen = set(pool.map(verify, range(400)))
+    loader.join()
+    assert seen <= {"valid", "token.revoked"}
+    held = verifier.revocations
+    assert held is not None and held.epoch == 39 and held.entries
+    assert verify(0) == "token.revoked"
+
+
 def _speedup(work: Callable[[], None], n: int) -> float:
     """Throughput with 2 threads divided by throughput with 1 (same total work)."""
 

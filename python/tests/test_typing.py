@@ -54,6 +54,23 @@ for problem in report.errors:
     assert_type(problem.code, credgate.Code)
 for finding in credgate.lint({}):
     assert_type(finding.code, credgate.LintCode)
+ex = credgate.explain(["vault:read:org"], r)
+assert_type(ex.reason, credgate.DecisionCode)
+assert_type(ex.narrowest, Optional[str])
+assert_type(ex.wider_than_needed, Optional[bool])
+df = credgate.diff({}, {})
+for change in df.new_access:
+    assert_type(change.code, credgate.DiffCode)
+assert_type(df.environment, Optional[tuple[str, str]])
+assert_type(credgate.suggest({}, []).spec, Optional[credgate.CredentialSpec])
+assert_type(c.secrets[0].expires_at, Optional[int])
+assert_type(c.verify_secret("s").secret, Optional[int])
+try:
+    v.load_revocations("x")
+except credgate.RevocationsError as re_:
+    assert_type(re_.code, credgate.Code)
+credgate.RevokeClient("cid", "yesterday")  # expect-error
+c.rotate_secret(grace="1h")  # expect-error
 credgate.Request("vualt", "read")  # expect-error
 credgate.Request("vault", "list")  # expect-error
 credgate.Permission("vault", "read", "world")  # expect-error

@@ -1,5 +1,6 @@
 """``python -m credgate_backend [--host H] [--port P]``: check the settings, then serve with
-uvicorn (settings from the environment).
+uvicorn (settings from the environment). ``--new-admin ID:ROLE`` prints a fresh admin bearer
+token and its ``CREDGATE_ADMINS`` entry (the digest), and exits.
 
 uvicorn's own ``X-Forwarded-For`` handling is turned off: it would rewrite the peer address
 for requests from its default trusted host (127.0.0.1) before the application sees them,
@@ -13,14 +14,24 @@ import sys
 
 import uvicorn
 
-from .config import ConfigError, Settings
+from .config import ConfigError, Settings, new_admin
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m credgate_backend", description="credgate example backend")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--new-admin", metavar="ID:ROLE",
+                        help="print a new admin token and its CREDGATE_ADMINS entry, then exit")
     args = parser.parse_args()
+    if args.new_admin is not None:
+        try:
+            token, entry = new_admin(args.new_admin)
+        except ConfigError as e:
+            sys.exit(f"credgate_backend: {e}")
+        print(f"token (give it to the admin, store it nowhere else): {token}")
+        print(f"CREDGATE_ADMINS entry: {entry}")
+        return
     try:
         Settings.from_env()
     except ConfigError as e:

@@ -9,13 +9,13 @@ input is answered with 400/401/403/404/409/429, never 500.
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import os
 import re
 import threading
-from typing import Annotated, Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
@@ -24,21 +24,14 @@ import credgate
 from .config import Settings
 from .inputs import BodyTooLarge, ClientError, client_address, read_body, read_json_object
 from .limits import FailureLimiter
-from .store import CLIENT_ID, MAX_PAGE, KeyIdTaken, Store
+from .admin import add_admin_routes
+from .store import CLIENT_ID, KeyIdTaken, Store
 
 MAX_VAULT_NAME = 100
-# A page cursor of /admin/audit: rows with smaller ids (module level: FastAPI resolves it by name).
-Cursor = Annotated[Optional[int], Query(ge=1)]
 # What credgate is given in place of a body that was not read because it is over the limit:
 # the core then refuses the request as it refuses any oversized body (400 invalid_request).
 _OVERSIZED_BODY = bytes(credgate.MAX_BODY_BYTES + 1)
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-# The lifecycle steps of the admin API, each credgate's (delete is final: CredentialError after).
-_LIFECYCLE: Dict[str, Callable[[credgate.Credential, int], credgate.Credential]] = {
-    "enable": lambda c, now: c.enable(now=now),
-    "disable": lambda c, now: c.disable(now=now),
-    "delete": lambda c, now: c.delete(now=now),
-}
 
 _CHALLENGE_ERROR = re.compile(r'error="([a-z_]+)"')
 
@@ -65,7 +58,9 @@ class Service:
         self.failures_by_client = self._failure_limiter()
         self.failures_by_address = self._failure_limiter()
         self._lock = threading.Lock()
-        self._verifier: Optional[Tuple[Tuple[str, ...], credgate.Verifier]] = None
+        # The cached verifier: the kids it was built with, the revocation epoch it holds (-1:
+        # none), and itself.
+        self._verifier: Optional[Tuple[Tuple[str, ...], int, credgate.Verifier]] = None
         if self.store.active_signing_key() is None:
             self.rotate_key()
 
@@ -87,14 +82,38 @@ class Service:
         return self.store.published_signing_keys(self.settings.now(), self.settings.key_retention)
 
     def verifier(self) -> credgate.Verifier:
-        """A verifier over the published keys, rebuilt only when they change."""
+        """A verifier over the published keys, rebuilt only when they change; with
+        ``verify_revocations`` it also holds the published revocation list, loaded again
+        (``Verifier.load_revocations``) whenever its epoch grows."""
         keys = self.published_keys()
         kids = tuple(k.kid for k in keys)
+        epoch, revocations = self.revocations() if self.settings.verify_revocations else (-1, None)
         with self._lock:
-            if self._verifier is None or self._verifier[0] != kids:
+            held = self._verifier
+            if held is None or held[0] != kids:
                 v = credgate.Verifier(keys, issuer=self.settings.issuer, audience=self.settings.audience)
-                self._verifier = (kids, v)
-            return self._verifier[1]
+                held = (kids, -1, v)
+            if revocations is not None and held[1] != epoch:
+                held[2].load_revocations(revocations)
+                held = (kids, epoch, held[2])
+            self._verifier = held
+            return held[2]
+
+    # -- the revocation list
+
+    def revocations(self) -> Tuple[int, str]:
+        """The published revocation list ``(epoch, JWS)``, signed with the active token signing
+        key (so verifiers check it against the JWKS they already fetch)."""
+        key = self.store.active_signing_key()
+        if key is None:  # pragma: no cover - created at start-up
+            key = self.rotate_key()
+        signer = key
+
+        def sign(epoch: int, entries: List[Dict[str, Any]]) -> str:
+            return credgate.sign_revocations(signer, issuer=self.settings.issuer, epoch=epoch,
+                                             entries=entries, now=self.settings.now()).revocations
+
+        return self.store.signed_revocations(key.kid, self.settings.now(), sign)
 
     # -- request helpers
 
@@ -136,9 +155,12 @@ def _refusal(decision: credgate.Decision) -> Refused:
     return Refused(_json(body, decision.status, {"WWW-Authenticate": challenge} if challenge else {}))
 
 
-def _next_before(rows: List[Dict[str, Any]], limit: int) -> Optional[int]:
-    """The cursor for the next (older) page: the last id of a full page, else None."""
-    return int(rows[-1]["id"]) if len(rows) == limit else None
+def etag_matches(if_none_match: Optional[str], etag: str) -> bool:
+    """RFC 9110 §13.1.2: ``*``, or any listed tag equal to ``etag`` (weak comparison)."""
+    if if_none_match is None:
+        return False
+    tags = [t.strip() for t in if_none_match.split(",")]
+    return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
@@ -153,7 +175,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.exception_handler(ClientError)
     async def client_error(_: Request, exc: ClientError) -> Response:
-        return _json({"error": exc.error, "error_description": exc.description}, exc.status, exc.headers)
+        return _json({"error": exc.error, "error_description": exc.description, **exc.extra}, exc.status, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_parameters(_: Request, exc: RequestValidationError) -> Response:
@@ -170,6 +192,17 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     @app.get("/.well-known/jwks.json")
     def jwks() -> JSONResponse:
         return _json(credgate.public_jwks(svc.published_keys()), headers={"Cache-Control": "max-age=60"})
+
+    @app.get("/.well-known/credgate-revocations")
+    def revocations(request: Request) -> Response:
+        """The signed revocation list (docs/LIFECYCLE.md): the same bytes for one epoch, so a
+        strong ETag; 304 to a matching If-None-Match."""
+        epoch, jws = svc.revocations()
+        etag = f'"{epoch}-{hashlib.sha256(jws.encode()).hexdigest()[:32]}"'
+        headers = {"Cache-Control": f"public, max-age={svc.settings.revocations_refresh}", "ETag": etag}
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+        return Response(jws, media_type="application/jwt", headers=headers)
 
     @app.post("/oauth/token")
     async def token(request: Request) -> JSONResponse:
@@ -209,6 +242,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             svc.token_failed(ip, parsed.client_id)
         else:
             svc.store.log_token(now, parsed.client_id, ip, "issued", str(answer.claims.get("jti")))
+            if answer.secret is not None:  # which live secret was used: its last_used_at
+                svc.store.secret_used(parsed.client_id, answer.secret, now)
         return _json(answer.body, answer.status, answer.headers)
 
     # ------------------------------------------------------------ protected API
@@ -318,102 +353,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             return _json({"error": "not_found"}, 404)
         return _json({"vault": vault, "key": key, "balances": [{"asset": "BTC", "amount": "0"}]})
 
-    # ------------------------------------------------------------ admin API
-
-    def admin(request: Request) -> None:
-        expected = svc.settings.admin_token
-        if not expected:
-            raise Refused(_json({"error": "admin_disabled",
-                                 "error_description": "set CREDGATE_ADMIN_TOKEN to enable the admin API"}, 503))
-        given = request.headers.get("authorization", "")
-        scheme, _, secret = given.partition(" ")
-        # Constant time: the comparison does not stop at the first differing byte.
-        if scheme.lower() != "bearer" or not hmac.compare_digest(secret.encode(), expected.encode()):
-            raise Refused(_json({"error": "invalid_token", "error_description": "admin bearer secret required"},
-                                401, {"WWW-Authenticate": 'Bearer realm="credgate-admin"'}))
-
-    admin_only = [Depends(admin)]
-
-    def public_record(c: credgate.Credential) -> Dict[str, Any]:
-        r = c.to_dict()
-        r.pop("secret_sha256", None)
-        return r
-
-    @app.post("/admin/credentials", dependencies=admin_only, status_code=201)
-    async def create_credential(request: Request) -> JSONResponse:
-        body = await read_json_object(request)
-        org_name = body.pop("org", svc.settings.default_org)
-        if not isinstance(org_name, str):
-            raise ClientError("`org` must be a string")
-        try:
-            spec = credgate.CredentialSpec.from_dict(body)
-            report = credgate.validate_spec(spec)  # an answer: valid, or every problem
-            if not report:
-                return _json({"error": "invalid_spec", "problems": [p.to_dict() for p in report.errors]}, 400)
-            new = credgate.create_credential(spec, org=org_name, now=svc.settings.now())
-        except credgate.Error as e:  # input that cannot be used at all (input.invalid)
-            return _json({"error": e.code, "error_description": e.message}, 400)
-        svc.store.put_credential(new.credential)
-        # The secret is shown once, here, and never stored.
-        return _json({"client_id": new.client_id, "client_secret": new.client_secret,
-                      "credential": public_record(new.credential)}, 201, {"Cache-Control": "no-store"})
-
-    @app.get("/admin/credentials", dependencies=admin_only)
-    def list_credentials() -> Dict[str, Any]:
-        return {"credentials": [public_record(c) for c in svc.store.list_credentials()]}
-
-    @app.get("/admin/credentials/{client_id}", dependencies=admin_only)
-    def get_credential(client_id: str) -> JSONResponse:
-        c = svc.store.get_credential(client_id)
-        return _json(public_record(c)) if c else _json({"error": "not_found"}, 404)
-
-    def change(client_id: str, action: str) -> JSONResponse:
-        """One lifecycle change, read and written in one transaction and logged with it."""
-        now = svc.settings.now()
-        try:
-            updated = svc.store.change_credential(client_id, action, lambda c: _LIFECYCLE[action](c, now), now)
-        except credgate.CredentialError as e:
-            return _json({"error": e.code, "error_description": e.message}, 409)
-        if updated is None:
-            return _json({"error": "not_found"}, 404)
-        return _json(public_record(updated))
-
-    @app.post("/admin/credentials/{client_id}/disable", dependencies=admin_only)
-    def disable(client_id: str) -> JSONResponse:
-        return change(client_id, "disable")
-
-    @app.post("/admin/credentials/{client_id}/enable", dependencies=admin_only)
-    def enable(client_id: str) -> JSONResponse:
-        return change(client_id, "enable")
-
-    @app.delete("/admin/credentials/{client_id}", dependencies=admin_only)
-    def delete(client_id: str) -> JSONResponse:
-        return change(client_id, "delete")
-
-    @app.post("/admin/keys/rotate", dependencies=admin_only)
-    def rotate() -> Dict[str, Any]:
-        key = svc.rotate_key()
-        return {"active": key.kid, "published": [k.kid for k in svc.published_keys()]}
-
-    @app.get("/admin/audit", dependencies=admin_only)
-    def audit(
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-        decisions_before: Cursor = None,
-        token_requests_before: Cursor = None,
-        credential_changes_before: Cursor = None,
-    ) -> Dict[str, Any]:
-        """The newest ``limit`` (1..500) rows of each log, older pages by the ``*_before`` ids
-        that ``next`` gives (None: no older rows)."""
-        decisions = svc.store.audit_log(limit, decisions_before)
-        tokens = svc.store.token_log(limit, token_requests_before)
-        changes = svc.store.credential_changes(limit, credential_changes_before)
-        return {
-            "decisions": decisions, "token_requests": tokens, "credential_changes": changes,
-            "next": {"decisions_before": _next_before(decisions, limit),
-                     "token_requests_before": _next_before(tokens, limit),
-                     "credential_changes_before": _next_before(changes, limit)},
-        }
-
+    add_admin_routes(app, svc)
     return app
 
 

@@ -34,12 +34,13 @@ class ClientError(Exception):
     """A request refused for what the client sent: ``status`` with an OAuth-style JSON body."""
 
     def __init__(self, description: str, *, status: int = 400, error: str = "invalid_request",
-                 headers: Optional[Dict[str, str]] = None) -> None:
+                 headers: Optional[Dict[str, str]] = None, extra: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(description)
         self.status = status
         self.error = error
         self.description = description
         self.headers = headers or {}
+        self.extra = extra or {}  # more members of the JSON body (a spec's problems)
 
 
 class BodyTooLarge(ClientError):

@@ -3,6 +3,7 @@ subprocess) for each test, and the helpers the tests share."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import socket
@@ -44,8 +45,10 @@ class Service:
         self.db = tmp / "backend.sqlite3"
         self.clock = tmp / "clock"
         self.clock.write_text(str(T0))
-        # A strong admin secret (the service refuses to start with a weak one).
-        self.admin_token = secrets.token_urlsafe(32)
+        # Two administrators, each with its own token; the service is told only the digests.
+        self.admin_tokens = {"alice": secrets.token_urlsafe(32), "bob": secrets.token_urlsafe(32)}
+        self.admins = ",".join(f"{who}:{role}:{hashlib.sha256(self.admin_tokens[who].encode()).hexdigest()}"
+                               for who, role in (("alice", "owner"), ("bob", "administrator")))
         self.port = 0
         self.proc: Optional["subprocess.Popen[bytes]"] = None
         self.env: Dict[str, str] = {}
@@ -61,7 +64,7 @@ class Service:
             "PYTHONPATH": str(BACKEND),
             "CREDGATE_DB": str(self.db),
             "CREDGATE_CLOCK_FILE": str(self.clock),
-            "CREDGATE_ADMIN_TOKEN": self.admin_token,
+            "CREDGATE_ADMINS": self.admins,
             "CREDGATE_ISSUER": "http://credgate.test",
             "CREDGATE_AUDIENCE": "wallet-api",
             **extra_env,
@@ -99,8 +102,9 @@ class Service:
     def advance(self, seconds: int) -> None:
         self.clock.write_text(str(int(self.clock.read_text()) + seconds))
 
-    def admin(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.admin_token}"})
+    def admin(self, who: str = "alice") -> httpx.Client:
+        """An HTTP client of administrator ``who``: alice (owner) or bob (administrator)."""
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.admin_tokens[who]}"})
 
 
 @pytest.fixture()
@@ -125,7 +129,7 @@ def create(service: Service, permissions: List[str] = WALLETS, allow: List[str] 
             "ip_allowlist": allow, "environment": "sandbox", "org": "org_a", **extra,
         })
     assert r.status_code == 201, r.text
-    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["cache-control"] == "no-store" and r.json()["status"] == "active"
     return r.json()
 
 
@@ -139,6 +143,18 @@ def client(service: Service, cred: Dict[str, Any], secret: str = "", method: str
 
 def fetch(c: OAuth2Client, service: Service) -> Dict[str, Any]:
     return dict(c.fetch_token(f"{service.url}/oauth/token", grant_type="client_credentials"))
+
+
+def spec(permissions: List[str] = WALLETS, environment: str = "sandbox", **extra: Any) -> Dict[str, Any]:
+    """A create body (org ``org_a``)."""
+    return {"name": "Wallet service", "permission_set_type": "wallets", "permissions": permissions,
+            "ip_allowlist": ["127.0.0.1"], "environment": environment, "org": "org_a", **extra}
+
+
+def token_for(service: Service, client_id: str, secret: str) -> httpx.Response:
+    """A token request with HTTP Basic (the raw response, success or refusal)."""
+    return httpx.post(f"{service.url}/oauth/token", content=GRANT,
+                      headers={**FORM, "Authorization": basic(client_id, secret)})
 
 
 def basic(client_id: str, secret: str) -> str:

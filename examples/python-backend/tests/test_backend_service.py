@@ -196,7 +196,7 @@ def test_admin_api_is_protected(service: Service) -> None:
         assert codes == {"name.length", "permissions.empty", "ip.empty", "environment.unknown"}
         assert admin.get("/admin/credentials/cid_nope").status_code == 404
     service.stop()
-    service.start(CREDGATE_ADMIN_TOKEN="")
+    service.start(CREDGATE_ADMINS="")
     with service.admin() as admin:
         assert admin.get("/admin/credentials").status_code == 503
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import secrets
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -263,19 +264,27 @@ def test_audit_limit_is_validated_and_paginated(service: Service) -> None:
     assert len(seen) == 7 and seen == sorted(seen, reverse=True) and len(set(seen)) == 7
 
 
-# -- 6. A weak admin token stops the service from starting
+# -- 6. A bad admin configuration stops the service from starting
 
 
-def test_weak_admin_token_is_refused_at_start(tmp_path: Path) -> None:
+def test_bad_admin_configuration_is_refused_at_start(tmp_path: Path) -> None:
     s = Service(tmp_path)
+    digest = "ab" * 32
     try:
-        for weak in ("change-me", "x" * 31, "change-me-" * 4, "a" * 40, "ab" * 20):
+        for bad, says in ((f"alice:owner", "3 parts"), (f"alice:root:{digest}", "owner or administrator"),
+                          ("alice:owner:" + "x" * 64, "SHA-256"), ("alice:owner:" + "AB" * 32, "SHA-256"),
+                          (f"a b:owner:{digest}", "the id"), (f"alice:administrator:{digest}", "no admin has the role owner"),
+                          (f"alice:owner:{digest},alice:administrator:{'cd' * 32}", "appears twice"),
+                          (f"alice:owner:{digest},bob:administrator:{digest}", "same token digest")):
             with pytest.raises(RuntimeError) as e:
-                s.start(CREDGATE_ADMIN_TOKEN=weak)
-            assert "CREDGATE_ADMIN_TOKEN" in str(e.value)
-            assert "secrets.token_urlsafe(32)" in str(e.value)
-            assert weak not in str(e.value)  # the secret is never echoed
-        s.start(CREDGATE_ADMIN_TOKEN="")  # unset is fine: the admin API is off (503)
+                s.start(CREDGATE_ADMINS=bad)
+            assert "CREDGATE_ADMINS" in str(e.value) and says in str(e.value), (bad, str(e.value))
+        # The former shared secret is refused with what to do instead (and never echoed).
+        token = secrets.token_urlsafe(32)
+        with pytest.raises(RuntimeError) as e:
+            s.start(CREDGATE_ADMIN_TOKEN=token)
+        assert "CREDGATE_ADMINS" in str(e.value) and "--new-admin" in str(e.value) and token not in str(e.value)
+        s.start(CREDGATE_ADMINS="")  # unset is fine: the admin API is off (503)
         assert httpx.get(f"{s.url}/admin/credentials").status_code == 503
     finally:
         s.stop()
