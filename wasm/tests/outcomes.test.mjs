@@ -17,6 +17,7 @@ const token = issue(credgate);
 const verifier = { jwks, issuer: ISSUER, audience: AUDIENCE };
 const request = { type: "balances", action: "read", vault: "vlt_1" };
 const issueInput = { credential, client_secret, client_ip: "203.0.113.9", now: NOW, signing_key: K1, jti: "j1", issuer: ISSUER, audience: AUDIENCE };
+const rotateInput = { credential, now: NOW, entropy: "7c".repeat(32), grace_seconds: 3600 };
 const form = { "content-type": "application/x-www-form-urlencoded" };
 
 /**
@@ -34,13 +35,17 @@ const TABLE = {
   parse_token_request: [[{ method: "POST", headers: form, body: "grant_type=client_credentials&client_id=c&client_secret=s" }, "result"], [{ method: "GET", headers: [["content-type", "text/plain"]], body: "" }, "answer"], [{ headers: form }, "input.invalid"]],
   issue_token: [[issueInput, "result"], [{ ...issueInput, client_secret: "wrong" }, "answer"], [{ ...issueInput, signing_key: { kid: "k1", seed: "00" } }, "key.invalid"]],
   preview: [[{ permissions: ["vault:read:org"], resources: { vaults: { vlt_1: ["key_1"] } } }, "result"], [{ permissions: ["vault:read:org", "nope"] }, "permission.invalid"]],
-  lint: [[{ spec: SPEC }, "answer"], [{ spec: { ...SPEC, environment: "x" } }, "answer"], [{ spec: SPEC, now: "today" }, "input.invalid"]],
+  lint: [[{ spec: SPEC }, "answer"], [{ credential, now: NOW, usage: [] }, "answer"], [{ spec: { ...SPEC, environment: "x" } }, "answer"], [{ spec: SPEC, now: "today" }, "input.invalid"]],
   create_credential: [[{ spec: SPEC, org: "org_1", now: NOW, entropy: "5a".repeat(48) }, "result"], [{ spec: { ...SPEC, name: "ab" }, org: "org_1", now: NOW }, "spec.invalid"]],
   update_credential: [[{ credential, action: "disable", now: NOW }, "result"], [{ credential: credgate.updateCredential({ credential, action: "delete", now: NOW }).credential, action: "enable", now: NOW }, "credential.deleted"]],
   set_type_defaults: [[{ set_type: "wallets" }, "result"], [{ set_type: "wallet" }, "set_type.unknown"]],
   public_jwks: [[{ signing_keys: [K1] }, "result"], [{ signing_keys: [K1, K1] }, "jwks.invalid"]],
   parse_bearer: [[{ authorization: "Bearer abc" }, "result"], [{ authorization: null }, "answer"], [{ authorization: 7 }, "input.invalid"]],
-  verify_secret: [[{ credential, client_secret }, "answer"], [{ credential: { ...credential, org: 1 }, client_secret }, "credential.invalid"]],
+  verify_secret: [[{ credential, client_secret }, "answer"], [{ credential, client_secret, now: NOW }, "answer"], [{ credential: { ...credential, org: 1 }, client_secret }, "credential.invalid"]],
+  explain: [[{ permissions: ["balances:read:org"], request }, "answer"], [{ permissions: ["balances:read:org"], request, org: "org_2" }, "answer"], [{ permissions: ["nope"], request }, "permission.invalid"]],
+  diff: [[{ before: SPEC, after: { ...SPEC, permissions: ["vault:read:org"] } }, "answer"], [{ before: SPEC, after: { ...SPEC, name: "ab" } }, "answer"], [{ before: SPEC }, "input.invalid"]],
+  suggest: [[{ spec: SPEC, usage: [{ request: { type: "transaction", action: "read", vault: "vlt_1" }, last_at: NOW }] }, "answer"], [{ spec: { ...SPEC, name: "ab" }, usage: [] }, "answer"], [{ spec: SPEC, usage: [{ request: {}, last_at: "today" }] }, "input.invalid"]],
+  rotate_secret: [[rotateInput, "result"], [{ ...rotateInput, credential: credgate.rotateSecret(rotateInput).credential }, "credential.secret_limit"], [{ ...rotateInput, grace_seconds: -1 }, "input.invalid"]],
 };
 
 const CODES = new Set(credgate.codes());
