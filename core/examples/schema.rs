@@ -50,6 +50,8 @@ fn main() -> Result<(), serde_json::Error> {
             Operation::Diff => pair::<DiffInput, DiffAnswer>(),
             Operation::RotateSecret => pair::<RotateSecretInput, CreatedCredential>(),
             Operation::Suggest => pair::<SuggestInput, SuggestAnswer>(),
+            Operation::SignRevocations => pair::<SignRevocationsInput, SignedRevocations>(),
+            Operation::LoadRevocations => pair::<LoadRevocationsInput, LoadedRevocations>(),
         };
         operations.insert(op.as_str().to_owned(), schemas);
     }

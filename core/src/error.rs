@@ -16,6 +16,7 @@ use crate::ip::IpError;
 use crate::oauth::OAuthError;
 use crate::permission::PermissionError;
 use crate::request::RequestError;
+use crate::revocation::RevocationError;
 use crate::spec::{UnknownSetType, ValidationErrors};
 use crate::token::{JwksError, KeyError, TokenError};
 
@@ -42,6 +43,8 @@ pub enum Error {
     Jwks(JwksError),
     /// `key.invalid`: a signing key that is not a `kid` and a 32-byte seed.
     Key(KeyError),
+    /// `revocations.invalid`, `revocations.stale`: a revocation list refused.
+    Revocation(RevocationError),
     /// `bearer.*`.
     Bearer(BearerError),
     /// A token request refused (its reason is the code).
@@ -67,6 +70,7 @@ impl Error {
             Self::Token(e) => e.code(),
             Self::Jwks(e) => e.code(),
             Self::Key(e) => e.code(),
+            Self::Revocation(e) => e.code(),
             Self::Bearer(e) => e.code(),
             Self::OAuth(e) => e.code(),
             Self::Credential(e) => e.code(),
@@ -88,6 +92,7 @@ impl fmt::Display for Error {
             Self::Token(e) => e.fmt(f),
             Self::Jwks(e) => e.fmt(f),
             Self::Key(e) => e.fmt(f),
+            Self::Revocation(e) => e.fmt(f),
             Self::Bearer(e) => e.fmt(f),
             Self::OAuth(e) => e.fmt(f),
             Self::Credential(e) => e.fmt(f),
@@ -121,6 +126,7 @@ from_errors!(
     Token(TokenError),
     Jwks(JwksError),
     Key(KeyError),
+    Revocation(RevocationError),
     Bearer(BearerError),
     OAuth(OAuthError),
     Credential(CredentialError),

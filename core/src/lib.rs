@@ -18,6 +18,7 @@
 //! | [`ip`] | IPv4 allowlists (SPEC §4) |
 //! | [`credential`] | the stored record and its lifecycle (SPEC §5) |
 //! | [`token`] | signing keys, JWKS, issuance and verification (SPEC §6) |
+//! | [`revocation`] | signed revocation lists: signing, verification, lookup (SPEC §5, docs/LIFECYCLE.md) |
 //! | [`oauth`] | the token endpoint logic (SPEC §7) |
 //! | [`bearer`] | RFC 6750 headers and challenges |
 //! | [`check`] | the edge path and audit records (SPEC §8) |
@@ -58,6 +59,7 @@ pub mod permission;
 pub mod preview;
 pub mod reason;
 pub mod request;
+pub mod revocation;
 pub mod spec;
 pub mod token;
 pub mod usage;

@@ -17,6 +17,7 @@ use crate::codes::Code;
 use crate::encoding::{b64url_decode, b64url_encode, hex_decode};
 use crate::ip::Allowlist;
 use crate::json::{parse_object_picking, parse_strict, PickedObject};
+use crate::revocation::{RevocationError, RevocationList};
 use crate::vocabulary::Environment;
 
 /// Tokens longer than this many bytes are rejected before anything else.
@@ -59,6 +60,13 @@ pub const JTI_BYTES: usize = 16;
 /// Header members that would let a token choose its own key or processing rules.
 const FORBIDDEN_HEADERS: [&str; 6] = ["crit", "jku", "jwk", "x5u", "x5c", "b64"];
 
+/// The `typ` of an access token on output (RFC 9068).
+const ACCESS_TOKEN_TYP: &str = "at+jwt";
+
+/// The `typ` values an access token may carry on input, compared case-insensitively
+/// (RFC 7515 §4.1.9: a media type, `application/` optional).
+const ACCESS_TOKEN_TYPS: [&str; 2] = [ACCESS_TOKEN_TYP, "application/at+jwt"];
+
 pub use crate::reason::TokenErrorKind;
 
 /// A token failed verification: its kind (the code) and a detail for a person.
@@ -84,6 +92,11 @@ impl TokenError {
     /// The stable SPEC §8 code.
     pub fn code(&self) -> Code {
         self.kind.code()
+    }
+
+    /// What exactly failed, for a person.
+    pub fn detail(&self) -> &str {
+        &self.detail
     }
 }
 
@@ -193,23 +206,30 @@ impl SigningKey {
 
     /// Signs `claims` as a compact JWS; deterministic (Ed25519 signatures are).
     pub fn sign(&self, claims: &Claims) -> String {
+        // Serializing this plain struct cannot fail; an empty object would fail verification.
+        let payload = serde_json::to_vec(claims).unwrap_or_default();
+        self.sign_compact(ACCESS_TOKEN_TYP, &payload)
+    }
+
+    /// Signs `payload` as a compact JWS with the header `{"alg":"EdDSA","kid":…,"typ":typ}`:
+    /// the one signing step of access tokens and revocation lists.
+    pub(crate) fn sign_compact(&self, typ: &str, payload: &[u8]) -> String {
         #[derive(Serialize)]
         struct Header<'a> {
             alg: &'static str,
             kid: &'a str,
-            typ: &'static str,
+            typ: &'a str,
         }
         let header = Header {
             alg: "EdDSA",
             kid: &self.kid,
-            typ: "at+jwt",
+            typ,
         };
-        // Serializing these plain structs cannot fail; an empty object would fail verification.
+        // Serializing this plain struct cannot fail; an empty object would fail verification.
         let header = serde_json::to_vec(&header).unwrap_or_default();
-        let payload = serde_json::to_vec(claims).unwrap_or_default();
         let mut token = b64url_encode(&header);
         token.push('.');
-        token.push_str(&b64url_encode(&payload));
+        token.push_str(&b64url_encode(payload));
         let signature = self.key.sign(token.as_bytes());
         token.push('.');
         token.push_str(&b64url_encode(&signature.to_bytes()));
@@ -367,6 +387,87 @@ pub fn verify_signature(
                 "Ed25519 strict verification failed",
             )
         })
+}
+
+/// The steps of SPEC §6 from structure to signature, shared by access tokens and revocation
+/// lists (docs/LIFECYCLE.md): exactly three canonical base64url parts, header and payload
+/// JSON objects without duplicate member names (`token.malformed`) → `alg` `EdDSA` or
+/// `Ed25519` (`token.unsupported_alg`) → `typ` one of `typs`, case-insensitively
+/// (`token.wrong_type`) → no forbidden header member (`token.forbidden_header`) → a `kid`
+/// in `keys` (`token.unknown_key`) → [`verify_signature`] (`token.bad_signature`). The first
+/// failure wins. Gives the payload with the members named in `payload_names` picked out.
+/// The caller checks the size first.
+pub(crate) fn verify_compact<const N: usize>(
+    text: &str,
+    keys: &KeySet,
+    typs: &[&str],
+    payload_names: &[&str; N],
+) -> Result<PickedObject<N>, TokenError> {
+    use TokenErrorKind as K;
+    let malformed = |detail: &str| TokenError::new(K::Malformed, detail);
+    let mut parts = text.split('.');
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed("expected three parts separated by `.`"));
+    };
+    let decode = |part: &str, name: &str| {
+        b64url_decode(part).ok_or_else(|| {
+            malformed(&format!(
+                "the {name} is not canonical base64url without padding"
+            ))
+        })
+    };
+    let header = decode(header_b64, "header")?;
+    let payload = decode(payload_b64, "payload")?;
+    let signature = decode(signature_b64, "signature")?;
+    let header = parse_object_picking(&header, &["alg", "typ", "kid"])
+        .ok_or_else(|| malformed("the header is not a JSON object with distinct member names"))?;
+    let payload = parse_object_picking(&payload, payload_names)
+        .ok_or_else(|| malformed("the payload is not a JSON object with distinct member names"))?;
+    let [alg, typ, kid] = header
+        .known
+        .each_ref()
+        .map(|v| v.as_ref().and_then(Value::as_str));
+
+    if !matches!(alg, Some("EdDSA" | "Ed25519")) {
+        return Err(TokenError::new(
+            K::UnsupportedAlg,
+            "`alg` must be `EdDSA` or `Ed25519`",
+        ));
+    }
+    let typ_ok = typ.is_some_and(|typ| typs.iter().any(|t| typ.eq_ignore_ascii_case(t)));
+    if !typ_ok {
+        return Err(TokenError::new(
+            K::WrongType,
+            format!(
+                "`typ` must be `{}`",
+                typs.first().copied().unwrap_or_default()
+            ),
+        ));
+    }
+    if let Some(name) = FORBIDDEN_HEADERS
+        .iter()
+        .find(|h| header.rest.contains_key(**h))
+    {
+        return Err(TokenError::new(
+            K::ForbiddenHeader,
+            format!("`{name}` is not allowed"),
+        ));
+    }
+    let kid = kid.filter(|kid| !kid.is_empty()).ok_or_else(|| {
+        TokenError::new(
+            K::UnknownKey,
+            "the header has no `kid` that is a non-empty string",
+        )
+    })?;
+    let key = keys
+        .get(kid)
+        .ok_or_else(|| TokenError::new(K::UnknownKey, format!("no trusted key has kid `{kid}`")))?;
+    let signing_input_len = header_b64.len() + 1 + payload_b64.len();
+    let signing_input = text.as_bytes().get(..signing_input_len).unwrap_or_default();
+    verify_signature(key, signing_input, &signature)?;
+    Ok(payload)
 }
 
 fn usable_key(jwk: &Value) -> Option<(String, VerifyingKey)> {
@@ -662,17 +763,41 @@ pub struct VerifyOptions {
     pub revoked_jtis: Vec<String>,
 }
 
-/// A key set and options, prepared once and used for every token.
+/// A key set and options, prepared once and used for every token, and optionally the
+/// revocation list it holds (docs/LIFECYCLE.md).
 #[derive(Clone, Debug)]
 pub struct Verifier {
     keys: KeySet,
     options: VerifyOptions,
+    revocations: Option<RevocationList>,
 }
 
 impl Verifier {
-    /// Prepares a verifier.
+    /// Prepares a verifier, holding no revocation list.
     pub fn new(keys: KeySet, options: VerifyOptions) -> Self {
-        Self { keys, options }
+        Self {
+            keys,
+            options,
+            revocations: None,
+        }
+    }
+
+    /// Holds `list` from now on, in place of the list held so far. A list whose epoch is
+    /// lower than the held one's is `revocations.stale` and the held list stays; an equal
+    /// epoch is accepted (a re-fetch of the same list). A list from another issuer than the
+    /// verifier's is `revocations.invalid`.
+    pub fn load_revocations(&mut self, list: RevocationList) -> Result<(), RevocationError> {
+        list.check_issuer(&self.options.issuer)?;
+        if let Some(held) = &self.revocations {
+            list.check_not_older_than(held.epoch())?;
+        }
+        self.revocations = Some(list);
+        Ok(())
+    }
+
+    /// The revocation list held, if any.
+    pub fn revocations(&self) -> Option<&RevocationList> {
+        self.revocations.as_ref()
     }
 
     /// The trusted keys.
@@ -686,7 +811,8 @@ impl Verifier {
     }
 
     /// Verifies a compact JWS at time `now` (Unix seconds), in the order of SPEC §6; the
-    /// first failure wins.
+    /// first failure wins. A token that passes every check is then `token.revoked` when its
+    /// `jti` is in [`VerifyOptions::revoked_jtis`] or the held revocation list revokes it.
     pub fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
         use TokenErrorKind as K;
         if token.len() > MAX_TOKEN_BYTES {
@@ -695,70 +821,7 @@ impl Verifier {
                 format!("{} bytes, the limit is {MAX_TOKEN_BYTES}", token.len()),
             ));
         }
-        let malformed = |detail: &str| TokenError::new(K::Malformed, detail);
-        let mut parts = token.split('.');
-        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(malformed("expected three parts separated by `.`"));
-        };
-        let decode = |part: &str, name: &str| {
-            b64url_decode(part).ok_or_else(|| {
-                malformed(&format!(
-                    "the {name} is not canonical base64url without padding"
-                ))
-            })
-        };
-        let header = decode(header_b64, "header")?;
-        let payload = decode(payload_b64, "payload")?;
-        let signature = decode(signature_b64, "signature")?;
-        let header = parse_object_picking(&header, &["alg", "typ", "kid"]).ok_or_else(|| {
-            malformed("the header is not a JSON object with distinct member names")
-        })?;
-        let payload = parse_object_picking(&payload, &PAYLOAD_CLAIMS).ok_or_else(|| {
-            malformed("the payload is not a JSON object with distinct member names")
-        })?;
-        let [alg, typ, kid] = header
-            .known
-            .each_ref()
-            .map(|v| v.as_ref().and_then(Value::as_str));
-
-        if !matches!(alg, Some("EdDSA" | "Ed25519")) {
-            return Err(TokenError::new(
-                K::UnsupportedAlg,
-                "`alg` must be `EdDSA` or `Ed25519`",
-            ));
-        }
-        let typ_ok = typ.is_some_and(|typ| {
-            typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
-        });
-        if !typ_ok {
-            return Err(TokenError::new(K::WrongType, "`typ` must be `at+jwt`"));
-        }
-        if let Some(name) = FORBIDDEN_HEADERS
-            .iter()
-            .find(|h| header.rest.contains_key(**h))
-        {
-            return Err(TokenError::new(
-                K::ForbiddenHeader,
-                format!("`{name}` is not allowed"),
-            ));
-        }
-        let kid = kid.filter(|kid| !kid.is_empty()).ok_or_else(|| {
-            TokenError::new(
-                K::UnknownKey,
-                "the header has no `kid` that is a non-empty string",
-            )
-        })?;
-        let key = self.keys.get(kid).ok_or_else(|| {
-            TokenError::new(K::UnknownKey, format!("no trusted key has kid `{kid}`"))
-        })?;
-        let signing_input_len = header_b64.len() + 1 + payload_b64.len();
-        let signing_input = token
-            .as_bytes()
-            .get(..signing_input_len)
-            .unwrap_or_default();
-        verify_signature(key, signing_input, &signature)?;
+        let payload = verify_compact(token, &self.keys, &ACCESS_TOKEN_TYPS, &PAYLOAD_CLAIMS)?;
 
         let claims = Claims::from_payload(payload)?;
         let now = i128::from(now);
@@ -792,6 +855,13 @@ impl Verifier {
                 K::Revoked,
                 format!("`{}` is revoked", claims.jti),
             ));
+        }
+        if let Some(why) = self
+            .revocations
+            .as_ref()
+            .and_then(|list| list.revokes(&claims))
+        {
+            return Err(TokenError::new(K::Revoked, why));
         }
         Ok(claims)
     }

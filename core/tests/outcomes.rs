@@ -107,11 +107,38 @@ fn check(token: &str, jwks: Value, request: Value) -> Value {
     input
 }
 
+fn sign_input(epoch: u64, entries: Value) -> Value {
+    json!({ "signing_key": { "kid": "k1", "seed": SEED }, "issuer": "https://iss.test",
+            "epoch": epoch, "now": NOW, "entries": entries })
+}
+
+/// A revocation list of `https://iss.test` at `epoch`, signed with the token key.
+fn revocations(epoch: u64, entries: Value) -> String {
+    match facade::call("sign_revocations", sign_input(epoch, entries)) {
+        Outcome::Result(v) => v["revocations"].as_str().unwrap().to_owned(),
+        other => panic!("sign_revocations: {other:?}"),
+    }
+}
+
+fn load(text: &str, jwks: Value) -> Value {
+    json!({ "revocations": text, "jwks": jwks, "issuer": "https://iss.test" })
+}
+
+/// `input` with a `revocations` member.
+fn with_revocations(mut input: Value, text: &str) -> Value {
+    input["revocations"] = json!(text);
+    input
+}
+
 /// Each operation with inputs and the outcome each must give.
 fn table() -> Vec<(Operation, Value, Expect)> {
     use Expect::*;
     use Operation as Op;
     let token = token();
+    let revoking = revocations(1, json!([{ "jti": "jti-1", "revoked_at": NOW }]));
+    let other = revocations(1, json!([{ "jti": "jti-2", "revoked_at": NOW }]));
+    let forged = format!("{}x", &other[..other.len() - 1]);
+    let balances = json!({ "type": "balances", "action": "read", "vault": "vlt_1" });
     let form = json!({ "Content-Type": "application/x-www-form-urlencoded" });
     vec![
         (
@@ -175,6 +202,21 @@ fn table() -> Vec<(Operation, Value, Expect)> {
             Failure("jwks.invalid"),
         ),
         (
+            Op::VerifyToken,
+            with_revocations(verify(&token, jwks()), &other),
+            Result,
+        ),
+        (
+            Op::VerifyToken,
+            with_revocations(verify(&token, jwks()), &revoking),
+            Failure("token.revoked"),
+        ),
+        (
+            Op::VerifyToken,
+            with_revocations(verify(&token, jwks()), &forged),
+            Failure("revocations.invalid"),
+        ),
+        (
             Op::Check,
             check(
                 &token,
@@ -182,6 +224,16 @@ fn table() -> Vec<(Operation, Value, Expect)> {
                 json!({ "type": "balances", "action": "read", "vault": "vlt_1" }),
             ),
             Answer,
+        ),
+        (
+            Op::Check,
+            with_revocations(check(&token, jwks(), balances.clone()), &revoking),
+            Answer,
+        ),
+        (
+            Op::Check,
+            with_revocations(check(&token, jwks(), balances.clone()), "a.b.c"),
+            Failure("revocations.invalid"),
         ),
         (
             Op::Check,
@@ -390,7 +442,130 @@ fn table() -> Vec<(Operation, Value, Expect)> {
             json!({ "credential": credential(), "now": NOW, "action": "revoke_secret", "secret": 0 }),
             Failure("credential.secret_required"),
         ),
+        (
+            Op::SignRevocations,
+            sign_input(1, json!([{ "client_id": "cid_1", "not_before": NOW }])),
+            Result,
+        ),
+        (
+            Op::SignRevocations,
+            {
+                let mut i = sign_input(1, json!([]));
+                i["signing_key"]["seed"] = json!("00");
+                i
+            },
+            Failure("key.invalid"),
+        ),
+        (
+            Op::SignRevocations,
+            sign_input(1, json!([{ "jti": "", "revoked_at": NOW }])),
+            Failure("input.invalid"),
+        ),
+        (
+            Op::SignRevocations,
+            sign_input(
+                1,
+                json!([{ "client_id": "cid_1", "not_before": NOW, "jti": "j" }]),
+            ),
+            Failure("input.invalid"),
+        ),
+        (Op::LoadRevocations, load(&revoking, jwks()), Result),
+        (
+            Op::LoadRevocations,
+            {
+                let mut i = load(&revoking, jwks());
+                i["held_epoch"] = json!(1);
+                i
+            },
+            Result,
+        ),
+        (
+            Op::LoadRevocations,
+            {
+                let mut i = load(&revoking, jwks());
+                i["held_epoch"] = json!(2);
+                i
+            },
+            Failure("revocations.stale"),
+        ),
+        (
+            Op::LoadRevocations,
+            load(&forged, jwks()),
+            Failure("revocations.invalid"),
+        ),
+        (
+            Op::LoadRevocations,
+            load(&token, jwks()),
+            Failure("revocations.invalid"),
+        ),
+        (
+            Op::LoadRevocations,
+            {
+                let mut i = load(&revoking, jwks());
+                i["issuer"] = json!("https://other.test");
+                i
+            },
+            Failure("revocations.invalid"),
+        ),
+        (
+            Op::LoadRevocations,
+            load(&revoking, json!({ "keys": 1 })),
+            Failure("jwks.invalid"),
+        ),
+        (
+            Op::LoadRevocations,
+            {
+                let mut i = load(&revoking, jwks());
+                i["held_epoch"] = json!(-1);
+                i
+            },
+            Failure("input.invalid"),
+        ),
     ]
+}
+
+#[test]
+fn revocation_lists_have_the_documented_shapes() {
+    let entries = json!([
+        { "client_id": "cid_old", "not_before": NOW - 3600 },
+        { "client_id": "cid_1", "not_before": NOW },
+        { "jti": "jti-1", "revoked_at": NOW - 10 },
+    ]);
+    let Outcome::Result(signed) = facade::call("sign_revocations", sign_input(3, entries)) else {
+        panic!("sign_revocations")
+    };
+    let kept = json!([
+        { "client_id": "cid_1", "not_before": NOW },
+        { "jti": "jti-1", "revoked_at": NOW - 10 },
+    ]);
+    let text = signed["revocations"].as_str().unwrap();
+    assert_eq!(
+        signed,
+        json!({ "ok": true, "revocations": text, "entries": kept, "epoch": 3 })
+    );
+    let Outcome::Result(loaded) = facade::call("load_revocations", load(text, jwks())) else {
+        panic!("load_revocations")
+    };
+    assert_eq!(
+        loaded,
+        json!({ "ok": true, "epoch": 3, "issued_at": NOW, "entries": kept })
+    );
+    // On the edge path a revoked token is a 401 `token.revoked` answer.
+    let input = with_revocations(
+        check(
+            &token(),
+            jwks(),
+            json!({ "type": "balances", "action": "read", "vault": "vlt_1" }),
+        ),
+        text,
+    );
+    let Outcome::Answer(checked) = facade::call("check", input) else {
+        panic!("check")
+    };
+    assert_eq!(
+        (&checked["reason"], &checked["status"], &checked["allowed"]),
+        (&json!("token.revoked"), &json!(401), &json!(false))
+    );
 }
 
 #[test]

@@ -21,6 +21,7 @@
 
 mod input;
 pub mod ops;
+pub mod revocations;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -36,11 +37,12 @@ pub use input::{
     UnixSeconds,
 };
 pub use ops::*;
+pub use revocations::*;
 
 vocabulary!(
     /// Every operation of the façade, by name (CONFORMANCE.md's table plus the host helpers
     /// `create_credential`, `update_credential`, `set_type_defaults`, `public_jwks`,
-    /// `parse_bearer` and `verify_secret`).
+    /// `parse_bearer` and `verify_secret`, and docs/LIFECYCLE.md's revocation lists).
     Operation ("an operation name such as `check`") {
         ParsePermission => "parse_permission",
         ValidateSpec => "validate_spec",
@@ -62,6 +64,8 @@ vocabulary!(
         Diff => "diff",
         RotateSecret => "rotate_secret",
         Suggest => "suggest",
+        SignRevocations => "sign_revocations",
+        LoadRevocations => "load_revocations",
     }
 );
 
@@ -277,6 +281,8 @@ fn dispatch<S: Sink>(op: Operation, source: impl Source, sink: S) -> S::Out {
         Operation::Diff => run(source, sink, diff),
         Operation::RotateSecret => run(source, sink, rotate_secret),
         Operation::Suggest => run(source, sink, suggest),
+        Operation::SignRevocations => run(source, sink, sign_revocations),
+        Operation::LoadRevocations => run(source, sink, load_revocations),
     }
 }
 

@@ -605,7 +605,7 @@ pub fn diff(input: DiffInput) -> Result<DiffAnswer, Error> {
 /// The members that prepare a [`Verifier`]: the key set and what every token must meet.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(
-    expecting = "an object with `jwks`, `issuer`, `audience`, and optionally `leeway` and `revoked_jtis`"
+    expecting = "an object with `jwks`, `issuer`, `audience`, and optionally `leeway`, `revoked_jtis` and `revocations`"
 )]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VerifierInput {
@@ -621,12 +621,21 @@ pub struct VerifierInput {
     /// Token ids revoked before their expiry.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revoked_jtis: Vec<String>,
+    /// A signed revocation list (docs/LIFECYCLE.md), verified with `jwks` and `issuer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocations: Option<String>,
 }
 
-/// Prepares a verifier; an unusable key set is `jwks.invalid`.
+/// Prepares a verifier; an unusable key set is `jwks.invalid`, a revocation list that does
+/// not verify `revocations.invalid`.
 pub fn verifier(input: VerifierInput) -> Result<Verifier, Error> {
     let keys = KeySet::from_value(&input.jwks)?;
-    Ok(Verifier::new(
+    let revocations = input
+        .revocations
+        .as_deref()
+        .map(|text| super::revocations::revocation_list(text, &keys, &input.issuer))
+        .transpose()?;
+    let mut verifier = Verifier::new(
         keys,
         VerifyOptions {
             issuer: input.issuer,
@@ -634,7 +643,11 @@ pub fn verifier(input: VerifierInput) -> Result<Verifier, Error> {
             leeway: input.leeway.0,
             revoked_jtis: input.revoked_jtis,
         },
-    ))
+    );
+    if let Some(list) = revocations {
+        verifier.load_revocations(list)?;
+    }
+    Ok(verifier)
 }
 
 /// `verify_token`: a token, the time, and the verifier's members.
