@@ -264,6 +264,27 @@ pub fn suggest(
     call("suggest", plain(&input))
 }
 
+/// Signs a revocation list with a token signing key (entries a token lifetime old are
+/// dropped): returns the compact JWS to publish, the entries kept and the epoch. Throws
+/// `key.invalid`, or `revocations.invalid` for a list a verifier would refuse. `now`
+/// defaults to the current time.
+#[wasm_bindgen(js_name = signRevocations, unchecked_return_type = "SignedRevocations")]
+pub fn sign_revocations(
+    #[wasm_bindgen(unchecked_param_type = "SignRevocationsInput")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    call("sign_revocations", timed(&input))
+}
+
+/// Verifies a revocation list against a JWKS and issuer: its epoch, signing time and entries.
+/// Throws `revocations.invalid`, `jwks.invalid`, or `revocations.stale` when its epoch is
+/// lower than `held_epoch`. (A `Verifier` holds a list itself: `Verifier.loadRevocations`.)
+#[wasm_bindgen(js_name = loadRevocations, unchecked_return_type = "LoadedRevocations")]
+pub fn load_revocations(
+    #[wasm_bindgen(unchecked_param_type = "LoadRevocationsInput")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    call("load_revocations", plain(&input))
+}
+
 /// Advice on a credential spec or a stored record (returned findings), with `usage` on
 /// unused permissions. `now` is optional and not defaulted: without it, time-based findings
 /// are skipped.

@@ -407,6 +407,11 @@ export interface VerifierOptions {
   leeway?: number | bigint;
   /** Token ids revoked before their expiry; verification fails for them. */
   revoked_jtis?: string[];
+  /**
+   * A signed revocation list (`signRevocations`), verified with `jwks` and `issuer`: a token
+   * it revokes is `token.revoked`. A `Verifier` can also load one later (`loadRevocations`).
+   */
+  revocations?: string | null;
 }
 
 export interface VerifyTokenInput extends VerifierOptions {
@@ -466,6 +471,51 @@ export interface VerifierCheckCommon {
   client_ip: string;
   /** Defaults to the current time. */
   now?: UnixSeconds;
+}
+
+/**
+ * An entry of a revocation list: every token of a client issued before `not_before`
+ * (`iat < not_before`: a disable, a delete, a rotation after a compromise), or one token.
+ */
+export type RevocationEntry =
+  | { client_id: string; not_before: UnixSeconds }
+  | { jti: string; revoked_at: UnixSeconds };
+
+export interface SignRevocationsInput {
+  /** A token signing key: verifiers check the list with the same JWKS. */
+  signing_key: SigningKey;
+  issuer: string;
+  /** An integer, 0 or more, that only grows from one list to the next. */
+  epoch: number | bigint;
+  /** The list's `iat`; entries a token lifetime old at `now` are dropped. Defaults to the current time. */
+  now?: UnixSeconds;
+  /** At most 10,000 kept. */
+  entries: RevocationEntry[];
+}
+export interface SignedRevocations {
+  outcome: "result";
+  ok: true;
+  /** The list to publish: a compact JWS (`typ` `revocations+jwt`). */
+  revocations: string;
+  /** The entries kept, in order. */
+  entries: RevocationEntry[];
+  epoch: number | bigint;
+}
+
+export interface LoadRevocationsInput {
+  revocations: string;
+  jwks: Jwks;
+  issuer: string;
+  /** The epoch of the list held: a lower one is `revocations.stale`. */
+  held_epoch?: number | bigint | null;
+}
+export interface LoadedRevocations {
+  outcome: "result";
+  ok: true;
+  epoch: number | bigint;
+  /** When the list was signed (`iat`). */
+  issued_at: UnixSeconds;
+  entries: RevocationEntry[];
 }
 
 /** The decision record for audit logs. */

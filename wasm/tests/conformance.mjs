@@ -38,6 +38,8 @@ export const OPS = {
   diff: (input) => credgate.diff(input),
   rotate_secret: (input) => credgate.rotateSecret(input),
   suggest: (input) => credgate.suggest(input),
+  sign_revocations: (input) => credgate.signRevocations(input),
+  load_revocations: (input) => credgate.loadRevocations(input),
 };
 
 /** Arrays compared as sets (order-free) wherever they appear as these members. */

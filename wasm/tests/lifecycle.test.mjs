@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as credgate from "../pkg/node.js";
-import { NOW, SPEC, makeCredential, thrown } from "./helpers.mjs";
+import * as edge from "../pkg/edge-node.js";
+import { AUDIENCE, ISSUER, K1, K2, NOW, SPEC, issue, makeCredential, thrown } from "./helpers.mjs";
 
 const REQUEST = Object.freeze({ type: "balances", action: "read", vault: "vlt_1" });
 
@@ -214,5 +215,82 @@ describe("lint of records and usage, and suggest", () => {
   test("hostile input", () => {
     survivesHostile(credgate.suggest, { spec: SPEC, usage }, "usage");
     survivesHostile(credgate.lint, { credential, now: NOW }, "credential");
+  });
+});
+
+describe("revocation lists", () => {
+  const { credential } = makeCredential(credgate);
+  const token = issue(credgate);
+  const jwks = credgate.publicJwks([K1]);
+  const sign = (epoch, entries = [{ client_id: credential.client_id, not_before: NOW + 1 }], extra = {}) =>
+    credgate.signRevocations({ signing_key: K1, issuer: ISSUER, epoch, now: NOW, entries, ...extra });
+  const CHECK = Object.freeze({ client_ip: "203.0.113.9", request: REQUEST, now: NOW + 10 });
+
+  test("signRevocations drops spent entries; loadRevocations verifies", () => {
+    const signed = sign(1, [{ client_id: credential.client_id, not_before: NOW - 3600 }, { jti: "j-1", revoked_at: NOW - 5 }]);
+    assert.equal(signed.outcome, "result");
+    assert.deepEqual(signed.entries, [{ jti: "j-1", revoked_at: NOW - 5 }]);
+    assert.equal(JSON.parse(Buffer.from(signed.revocations.split(".")[0], "base64url")).typ, "revocations+jwt");
+    const loaded = credgate.loadRevocations({ revocations: signed.revocations, jwks, issuer: ISSUER });
+    assert.deepEqual(loaded, { outcome: "result", ok: true, epoch: 1, issued_at: NOW, entries: signed.entries });
+    throwsCode(() => credgate.loadRevocations({ revocations: signed.revocations, jwks, issuer: ISSUER, held_epoch: 2 }), "revocations.stale");
+    throwsCode(() => credgate.loadRevocations({ revocations: signed.revocations, jwks, issuer: "https://other.test" }), "revocations.invalid");
+    const foreign = credgate.signRevocations({ signing_key: K2, issuer: ISSUER, epoch: 1, now: NOW, entries: [] }).revocations;
+    throwsCode(() => credgate.loadRevocations({ revocations: foreign, jwks, issuer: ISSUER }), "revocations.invalid");
+    throwsCode(() => credgate.loadRevocations({ revocations: token, jwks, issuer: ISSUER }), "revocations.invalid");
+  });
+
+  test("check and verifyToken with a list refuse a revoked token (401 token.revoked); without one, SPEC §5", () => {
+    const { revocations } = sign(1);
+    const input = { token, jwks, issuer: ISSUER, audience: AUDIENCE, ...CHECK };
+    const refused = credgate.check({ ...input, revocations });
+    assert.deepEqual([refused.allowed, refused.status, refused.reason], [false, 401, "token.revoked"]);
+    assert.equal(credgate.check(input).status, 200);
+    throwsCode(() => credgate.verifyToken({ ...input, revocations }), "token.revoked");
+    throwsCode(() => credgate.check({ ...input, revocations: "x" }), "revocations.invalid");
+  });
+
+  for (const [name, build] of [["full", credgate], ["edge", edge]]) {
+    test(`${name} build: a Verifier holds one list; the epoch never goes down`, () => {
+      const verifier = new build.Verifier(jwks, { issuer: ISSUER, audience: AUDIENCE });
+      assert.equal(verifier.revocationsEpoch, undefined);
+      assert.equal(verifier.check({ token, ...CHECK }).status, 200);
+      const loaded = verifier.loadRevocations(sign(2).revocations);
+      assert.deepEqual([loaded.outcome, loaded.epoch, loaded.issued_at], ["result", 2, NOW]);
+      assert.equal(verifier.revocationsEpoch, 2);
+      const refused = verifier.check({ token, ...CHECK });
+      assert.deepEqual([refused.status, refused.reason], [401, "token.revoked"]);
+      // A lower epoch is stale, an invalid list invalid: the held list stays either way.
+      throwsCode(() => verifier.loadRevocations(sign(1, []).revocations), "revocations.stale");
+      throwsCode(() => verifier.loadRevocations("not a list"), "revocations.invalid");
+      throwsCode(() => verifier.loadRevocations(42), "input.invalid");
+      assert.equal(verifier.revocationsEpoch, 2);
+      assert.equal(verifier.check({ token, ...CHECK }).reason, "token.revoked");
+      // An equal epoch is a re-fetch; a newer list without the entry lets the token through.
+      verifier.loadRevocations(sign(2).revocations);
+      verifier.loadRevocations(sign(3, []).revocations);
+      assert.equal(verifier.check({ token, ...CHECK }).status, 200);
+      verifier.free();
+    });
+
+    test(`${name} build: a list in the Verifier's options`, () => {
+      const verifier = new build.Verifier(jwks, { issuer: ISSUER, audience: AUDIENCE, revocations: sign(1).revocations });
+      assert.equal(verifier.revocationsEpoch, 1);
+      assert.equal(verifier.check({ token, ...CHECK }).reason, "token.revoked");
+      verifier.free();
+      throwsCode(() => new build.Verifier(jwks, { issuer: ISSUER, audience: AUDIENCE, revocations: "x" }), "revocations.invalid");
+    });
+  }
+
+  test("hostile input", () => {
+    survivesHostile(credgate.signRevocations, { signing_key: K1, issuer: ISSUER, epoch: 1, now: NOW, entries: [] }, "entries");
+    survivesHostile(credgate.loadRevocations, { revocations: sign(1).revocations, jwks, issuer: ISSUER }, "jwks");
+    for (const options of hostile({ issuer: ISSUER, audience: AUDIENCE }, "revocations")) {
+      throwsCode(() => new edge.Verifier(jwks, options), "input.invalid");
+    }
+    const verifier = new edge.Verifier(jwks, { issuer: ISSUER, audience: AUDIENCE });
+    throwsCode(() => verifier.loadRevocations({ toString() { throw new Error("boom"); } }), "input.invalid");
+    assert.equal(verifier.loadRevocations(sign(1).revocations).epoch, 1, "the Verifier keeps working");
+    verifier.free();
   });
 });

@@ -91,6 +91,7 @@ const CHECKS = [
   ["Credential (rotate)", "P.Credential", "R.rotate_secret_answer.Credential"],
   ["CredentialAction", "P.CredentialAction", "R.update_credential_input.CredentialAction"],
   ["Changes", "P.Changes", "R.diff_answer.Changes"],
+  ["RevocationEntry", "P.RevocationEntry", "R.sign_revocations_answer.RevocationEntry"],
   ["SuggestedSpec", "P.SuggestedSpec", "R.suggest_answer.SpecDocument"],
   ["Narrowing", "P.Narrowing", "R.suggest_answer.Narrowing"],
   ["SpecComparison", "P.SpecComparison", "With<R.diff_answer.SpecDiff, { ok: true; new_access: P.NewAccess[] }>"],
@@ -136,6 +137,9 @@ const CHECKS = [
   ["diff answer", "ReturnType<typeof P.diff>",
     "Out<With<R.diff_answer.SpecDiff, { ok: true; new_access: P.NewAccess[]; error?: undefined; errors?: undefined }>, 'answer'>" +
     " | Out<With<R.diff_answer.SpecReport, { ok: false; error: 'spec.invalid'; errors: R.diff_answer.Problem[] }>, 'answer'>"],
+  ["sign_revocations answer", "ReturnType<typeof P.signRevocations>", "Out<With<R.sign_revocations_answer.Root, { ok: true }>, 'result'>"],
+  ["load_revocations answer", "ReturnType<typeof P.loadRevocations>", "Out<With<R.load_revocations_answer.Root, { ok: true }>, 'result'>"],
+  ["Verifier.loadRevocations answer", "ReturnType<P.Verifier['loadRevocations']>", "Out<With<R.load_revocations_answer.Root, { ok: true }>, 'result'>"],
   ["suggest variants", "R.suggest_answer.Root", "R.suggest_answer.Suggestion | R.suggest_answer.SpecReport"],
   ["suggest answer", "ReturnType<typeof P.suggest>",
     "Out<With<R.suggest_answer.Suggestion, { ok: true; diff?: P.SpecComparison; error?: undefined; errors?: undefined }>, 'answer'>" +
@@ -175,6 +179,9 @@ const CHECKS = [
     "Opt<With<R.rotate_secret_input.Root, { credential: P.Credential }>, 'now' | 'entropy'>"],
   ["explain input", "Parameters<typeof P.explain>[0]",
     "With<R.explain_input.Root, { permissions: P.PermissionInput[]; request: P.Request }>"],
+  ["sign_revocations input", "Parameters<typeof P.signRevocations>[0]", "Opt<R.sign_revocations_input.Root, 'now'>"],
+  ["load_revocations input", "Parameters<typeof P.loadRevocations>[0]", "With<R.load_revocations_input.Root, { jwks: P.Jwks }>"],
+  ["Verifier.loadRevocations input", "Parameters<P.Verifier['loadRevocations']>[0]", "R.load_revocations_input.Root['revocations']"],
   ["diff input", "Parameters<typeof P.diff>[0]", "With<R.diff_input.Root, { before: P.CredentialSpec; after: P.CredentialSpec }>"],
   ["set_type_defaults input", "{ set_type: Parameters<typeof P.setTypeDefaults>[0] }", "With<R.set_type_defaults_input.Root, { set_type: P.SetType }>"],
   ["public_jwks input", "{ signing_keys: Parameters<typeof P.publicJwks>[0] }", "R.public_jwks_input.Root"],
@@ -191,7 +198,7 @@ const CHECKS = [
 const MACROS = {
   DECISION: "Out<With<R.authorize_answer.Root, { ok: true; reason: 'allow' | 'deny.no_matching_permission' | 'deny.ip_not_allowed' | 'deny.ip_invalid' | 'deny.org_mismatch' }>, 'answer'>",
   CHECKED: "Out<With<R.check_answer.Root, { ok: true; status: 200 | 400 | 401 | 403 }>, 'answer'>",
-  PREPARED_CHECK: "Opt<With<Omit<R.check_input.Root, 'jwks' | 'issuer' | 'audience' | 'leeway' | 'revoked_jtis'>, { request: P.Request }>, 'now'>",
+  PREPARED_CHECK: "Opt<With<Omit<R.check_input.Root, 'jwks' | 'issuer' | 'audience' | 'leeway' | 'revoked_jtis' | 'revocations'>, { request: P.Request }>, 'now'>",
 };
 const REFUSAL = (t) => `Out<With<${t}, { ok: false; status: 400 | 401 }>, 'answer'>`;
 

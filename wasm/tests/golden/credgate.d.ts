@@ -402,6 +402,11 @@ export interface VerifierOptions {
     leeway?: number | bigint;
     /** Token ids revoked before their expiry; verification fails for them. */
     revoked_jtis?: string[];
+    /**
+     * A signed revocation list (`signRevocations`), verified with `jwks` and `issuer`: a token
+     * it revokes is `token.revoked`. A `Verifier` can also load one later (`loadRevocations`).
+     */
+    revocations?: string | null;
 }
 
 export interface VerifyTokenInput extends VerifierOptions {
@@ -461,6 +466,51 @@ export interface VerifierCheckCommon {
     client_ip: string;
     /** Defaults to the current time. */
     now?: UnixSeconds;
+}
+
+/**
+ * An entry of a revocation list: every token of a client issued before `not_before`
+ * (`iat < not_before`: a disable, a delete, a rotation after a compromise), or one token.
+ */
+export type RevocationEntry =
+| { client_id: string; not_before: UnixSeconds }
+| { jti: string; revoked_at: UnixSeconds };
+
+export interface SignRevocationsInput {
+    /** A token signing key: verifiers check the list with the same JWKS. */
+    signing_key: SigningKey;
+    issuer: string;
+    /** An integer, 0 or more, that only grows from one list to the next. */
+    epoch: number | bigint;
+    /** The list's `iat`; entries a token lifetime old at `now` are dropped. Defaults to the current time. */
+    now?: UnixSeconds;
+    /** At most 10,000 kept. */
+    entries: RevocationEntry[];
+}
+export interface SignedRevocations {
+    outcome: "result";
+    ok: true;
+    /** The list to publish: a compact JWS (`typ` `revocations+jwt`). */
+    revocations: string;
+    /** The entries kept, in order. */
+    entries: RevocationEntry[];
+    epoch: number | bigint;
+}
+
+export interface LoadRevocationsInput {
+    revocations: string;
+    jwks: Jwks;
+    issuer: string;
+    /** The epoch of the list held: a lower one is `revocations.stale`. */
+    held_epoch?: number | bigint | null;
+}
+export interface LoadedRevocations {
+    outcome: "result";
+    ok: true;
+    epoch: number | bigint;
+    /** When the list was signed (`iat`). */
+    issued_at: UnixSeconds;
+    entries: RevocationEntry[];
 }
 
 /** The decision record for audit logs. */
@@ -794,7 +844,16 @@ export class Verifier {
      */
     check(input: VerifierCheckInput): CheckResult;
     /**
-     * Parses the JWKS (`jwks.invalid` is thrown) and keeps the options.
+     * Verifies a signed revocation list (against this verifier's JWKS and issuer) and holds
+     * it from now on, in place of the list held so far: a token it revokes is `token.revoked`
+     * (401). Throws `revocations.invalid`, or `revocations.stale` for a list whose epoch is
+     * lower than the held one's; the held list then stays. Returns the list's epoch, signing
+     * time and entries.
+     */
+    loadRevocations(revocations: string): LoadedRevocations;
+    /**
+     * Parses the JWKS (`jwks.invalid` is thrown) and keeps the options; a `revocations` list
+     * in the options is verified and held (`revocations.invalid` is thrown).
      */
     constructor(jwks: Jwks, options: VerifierOptions);
     /**
@@ -802,6 +861,10 @@ export class Verifier {
      * `now` defaults to the current time.
      */
     verify(token: string, now?: UnixSeconds | null): VerifiedToken;
+    /**
+     * The epoch of the revocation list held, or `undefined` when none is.
+     */
+    readonly revocationsEpoch: number | bigint | undefined;
 }
 
 /**
@@ -864,6 +927,13 @@ export function issueToken(input: IssueTokenInput): IssueTokenResult;
 export function lint(input: LintInput): LintReport;
 
 /**
+ * Verifies a revocation list against a JWKS and issuer: its epoch, signing time and entries.
+ * Throws `revocations.invalid`, `jwks.invalid`, or `revocations.stale` when its epoch is
+ * lower than `held_epoch`. (A `Verifier` holds a list itself: `Verifier.loadRevocations`.)
+ */
+export function loadRevocations(input: LoadRevocationsInput): LoadedRevocations;
+
+/**
  * The operation names of the core's JSON façade, the same on every host.
  */
 export function operations(): string[];
@@ -908,6 +978,14 @@ export function rotateSecret(input: RotateSecretInput): RotatedSecret;
  * The default permissions of a permission set type. Throws `set_type.unknown`.
  */
 export function setTypeDefaults(setType: SetType): SetTypeDefaults;
+
+/**
+ * Signs a revocation list with a token signing key (entries a token lifetime old are
+ * dropped): returns the compact JWS to publish, the entries kept and the epoch. Throws
+ * `key.invalid`, or `revocations.invalid` for a list a verifier would refuse. `now`
+ * defaults to the current time.
+ */
+export function signRevocations(input: SignRevocationsInput): SignedRevocations;
 
 /**
  * Proposes a narrower spec from usage: unused permissions removed, wide ones narrowed to
@@ -956,6 +1034,7 @@ export interface InitOutput {
     readonly ipAllowed: (a: any) => [number, number, number];
     readonly issueToken: (a: any) => [number, number, number];
     readonly lint: (a: any) => [number, number, number];
+    readonly loadRevocations: (a: any) => [number, number, number];
     readonly operations: () => [number, number, number];
     readonly parseBearer: (a: any) => [number, number, number];
     readonly parsePermission: (a: any) => [number, number, number];
@@ -967,11 +1046,14 @@ export interface InitOutput {
     readonly publicJwks: (a: any) => [number, number, number];
     readonly rotateSecret: (a: any) => [number, number, number];
     readonly setTypeDefaults: (a: any) => [number, number, number];
+    readonly signRevocations: (a: any) => [number, number, number];
     readonly suggest: (a: any) => [number, number, number];
     readonly updateCredential: (a: any) => [number, number, number];
     readonly validateSpec: (a: any) => [number, number, number];
     readonly verifier_check: (a: number, b: any) => [number, number, number];
+    readonly verifier_loadRevocations: (a: number, b: any) => [number, number, number];
     readonly verifier_new: (a: any, b: any) => [number, number, number];
+    readonly verifier_revocationsEpoch: (a: number) => any;
     readonly verifier_verify: (a: number, b: any, c: any) => [number, number, number];
     readonly verifySecret: (a: any) => [number, number, number];
     readonly verifyToken: (a: any) => [number, number, number];
