@@ -78,6 +78,8 @@ fn help_everywhere() {
         vec!["credential", "create", "--help"],
         vec!["credential", "rotate", "--help"],
         vec!["explain", "--help"],
+        vec!["revocations", "sign", "--help"],
+        vec!["revocations", "verify", "--help"],
         vec!["diff", "--help"],
         vec!["suggest", "--help"],
         vec!["conformance", "--help"],
@@ -412,6 +414,122 @@ fn lifecycle_commands_explain_diff_suggest_rotate() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn revocation_lists_sign_verify_and_refuse_in_check() {
+    let dir = TempDir::new("revocations");
+    let key = json!({"kid": "rev-1", "seed": "42".repeat(32)});
+    let key_file = dir.write("key.json", &key.to_string());
+    let jwks_file = dir.write("jwks.json", &stdout(&credgate(&["jwks", &key_file])));
+    let spec = json!({"name": "CLI revocation bot", "permission_set_type": "wallets",
+        "permissions": ["balances:read:vault:vlt_1"], "ip_allowlist": ["203.0.113.0/24"],
+        "environment": "sandbox"});
+    let spec_file = dir.write("spec.json", &spec.to_string());
+    let created = json_out(&credgate(&[
+        "credential",
+        "create",
+        &spec_file,
+        "--org",
+        "org_1",
+        "--now",
+        "1700000000",
+    ]));
+    let cred_file = dir.write("cred.json", &created["credential"].to_string());
+    let secret = created["client_secret"].as_str().unwrap();
+    let o = credgate(&[
+        "token",
+        "issue",
+        "--credential",
+        &cred_file,
+        "--secret",
+        secret,
+        "--key",
+        &key_file,
+        "--ip",
+        "203.0.113.7",
+        "--now",
+        "1700000100",
+        "--jti",
+        "j-1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let token = json_out(&o)["response"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let entries =
+        json!([{"client_id": created["credential"]["client_id"], "not_before": 1_700_000_200}]);
+    let entries_file = dir.write("entries.json", &entries.to_string());
+    let o = credgate(&[
+        "revocations",
+        "sign",
+        "--key",
+        &key_file,
+        "--epoch",
+        "3",
+        "--entries",
+        &entries_file,
+        "--now",
+        "1700000200",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list_file = dir.write("list.jws", &stdout(&o));
+    let list = stdout(&o).trim().to_string();
+    let o = credgate(&["revocations", "verify", &list, "--jwks", &jwks_file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(json_out(&o)["epoch"], 3);
+    let o = credgate(&[
+        "revocations",
+        "verify",
+        &list,
+        "--jwks",
+        &jwks_file,
+        "--held-epoch",
+        "4",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("revocations.stale"), "{}", stderr(&o));
+    let bad_file = dir.write("bad.json", r#"[{"client_id": "c"}]"#);
+    let o = credgate(&[
+        "revocations",
+        "sign",
+        "--key",
+        &key_file,
+        "--epoch",
+        "3",
+        "--entries",
+        &bad_file,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("input.invalid"), "{}", stderr(&o));
+
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--token",
+            &token,
+            "--jwks",
+            &jwks_file,
+            "--ip",
+            "203.0.113.7",
+            "--type",
+            "balances",
+            "--action",
+            "read",
+            "--vault",
+            "vlt_1",
+            "--now",
+            "1700000300",
+        ];
+        args.extend_from_slice(extra);
+        credgate(&args)
+    };
+    assert!(check(&[]).status.success(), "without a list: SPEC §5");
+    let o = check(&["--revocations", &list_file]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(json_out(&o)["reason"], "token.revoked");
 }
 
 #[test]

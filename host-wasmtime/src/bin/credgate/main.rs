@@ -18,11 +18,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use credgate_wasmtime::{
-    conformance, AuthorizeInput, CheckInput, CheckRequest, CreateCredentialInput, CredgateModule,
-    DiffAnswer, DiffInput, ExplainInput, Failure, Host, HostError, IssueAnswer, IssueTokenInput,
-    Limits, LintInput, PermissionList, PublicJwksInput, RotateSecretInput, Seconds,
-    SigningKeyInput, SuggestAnswer, SuggestInput, UnixSeconds, ValidateSpecInput, VerifierInput,
-    VerifyTokenInput,
+    conformance, AuthorizeInput, CheckInput, CheckRequest, Code, CreateCredentialInput,
+    CredgateModule, DiffAnswer, DiffInput, Epoch, ExplainInput, Failure, Host, HostError,
+    IssueAnswer, IssueTokenInput, Limits, LintInput, LoadRevocationsInput, PermissionList,
+    PublicJwksInput, RotateSecretInput, Seconds, SignRevocationsInput, SigningKeyInput,
+    SuggestAnswer, SuggestInput, UnixSeconds, ValidateSpecInput, VerifierInput, VerifyTokenInput,
 };
 use serde_json::{json, Map, Value};
 
@@ -134,6 +134,9 @@ enum Command {
         #[arg(long, value_name = "DAYS")]
         unused_after_days: Option<u64>,
     },
+    /// Sign or verify signed revocation lists (docs/LIFECYCLE.md)
+    #[command(subcommand)]
+    Revocations(RevocationsCommand),
     /// Run conformance vector files or folders through the wasmtime host
     Conformance {
         /// Vector files or folders (CONFORMANCE.md format)
@@ -150,6 +153,42 @@ enum Command {
         /// List the operations
         #[arg(long)]
         list: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum RevocationsCommand {
+    /// Sign a revocation list with a token signing key: prints the list (a JWS) to publish; spent entries are dropped
+    Sign {
+        /// The signing key file ({"kid","seed"})
+        #[arg(long, value_name = "KEY.json")]
+        key: PathBuf,
+        /// The list's epoch: higher than the last published one
+        #[arg(long)]
+        epoch: u64,
+        /// The entries: [{"client_id","not_before"} | {"jti","revoked_at"}, ...]
+        #[arg(long, value_name = "ENTRIES.json")]
+        entries: PathBuf,
+        /// The list's `iss`
+        #[arg(long, default_value = DEFAULT_ISSUER)]
+        issuer: String,
+        /// Signing time, Unix seconds (default: the system clock)
+        #[arg(long)]
+        now: Option<i64>,
+    },
+    /// Verify a revocation list against a JWKS: prints its epoch, signing time and entries
+    Verify {
+        /// The list (`-` reads stdin)
+        list: String,
+        /// The JWKS file
+        #[arg(long, value_name = "JWKS.json")]
+        jwks: PathBuf,
+        /// The expected `iss`
+        #[arg(long, default_value = DEFAULT_ISSUER)]
+        issuer: String,
+        /// The epoch of the list held: a lower one is `revocations.stale`
+        #[arg(long)]
+        held_epoch: Option<u64>,
     },
 }
 
@@ -264,6 +303,9 @@ struct VerifyArgs {
     /// Clock leeway, seconds
     #[arg(long, default_value_t = 0)]
     leeway: u64,
+    /// A signed revocation list file: a token on it is `token.revoked`
+    #[arg(long, value_name = "LIST")]
+    revocations: Option<PathBuf>,
     #[command(flatten)]
     options: TokenOptions,
 }
@@ -297,6 +339,9 @@ struct CheckArgs {
     /// Clock leeway, seconds
     #[arg(long, default_value_t = 0)]
     leeway: u64,
+    /// A signed revocation list file: a token on it is `token.revoked`
+    #[arg(long, value_name = "LIST")]
+    revocations: Option<PathBuf>,
     #[command(flatten)]
     options: TokenOptions,
 }
@@ -492,7 +537,12 @@ fn run(cli: Cli) -> Outcome {
             let input = VerifyTokenInput {
                 token: read_stdin_if_dash(&a.token)?,
                 now: UnixSeconds(now_or_clock(a.options.now)?),
-                verifier: verifier(read_json(&a.jwks)?, a.options, a.leeway),
+                verifier: verifier(
+                    read_json(&a.jwks)?,
+                    a.options,
+                    a.leeway,
+                    a.revocations.as_deref(),
+                )?,
             };
             print_json(&host(g)?.verify_token(&input)?.claims)?;
             Ok(ExitCode::SUCCESS)
@@ -549,6 +599,7 @@ fn run(cli: Cli) -> Outcome {
             now,
             unused_after_days,
         } => suggest(g, &spec, &usage, now, unused_after_days),
+        Command::Revocations(command) => revocations(g, command),
         Command::Conformance { paths } => {
             let mut host = host(g)?;
             let summary = conformance::run(&mut host, &paths);
@@ -586,16 +637,24 @@ fn run(cli: Cli) -> Outcome {
     }
 }
 
-/// The verifier's members: the key set, and what every token must meet.
-fn verifier(jwks: Value, options: TokenOptions, leeway: u64) -> VerifierInput {
-    VerifierInput {
+/// The verifier's members: the key set, what every token must meet, and optionally a
+/// revocation list (verified by the engine: a bad one is its `revocations.invalid`).
+fn verifier(
+    jwks: Value,
+    options: TokenOptions,
+    leeway: u64,
+    revocations: Option<&Path>,
+) -> Result<VerifierInput, Stop> {
+    Ok(VerifierInput {
         jwks,
         issuer: options.issuer,
         audience: options.audience,
         leeway: Seconds(leeway),
         revoked_jtis: Vec::new(),
-        revocations: None,
-    }
+        revocations: revocations
+            .map(|path| read_text(path).map(|text| text.trim().to_owned()))
+            .transpose()?,
+    })
 }
 
 fn token_issue(g: &Global, a: IssueArgs) -> Outcome {
@@ -663,7 +722,12 @@ fn check(g: &Global, a: CheckArgs) -> Outcome {
                 a.org.as_deref(),
             ),
         },
-        verifier: verifier(read_json(&a.jwks)?, a.options, a.leeway),
+        verifier: verifier(
+            read_json(&a.jwks)?,
+            a.options,
+            a.leeway,
+            a.revocations.as_deref(),
+        )?,
     };
     let checked = host(g)?.check(&input)?;
     print_json(&checked)?;
@@ -813,7 +877,7 @@ fn suggest(
         Ok(input) => host(g)?.suggest(&input)?,
         Err(e) => {
             return Err(Stop::Refused(Failure::new(
-                credgate_wasmtime::Code::InputInvalid,
+                Code::InputInvalid,
                 e.to_string(),
             )))
         }
@@ -832,6 +896,57 @@ fn suggest(
                 eprintln!("error: {}: {}: {}", p.path, p.code, p.message);
             }
             Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn revocations(g: &Global, command: RevocationsCommand) -> Outcome {
+    match command {
+        RevocationsCommand::Sign {
+            key,
+            epoch,
+            entries,
+            issuer,
+            now,
+        } => {
+            let Some(signing_key) = read_keys(&key)?.pop() else {
+                return Err(Stop::Io(format!(
+                    "`{}` holds no signing key",
+                    key.display()
+                )));
+            };
+            // The entries go to the engine as read: a bad one is its `input.invalid`.
+            let input = serde_json::from_value::<SignRevocationsInput>(json!({
+                "signing_key": signing_key,
+                "issuer": issuer,
+                "epoch": epoch,
+                "now": now_or_clock(now)?,
+                "entries": read_json(&entries)?,
+            }))
+            .map_err(|e| Stop::Refused(Failure::new(Code::InputInvalid, e.to_string())))?;
+            let signed = host(g)?.sign_revocations(&input)?;
+            println!("{}", signed.revocations);
+            eprintln!(
+                "note: epoch {}, {} entries kept (entries a token lifetime old are dropped)",
+                signed.epoch,
+                signed.entries.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        RevocationsCommand::Verify {
+            list,
+            jwks,
+            issuer,
+            held_epoch,
+        } => {
+            let loaded = host(g)?.load_revocations(&LoadRevocationsInput {
+                revocations: read_stdin_if_dash(&list)?,
+                jwks: read_json(&jwks)?,
+                issuer,
+                held_epoch: held_epoch.map(Epoch),
+            })?;
+            print_json(&loaded)?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
