@@ -26,7 +26,13 @@ WT_GUEST      := $(ROOT)/target/$(WT_TARGET)/wasm-wide/credgate_abi.wasm
 WT_BIN        := $(ROOT)/target/release/credgate
 WT_PORTABLE_FLAGS := --profile $(WT_PROFILE)
 WT_WIDE_FLAGS := --profile wasm-wide
-WT_WIDE_RUSTFLAGS := --cfg curve25519_dalek_bits="64" -C target-feature=+wide-arithmetic
+# Off for now: with +wide-arithmetic the embedded module answered `lint` wrongly under
+# wasmtime 48 (`i64::saturating_mul(90, 86400)`, an overflow-checked multiply lowered to
+# `i64.mul_wide_s`, gave a value above 90 days: `lint.stale_credential` was missed, while the
+# portable module and native agree; tests/guest.rs's byte-for-byte test caught it). Correct
+# answers come before the 1.6x: the flags stay empty until the proposal's lowering is
+# verified again (set them on the command line to measure).
+WT_WIDE_RUSTFLAGS ?=
 WT_ENV        := CREDGATE_ABI_WASM=$(WT_GUEST) CREDGATE_ABI_WASM_PORTABLE=$(WT_PORTABLE)
 
 .PHONY: setup-wasmtime build-wasmtime build-wasmtime-guest test-wasmtime conformance-wasmtime \

@@ -57,6 +57,12 @@ pub fn call(host: &mut Host, op: Operation, input: &Value) -> Result<Value, Host
         Operation::PublicJwks => typed::<PublicJwksInput>(host, input),
         Operation::ParseBearer => typed::<BearerInput>(host, input),
         Operation::VerifySecret => typed::<VerifySecretInput>(host, input),
+        Operation::Explain => typed::<ExplainInput>(host, input),
+        Operation::Diff => typed::<DiffInput>(host, input),
+        Operation::RotateSecret => typed::<RotateSecretInput>(host, input),
+        Operation::Suggest => typed::<SuggestInput>(host, input),
+        Operation::SignRevocations => typed::<SignRevocationsInput>(host, input),
+        Operation::LoadRevocations => typed::<LoadRevocationsInput>(host, input),
     }
 }
 

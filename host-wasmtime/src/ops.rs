@@ -20,19 +20,24 @@
 //! runner). Unknown output members are ignored, so a newer guest stays compatible.
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+pub use credgate_core::diff::SpecDiff;
 pub use credgate_core::facade::{
     AllowlistEntries, AuthorizeInput, Authorized, BearerAnswer, BearerInput, BearerRefusal,
     BearerToken, CheckInput, CheckRequest, Checked, CreateCredentialInput, CreatedCredential,
-    Failure, Headers, IpAllowedInput, IpDecision, IssueAnswer, IssueTokenInput, IssuedToken, Kind,
-    LifecycleAction, LintInput, LintReport, Operation, Outcome, ParsePermissionInput,
+    CredentialAction, DiffAnswer, DiffInput, Epoch, Explained, Failure, Headers, IpAllowedInput,
+    IpDecision, IssueAnswer, IssueTokenInput, IssuedToken, Kind, LintInput, LintReport,
+    LoadRevocationsInput, LoadedRevocations, Operation, Outcome, ParsePermissionInput,
     ParsedPermission, ParsedTokenRequest, PermissionList, Preview, PreviewInput, PublicJwksInput,
-    PublishedJwks, ResourcesInput, Seconds, SecretCheck, SetTypeDefaults, SetTypeInput,
-    SigningKeyInput, SpecReport, TokenRefusal, TokenRequestAnswer, TokenRequestInput, UnixSeconds,
-    UpdateCredentialInput, UpdatedCredential, ValidateSpecInput, VerifiedToken, VerifierInput,
-    VerifySecretInput, VerifyTokenInput,
+    PublishedJwks, ResourcesInput, RotateSecretInput, Seconds, SecretCheck, SetTypeDefaults,
+    SetTypeInput, SignRevocationsInput, SignedRevocations, SigningKeyInput, SpecDocument,
+    SpecReport, SuggestAnswer, SuggestInput, Suggestion, TokenRefusal, TokenRequestAnswer,
+    TokenRequestInput, UnixSeconds, UpdateCredentialInput, UpdatedCredential, UsageEntry,
+    UsageList, ValidateSpecInput, VerifiedToken, VerifierInput, VerifySecretInput,
+    VerifyTokenInput,
 };
+pub use credgate_core::revocation::RevocationEntry;
 pub use credgate_core::{Code, Credential};
 
 use crate::error::HostError;
@@ -82,6 +87,12 @@ impl Host {
     }
 }
 
+/// `explain`'s input: `authorize`'s members (the core's `ExplainInput` is an alias of
+/// [`AuthorizeInput`]), in a type of its own so that it names its own operation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ExplainInput(pub AuthorizeInput);
+
 /// Ties each input type to its operation and answer type, and defines its method on [`Host`].
 macro_rules! operations {
     ($($(#[$doc:meta])* $name:ident($input:ident) -> $answer:ident = $op:ident;)+) => {
@@ -128,7 +139,9 @@ operations! {
     /// A new credential and its secret (shown once); an invalid spec raises `spec.invalid`
     /// with every problem in [`Failure::errors`].
     create_credential(CreateCredentialInput) -> CreatedCredential = CreateCredential;
-    /// Enables, disables or deletes a credential; a deleted one raises `credential.deleted`.
+    /// Changes a credential (enable, disable, delete, set_spec, set_expiry, secret_used,
+    /// revoke_secret); a deleted one raises `credential.deleted`, removing its last secret
+    /// `credential.secret_required`.
     update_credential(UpdateCredentialInput) -> UpdatedCredential = UpdateCredential;
     /// The default permissions of a permission set type.
     set_type_defaults(SetTypeInput) -> SetTypeDefaults = SetTypeDefaults;
@@ -138,4 +151,21 @@ operations! {
     parse_bearer(BearerInput) -> BearerAnswer = ParseBearer;
     /// Whether a presented secret is the credential's (an answer, compared in constant time).
     verify_secret(VerifySecretInput) -> SecretCheck = VerifySecret;
+    /// A decision with the narrowest permission that allows the request (SPEC §10, an
+    /// answer); `authorize`'s failures are raised.
+    explain(ExplainInput) -> Explained = Explain;
+    /// What changed between two specs and whether the new one grants new access (SPEC §11),
+    /// or the problems of an invalid spec (an answer either way).
+    diff(DiffInput) -> DiffAnswer = Diff;
+    /// A new secret (shown once) next to the current one, which expires after the grace
+    /// period; `credential.secret_limit` is raised while two live secrets remain.
+    rotate_secret(RotateSecretInput) -> CreatedCredential = RotateSecret;
+    /// A narrower spec from usage, whose diff never grants new access (an answer).
+    suggest(SuggestInput) -> SuggestAnswer = Suggest;
+    /// A signed revocation list (spent entries dropped); a bad key raises `key.invalid`, a
+    /// list too large to verify `revocations.invalid`.
+    sign_revocations(SignRevocationsInput) -> SignedRevocations = SignRevocations;
+    /// A verified revocation list's epoch and entries; `revocations.invalid`, `jwks.invalid`
+    /// and, below `held_epoch`, `revocations.stale` are raised.
+    load_revocations(LoadRevocationsInput) -> LoadedRevocations = LoadRevocations;
 }

@@ -76,6 +76,12 @@ fn help_everywhere() {
         vec!["check", "--help"],
         vec!["validate", "--help"],
         vec!["credential", "create", "--help"],
+        vec!["credential", "rotate", "--help"],
+        vec!["explain", "--help"],
+        vec!["revocations", "sign", "--help"],
+        vec!["revocations", "verify", "--help"],
+        vec!["diff", "--help"],
+        vec!["suggest", "--help"],
         vec!["conformance", "--help"],
         vec!["call", "--help"],
     ] {
@@ -282,6 +288,248 @@ fn keygen_jwks_credential_token_check_round_trip() {
     let o = check("203.0.113.5", "vlt_1", "Basic abc");
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("bearer.missing"), "{}", stderr(&o));
+}
+
+#[test]
+fn lifecycle_commands_explain_diff_suggest_rotate() {
+    let dir = TempDir::new("lifecycle");
+    let spec = json!({"name": "CLI lifecycle bot", "permission_set_type": "wallets",
+        "permissions": ["balances:read:org", "vault:read:org"], "ip_allowlist": ["203.0.113.0/24"],
+        "environment": "sandbox"});
+    let spec_file = dir.write("spec.json", &spec.to_string());
+
+    let o = credgate(&[
+        "explain", &spec_file, "--type", "balances", "--action", "read", "--vault", "vlt_1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = json_out(&o);
+    assert_eq!(out["narrowest"], "balances:read:vault:vlt_1");
+    assert_eq!(out["wider_than_needed"], true);
+    assert!(
+        stderr(&o).contains("`balances:read:vault:vlt_1` is enough"),
+        "{}",
+        stderr(&o)
+    );
+    let o = credgate(&[
+        "explain", &spec_file, "--type", "key", "--action", "delete", "--vault", "v", "--key", "k",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("`key:delete:key:k` would allow it"),
+        "{}",
+        stderr(&o)
+    );
+
+    let mut narrower = spec.clone();
+    narrower["permissions"] = json!(["balances:read:vault:vlt_1"]);
+    let narrower_file = dir.write("narrower.json", &narrower.to_string());
+    let o = credgate(&["diff", &spec_file, &narrower_file]);
+    assert!(
+        o.status.success(),
+        "a narrowing grants nothing new: {}",
+        stderr(&o)
+    );
+    assert_eq!(json_out(&o)["grants_new_access"], false);
+    let o = credgate(&["diff", &narrower_file, &spec_file]);
+    assert_eq!(o.status.code(), Some(1), "a widening exits 1");
+    assert!(
+        stderr(&o).contains("diff.permission_not_covered"),
+        "{}",
+        stderr(&o)
+    );
+    let bad_file = dir.write("bad.json", r#"{"name": "x"}"#);
+    let o = credgate(&["diff", &spec_file, &bad_file]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("after.name"), "{}", stderr(&o));
+
+    let usage = json!([{"request": {"type": "balances", "action": "read", "vault": "vlt_1"}, "last_at": 1_700_000_000}]);
+    let usage_file = dir.write("usage.json", &usage.to_string());
+    let o = credgate(&["suggest", &spec_file, "--usage", &usage_file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = json_out(&o);
+    assert_eq!(
+        out["spec"]["permissions"],
+        json!(["balances:read:vault:vlt_1"])
+    );
+    assert_eq!(out["diff"]["grants_new_access"], false);
+    let o = credgate(&["suggest", &spec_file, "--usage", &spec_file]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "usage that is not a list: {}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("input.invalid"), "{}", stderr(&o));
+
+    let o = credgate(&[
+        "credential",
+        "create",
+        &spec_file,
+        "--org",
+        "org_1",
+        "--now",
+        "1700000000",
+        "--expires-at",
+        "1800000000",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let created = json_out(&o);
+    assert_eq!(created["credential"]["expires_at"], 1_800_000_000);
+    let cred_file = dir.write("cred.json", &created["credential"].to_string());
+    let o = credgate(&[
+        "credential",
+        "rotate",
+        "--credential",
+        &cred_file,
+        "--grace",
+        "600",
+        "--now",
+        "1700000100",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rotated = json_out(&o);
+    assert_eq!(
+        rotated["credential"]["secrets"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        rotated["credential"]["secrets"][0]["expires_at"],
+        1_700_000_700
+    );
+    assert_ne!(rotated["client_secret"], created["client_secret"]);
+    let twice = dir.write("twice.json", &rotated["credential"].to_string());
+    let o = credgate(&[
+        "credential",
+        "rotate",
+        "--credential",
+        &twice,
+        "--grace",
+        "600",
+        "--now",
+        "1700000200",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("credential.secret_limit"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn revocation_lists_sign_verify_and_refuse_in_check() {
+    let dir = TempDir::new("revocations");
+    let key = json!({"kid": "rev-1", "seed": "42".repeat(32)});
+    let key_file = dir.write("key.json", &key.to_string());
+    let jwks_file = dir.write("jwks.json", &stdout(&credgate(&["jwks", &key_file])));
+    let spec = json!({"name": "CLI revocation bot", "permission_set_type": "wallets",
+        "permissions": ["balances:read:vault:vlt_1"], "ip_allowlist": ["203.0.113.0/24"],
+        "environment": "sandbox"});
+    let spec_file = dir.write("spec.json", &spec.to_string());
+    let created = json_out(&credgate(&[
+        "credential",
+        "create",
+        &spec_file,
+        "--org",
+        "org_1",
+        "--now",
+        "1700000000",
+    ]));
+    let cred_file = dir.write("cred.json", &created["credential"].to_string());
+    let secret = created["client_secret"].as_str().unwrap();
+    let o = credgate(&[
+        "token",
+        "issue",
+        "--credential",
+        &cred_file,
+        "--secret",
+        secret,
+        "--key",
+        &key_file,
+        "--ip",
+        "203.0.113.7",
+        "--now",
+        "1700000100",
+        "--jti",
+        "j-1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let token = json_out(&o)["response"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let entries =
+        json!([{"client_id": created["credential"]["client_id"], "not_before": 1_700_000_200}]);
+    let entries_file = dir.write("entries.json", &entries.to_string());
+    let o = credgate(&[
+        "revocations",
+        "sign",
+        "--key",
+        &key_file,
+        "--epoch",
+        "3",
+        "--entries",
+        &entries_file,
+        "--now",
+        "1700000200",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list_file = dir.write("list.jws", &stdout(&o));
+    let list = stdout(&o).trim().to_string();
+    let o = credgate(&["revocations", "verify", &list, "--jwks", &jwks_file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(json_out(&o)["epoch"], 3);
+    let o = credgate(&[
+        "revocations",
+        "verify",
+        &list,
+        "--jwks",
+        &jwks_file,
+        "--held-epoch",
+        "4",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("revocations.stale"), "{}", stderr(&o));
+    let bad_file = dir.write("bad.json", r#"[{"client_id": "c"}]"#);
+    let o = credgate(&[
+        "revocations",
+        "sign",
+        "--key",
+        &key_file,
+        "--epoch",
+        "3",
+        "--entries",
+        &bad_file,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("input.invalid"), "{}", stderr(&o));
+
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--token",
+            &token,
+            "--jwks",
+            &jwks_file,
+            "--ip",
+            "203.0.113.7",
+            "--type",
+            "balances",
+            "--action",
+            "read",
+            "--vault",
+            "vlt_1",
+            "--now",
+            "1700000300",
+        ];
+        args.extend_from_slice(extra);
+        credgate(&args)
+    };
+    assert!(check(&[]).status.success(), "without a list: SPEC §5");
+    let o = check(&["--revocations", &list_file]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(json_out(&o)["reason"], "token.revoked");
 }
 
 #[test]

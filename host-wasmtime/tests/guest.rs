@@ -302,6 +302,7 @@ fn typed_calls_tell_the_credential_story() {
             org: "org_1".into(),
             now: UnixSeconds(1_700_000_000),
             entropy: "ab".repeat(48),
+            expires_at: None,
         })
         .unwrap();
     let record = serde_json::to_value(&created.credential).unwrap();
@@ -346,6 +347,7 @@ fn typed_calls_tell_the_credential_story() {
         audience: issue.audience.clone(),
         leeway: Seconds(0),
         revoked_jtis: vec![],
+        revocations: None,
     };
     let verified = host
         .verify_token(&VerifyTokenInput {
@@ -378,8 +380,11 @@ fn typed_calls_tell_the_credential_story() {
     let disabled = host
         .update_credential(&UpdateCredentialInput {
             credential: record,
-            action: LifecycleAction::Disable,
+            action: CredentialAction::Disable,
             now: UnixSeconds(1_700_000_300),
+            spec: None,
+            expires_at: None,
+            secret: None,
         })
         .unwrap()
         .credential;

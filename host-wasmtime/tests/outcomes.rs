@@ -106,6 +106,7 @@ impl Fixture {
             audience: AUDIENCE.into(),
             leeway: Seconds(0),
             revoked_jtis: vec![],
+            revocations: None,
         }
     }
 
@@ -120,6 +121,27 @@ impl Fixture {
             },
             verifier: self.verifier(),
         }
+    }
+
+    /// A revocation list of epoch `epoch` revoking every token of the fixture's client
+    /// issued before `NOW + 1`, signed at `NOW`.
+    fn revocations_input(&self, epoch: u64) -> SignRevocationsInput {
+        SignRevocationsInput {
+            signing_key: self.key.clone(),
+            issuer: ISSUER.into(),
+            epoch: Epoch(epoch),
+            now: UnixSeconds(NOW),
+            entries: vec![RevocationEntry::Client {
+                client_id: self.record["client_id"].as_str().unwrap().into(),
+                not_before: NOW + 1,
+            }],
+        }
+    }
+
+    /// That list, signed.
+    fn signed_revocations(&mut self, epoch: u64) -> String {
+        let input = self.revocations_input(epoch);
+        self.host.sign_revocations(&input).unwrap().revocations
     }
 
     /// The typed outcome of `input`'s operation.
@@ -153,6 +175,7 @@ fn create(spec: &Value) -> CreateCredentialInput {
         org: "org_1".into(),
         now: UnixSeconds(NOW),
         entropy: "ab".repeat(48),
+        expires_at: None,
     }
 }
 
@@ -377,6 +400,7 @@ fn the_answer_failure_table_holds_for_every_operation() {
                     spec,
                     now: None,
                     created_at: None,
+                    ..LintInput::default()
                 };
                 let valid = answer(fx.expect(&input(fx.spec.clone()), Tag::Answer));
                 assert!(valid.ok);
@@ -404,19 +428,22 @@ fn the_answer_failure_table_holds_for_every_operation() {
                     credential: credential.clone(),
                     action,
                     now: UnixSeconds(NOW + 60),
+                    spec: None,
+                    expires_at: None,
+                    secret: None,
                 };
                 let Outcome::Result(deleted) =
-                    fx.expect(&input(&fx.record, LifecycleAction::Delete), Tag::Result)
+                    fx.expect(&input(&fx.record, CredentialAction::Delete), Tag::Result)
                 else {
                     unreachable!()
                 };
                 let deleted = serde_json::to_value(&deleted.credential).unwrap();
                 fx.expect(
-                    &input(&deleted, LifecycleAction::Enable),
+                    &input(&deleted, CredentialAction::Enable),
                     Tag::Raises(Code::CredentialDeleted),
                 );
                 fx.expect(
-                    &input(&json!({"client_id": 5}), LifecycleAction::Enable),
+                    &input(&json!({"client_id": 5}), CredentialAction::Enable),
                     Tag::Raises(Code::CredentialInvalid),
                 );
                 let unknown_action =
@@ -470,6 +497,7 @@ fn the_answer_failure_table_holds_for_every_operation() {
                 let input = |credential: &Value, secret: &str| VerifySecretInput {
                     credential: credential.clone(),
                     client_secret: secret.into(),
+                    now: None,
                 };
                 let valid = answer(fx.expect(&input(&fx.record, &fx.secret.clone()), Tag::Answer));
                 assert!(valid.valid && valid.well_formed);
@@ -478,6 +506,164 @@ fn the_answer_failure_table_holds_for_every_operation() {
                 fx.expect(
                     &input(&json!({"client_id": 5}), "cgs_nope"),
                     Tag::Raises(Code::CredentialInvalid),
+                );
+            }
+            Operation::SignRevocations => {
+                let input = fx.revocations_input(1);
+                let Outcome::Result(signed) = fx.expect(&input, Tag::Result) else {
+                    unreachable!()
+                };
+                assert_eq!((signed.epoch, signed.entries.len()), (1, 1));
+                let mut spent = fx.revocations_input(1);
+                spent.now = UnixSeconds(NOW + 7200);
+                let Outcome::Result(dropped) = fx.expect(&spent, Tag::Result) else {
+                    unreachable!()
+                };
+                assert!(
+                    dropped.entries.is_empty(),
+                    "an entry a token lifetime old is dropped"
+                );
+                let mut bad = fx.revocations_input(1);
+                bad.signing_key.seed = "11".into();
+                fx.expect(&bad, Tag::Raises(Code::KeyInvalid));
+                fx.raw_input_invalid::<SignRevocationsInput>(
+                    r#"{"signing_key": {"kid": "k1", "seed": ""}, "issuer": "i", "epoch": -1, "now": 0, "entries": []}"#,
+                );
+            }
+            Operation::LoadRevocations => {
+                let list = fx.signed_revocations(2);
+                let jwks = fx.jwks.clone();
+                let input = |revocations: &str, held: Option<u64>| LoadRevocationsInput {
+                    revocations: revocations.into(),
+                    jwks: jwks.clone(),
+                    issuer: ISSUER.into(),
+                    held_epoch: held.map(Epoch),
+                };
+                let loaded = input(&list, Some(2));
+                let Outcome::Result(loaded) = fx.expect(&loaded, Tag::Result) else {
+                    unreachable!()
+                };
+                assert_eq!((loaded.epoch, loaded.issued_at), (2, NOW));
+                fx.expect(&input(&list, Some(3)), Tag::Raises(Code::RevocationsStale));
+                fx.expect(
+                    &input("not.a.list", None),
+                    Tag::Raises(Code::RevocationsInvalid),
+                );
+                // A verifier holding the list refuses the client's older token (401), one
+                // without it accepts the token (SPEC §5).
+                let mut revoking = fx.check("203.0.113.9", NOW + 10, request.clone());
+                revoking.verifier.revocations = Some(list.clone());
+                let refused = answer(fx.expect(&revoking, Tag::Answer));
+                assert_eq!(refused.outcome.status, 401);
+                assert_eq!(refused.outcome.reason().to_string(), "token.revoked");
+                let plain = answer(fx.expect(
+                    &fx.check("203.0.113.9", NOW + 10, request.clone()),
+                    Tag::Answer,
+                ));
+                assert_eq!(plain.outcome.status, 200);
+                revoking.verifier.revocations = Some("x.y.z".into());
+                fx.expect(&revoking, Tag::Raises(Code::RevocationsInvalid));
+            }
+            Operation::Explain => {
+                let input = |permissions: &[&str], org: Option<&str>| {
+                    ExplainInput(AuthorizeInput {
+                        permissions: PermissionList(permissions.iter().map(|p| json!(p)).collect()),
+                        request: request.clone(),
+                        org: org.map(Into::into),
+                    })
+                };
+                let allow = answer(fx.expect(&input(&["balances:read:org"], None), Tag::Answer));
+                assert!(allow.explanation.decision.allowed);
+                assert_eq!(
+                    allow.explanation.narrowest.as_deref(),
+                    Some("balances:read:vault:vlt_1")
+                );
+                assert_eq!(allow.explanation.wider_than_needed, Some(true));
+                let deny = answer(fx.expect(&input(&["vault:read:org"], None), Tag::Answer));
+                assert!(!deny.explanation.decision.allowed);
+                assert_eq!(deny.explanation.wider_than_needed, None);
+                fx.expect(
+                    &input(&["balances:read:galaxy"], None),
+                    Tag::Raises(Code::PermissionUnknownScope),
+                );
+                fx.raw_input_invalid::<ExplainInput>(r#"{"permissions": 5, "request": {}}"#);
+            }
+            Operation::Diff => {
+                let before = fx.spec.clone();
+                let input = |after: Value| DiffInput {
+                    before: before.clone(),
+                    after,
+                };
+                let mut wider = fx.spec.clone();
+                wider["permissions"] = json!(["balances:read:org"]);
+                let DiffAnswer::Compared(compared) = answer(fx.expect(&input(wider), Tag::Answer))
+                else {
+                    panic!("not compared")
+                };
+                assert!(compared.grants_new_access);
+                assert_eq!(compared.new_access[0].code, Code::DiffPermissionNotCovered);
+                assert_eq!(compared.new_access[0].path, "after.permissions[0]");
+                let DiffAnswer::Invalid(report) =
+                    answer(fx.expect(&input(json!({"name": "x"})), Tag::Answer))
+                else {
+                    panic!("not invalid")
+                };
+                assert!(!report.ok && report.errors.iter().all(|p| p.path.starts_with("after.")));
+                fx.raw_input_invalid::<DiffInput>(r#"{"before": {}}"#);
+            }
+            Operation::RotateSecret => {
+                let record = fx.record.clone();
+                let input = |credential: &Value| RotateSecretInput {
+                    credential: credential.clone(),
+                    now: UnixSeconds(NOW + 10),
+                    entropy: "cd".repeat(32),
+                    grace_seconds: Seconds(600),
+                };
+                let Outcome::Result(rotated) = fx.expect(&input(&record), Tag::Result) else {
+                    unreachable!()
+                };
+                assert_eq!(rotated.credential.secrets.len(), 2);
+                assert_eq!(rotated.credential.secrets[0].expires_at, Some(NOW + 610));
+                let twice = serde_json::to_value(&rotated.credential).unwrap();
+                fx.expect(&input(&twice), Tag::Raises(Code::CredentialSecretLimit));
+                fx.expect(
+                    &RotateSecretInput {
+                        entropy: "cd".repeat(4),
+                        ..input(&record)
+                    },
+                    Tag::Raises(Code::EntropyInsufficient),
+                );
+            }
+            Operation::Suggest => {
+                let input = |spec: &Value, usage: Value| SuggestInput {
+                    spec: spec.clone(),
+                    usage: serde_json::from_value(usage).unwrap(),
+                    now: None,
+                    unused_after_days: None,
+                };
+                let spec = fx.spec.clone();
+                let used = json!([{"request": request, "last_at": NOW}]);
+                let SuggestAnswer::Suggested(suggestion) =
+                    answer(fx.expect(&input(&spec, used.clone()), Tag::Answer))
+                else {
+                    panic!("no suggestion")
+                };
+                assert!(!suggestion.unused_credential);
+                assert!(suggestion.diff.is_some_and(|d| !d.grants_new_access));
+                let SuggestAnswer::Suggested(unused) =
+                    answer(fx.expect(&input(&spec, json!([])), Tag::Answer))
+                else {
+                    panic!("no suggestion")
+                };
+                assert!(unused.unused_credential && unused.spec.is_none());
+                let SuggestAnswer::Invalid(report) =
+                    answer(fx.expect(&input(&json!({"name": "x"}), used), Tag::Answer))
+                else {
+                    panic!("not invalid")
+                };
+                assert!(!report.ok);
+                fx.raw_input_invalid::<SuggestInput>(
+                    r#"{"spec": {}, "usage": [{"request": {}, "last_at": "today"}]}"#,
                 );
             }
         }

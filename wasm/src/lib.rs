@@ -150,7 +150,8 @@ pub struct Verifier {
 
 #[wasm_bindgen]
 impl Verifier {
-    /// Parses the JWKS (`jwks.invalid` is thrown) and keeps the options.
+    /// Parses the JWKS (`jwks.invalid` is thrown) and keeps the options; a `revocations` list
+    /// in the options is verified and held (`revocations.invalid` is thrown).
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "Jwks")] jwks: JsValue,
@@ -162,6 +163,45 @@ impl Verifier {
             let inner = facade::verifier(facade::input(Value::Object(input))?)?;
             Ok(Verifier { inner })
         })
+    }
+
+    /// Verifies a signed revocation list (against this verifier's JWKS and issuer) and holds
+    /// it from now on, in place of the list held so far: a token it revokes is `token.revoked`
+    /// (401). Throws `revocations.invalid`, or `revocations.stale` for a list whose epoch is
+    /// lower than the held one's; the held list then stays. Returns the list's epoch, signing
+    /// time and entries.
+    #[wasm_bindgen(js_name = loadRevocations, unchecked_return_type = "LoadedRevocations")]
+    pub fn load_revocations(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] revocations: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        answer_with(|| {
+            let text = revocations
+                .as_string()
+                .ok_or_else(|| invalid_input("the revocation list must be a string"))?;
+            let list =
+                facade::revocation_list(&text, self.inner.keys(), &self.inner.options().issuer)?;
+            let loaded = facade::LoadedRevocations {
+                ok: true,
+                epoch: list.epoch(),
+                issued_at: list.issued_at(),
+                entries: list.entries().to_vec(),
+            };
+            self.inner.load_revocations(list).map_err(Error::from)?;
+            reply(Ok(loaded))
+        })
+    }
+
+    /// The epoch of the revocation list held, or `undefined` when none is.
+    #[wasm_bindgen(getter, js_name = revocationsEpoch, unchecked_return_type = "number | bigint | undefined")]
+    pub fn revocations_epoch(&self) -> JsValue {
+        match self.inner.revocations() {
+            Some(list) => match convert::to_js(&Value::from(list.epoch())) {
+                Ok(epoch) => epoch,
+                Err(_) => JsValue::UNDEFINED,
+            },
+            None => JsValue::UNDEFINED,
+        }
     }
 
     /// Verifies a token and returns its claims, like `verifyToken`; throws `token.*`.

@@ -6,7 +6,7 @@
 //! edge build (`--no-default-features`) leaves these out and keeps only the prepared
 //! `Verifier` and `PermissionSet`.
 
-use credgate_core::credential::ENTROPY_BYTES;
+use credgate_core::credential::{ENTROPY_BYTES, SECRET_ENTROPY_BYTES};
 use credgate_core::facade::{self, Kind, Outcome};
 use credgate_core::token::JTI_BYTES;
 use serde_json::{Map, Value};
@@ -164,8 +164,10 @@ pub fn create_credential(
     call("create_credential", input)
 }
 
-/// Enables, disables or deletes a credential, returning the updated record.
-/// `now` defaults to the current time.
+/// Changes a stored credential and returns the updated record: `enable`, `disable`,
+/// `delete`, `set_spec` (with `spec`), `set_expiry` (with `expires_at`, `null` for never),
+/// `secret_used` and `revoke_secret` (with `secret`, an index). Throws `credential.deleted`,
+/// `credential.secret_required`, `spec.invalid`. `now` defaults to the current time.
 #[wasm_bindgen(js_name = updateCredential, unchecked_return_type = "UpdatedCredential")]
 pub fn update_credential(
     #[wasm_bindgen(unchecked_param_type = "UpdateCredentialInput")] input: JsValue,
@@ -173,7 +175,26 @@ pub fn update_credential(
     call("update_credential", timed(&input))
 }
 
-/// Checks a presented client secret against a stored credential (constant time).
+/// Rotates a credential's client secret: returns the record with a new secret appended (shown
+/// once) and the current one retired after `grace_seconds`. Throws `credential.secret_limit`
+/// while two live secrets remain. `now` defaults to the current time, `entropy` to 32 random
+/// bytes.
+#[wasm_bindgen(js_name = rotateSecret, unchecked_return_type = "RotatedSecret")]
+pub fn rotate_secret(
+    #[wasm_bindgen(unchecked_param_type = "RotateSecretInput")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    let input = timed(&input).and_then(|mut input| {
+        default_member(&mut input, "entropy", || {
+            host::random_hex(SECRET_ENTROPY_BYTES).map(Value::String)
+        })?;
+        Ok(input)
+    });
+    call("rotate_secret", input)
+}
+
+/// Checks a presented client secret against every secret of a stored credential (constant
+/// time). With `now`, only the secrets live at `now` count (not defaulted: without it, every
+/// secret on the record does).
 #[wasm_bindgen(js_name = verifySecret, unchecked_return_type = "SecretCheck")]
 pub fn verify_secret(
     #[wasm_bindgen(unchecked_param_type = "VerifySecretInput")] input: JsValue,
@@ -215,8 +236,58 @@ pub fn preview(
     call_plain("preview", &input)
 }
 
-/// Advice on a credential spec (returned findings). `now` is optional and not defaulted:
-/// without it, time-based findings are skipped.
+/// Explains a decision (SPEC §10): `authorize`'s answer plus the narrowest single permission
+/// that allows the request and, on allow, whether the matched one was wider than needed.
+/// Its input and failures are `authorize`'s.
+#[wasm_bindgen(unchecked_return_type = "Explanation")]
+pub fn explain(
+    #[wasm_bindgen(unchecked_param_type = "AuthorizeInput")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    call_plain("explain", &input)
+}
+
+/// Compares two versions of a credential spec (SPEC §11): what changed, and whether the new
+/// version grants access the old one did not. Invalid specs are returned, not thrown.
+#[wasm_bindgen(unchecked_return_type = "SpecDiff")]
+pub fn diff(
+    #[wasm_bindgen(unchecked_param_type = "DiffInput")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    call("diff", plain(&input))
+}
+
+/// Proposes a narrower spec from usage: unused permissions removed, wide ones narrowed to
+/// what the requests used; its `diff` never grants new access. `now` is not defaulted.
+#[wasm_bindgen(unchecked_return_type = "Suggestion")]
+pub fn suggest(
+    #[wasm_bindgen(unchecked_param_type = "SuggestInput")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    call("suggest", plain(&input))
+}
+
+/// Signs a revocation list with a token signing key (entries a token lifetime old are
+/// dropped): returns the compact JWS to publish, the entries kept and the epoch. Throws
+/// `key.invalid`, or `revocations.invalid` for a list a verifier would refuse. `now`
+/// defaults to the current time.
+#[wasm_bindgen(js_name = signRevocations, unchecked_return_type = "SignedRevocations")]
+pub fn sign_revocations(
+    #[wasm_bindgen(unchecked_param_type = "SignRevocationsInput")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    call("sign_revocations", timed(&input))
+}
+
+/// Verifies a revocation list against a JWKS and issuer: its epoch, signing time and entries.
+/// Throws `revocations.invalid`, `jwks.invalid`, or `revocations.stale` when its epoch is
+/// lower than `held_epoch`. (A `Verifier` holds a list itself: `Verifier.loadRevocations`.)
+#[wasm_bindgen(js_name = loadRevocations, unchecked_return_type = "LoadedRevocations")]
+pub fn load_revocations(
+    #[wasm_bindgen(unchecked_param_type = "LoadRevocationsInput")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    call("load_revocations", plain(&input))
+}
+
+/// Advice on a credential spec or a stored record (returned findings), with `usage` on
+/// unused permissions. `now` is optional and not defaulted: without it, time-based findings
+/// are skipped.
 #[wasm_bindgen(unchecked_return_type = "LintReport")]
 pub fn lint(
     #[wasm_bindgen(unchecked_param_type = "LintInput")] input: JsValue,

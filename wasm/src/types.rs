@@ -72,11 +72,19 @@ export type Code =
   | "client.ip_not_allowed"
   | "client.no_auth"
   | "client.malformed_auth"
+  | "client.expired"
   | "scope.not_covered"
   | "grant.unsupported"
   | "credential.invalid"
   | "credential.deleted"
   | "entropy.insufficient"
+  | "credential.secret_limit"
+  | "credential.secret_required"
+  | "revocations.invalid"
+  | "revocations.stale"
+  | "diff.permission_not_covered"
+  | "diff.ip_not_covered"
+  | "diff.environment_changed"
   | "input.invalid"
   | "op.unknown"
   | "lint.all_addresses"
@@ -86,7 +94,12 @@ export type Code =
   | "lint.redundant_permission"
   | "lint.outside_set_type"
   | "lint.org_wide_delete"
-  | "lint.stale_credential";
+  | "lint.stale_credential"
+  | "lint.secret_rotation_due"
+  | "lint.secret_past_grace"
+  | "lint.no_expiry"
+  | "lint.expires_soon"
+  | "lint.unused_permission";
 
 /**
  * How a returned object was decided by the core (SPEC §9, docs/OUTCOMES.md): `"result"` is
@@ -214,10 +227,20 @@ export type SpecValidation =
       errors: ValidationProblem[];
     };
 
-/** The stored credential record (only the secret's SHA-256 digest is kept). */
+/**
+ * One client secret of a credential (only its SHA-256 digest is kept): live until
+ * `expires_at` (a rotation's grace period), with the last time it obtained a token.
+ */
+export interface CredentialSecret {
+  sha256: string;
+  created_at: UnixSeconds;
+  expires_at?: UnixSeconds;
+  last_used_at?: UnixSeconds;
+}
+
+/** The stored credential record (version 2: docs/LIFECYCLE.md). */
 export interface Credential {
   client_id: string;
-  secret_sha256: string;
   org: string;
   name: string;
   description: string | null;
@@ -228,6 +251,10 @@ export interface Credential {
   status: "enabled" | "disabled" | "deleted";
   created_at: UnixSeconds;
   updated_at: UnixSeconds;
+  /** The credential's own expiry: no token outlives it, none is issued at or after it. */
+  expires_at?: UnixSeconds;
+  /** Oldest first: one, or two during a rotation. */
+  secrets: CredentialSecret[];
 }
 
 export interface CreateCredentialInput {
@@ -237,6 +264,8 @@ export interface CreateCredentialInput {
   now?: UnixSeconds;
   /** 48 bytes as 96 lowercase hex characters; defaults to `crypto.getRandomValues`. */
   entropy?: string;
+  /** The credential's own expiry, later than `now`; none by default. */
+  expires_at?: UnixSeconds | null;
 }
 export interface CreatedCredential {
   outcome: "result";
@@ -246,11 +275,27 @@ export interface CreatedCredential {
   client_secret: string;
 }
 
+/** The changes `updateCredential` makes (docs/LIFECYCLE.md). */
+export type CredentialAction =
+  | "enable"
+  | "disable"
+  | "delete"
+  | "set_spec"
+  | "set_expiry"
+  | "secret_used"
+  | "revoke_secret";
+
 export interface UpdateCredentialInput {
   credential: Credential;
-  action: "enable" | "disable" | "delete";
+  action: CredentialAction;
   /** Defaults to the current time. */
   now?: UnixSeconds;
+  /** `set_spec`: the new spec (name, description, set type, permissions, allowlist, environment). */
+  spec?: CredentialSpec | null;
+  /** `set_expiry`: the new expiry, `null` for never. */
+  expires_at?: UnixSeconds | null;
+  /** `secret_used`, `revoke_secret`: the index of the secret in `credential.secrets`. */
+  secret?: number | bigint | null;
 }
 export interface UpdatedCredential {
   outcome: "result";
@@ -258,17 +303,39 @@ export interface UpdatedCredential {
   credential: Credential;
 }
 
+export interface RotateSecretInput {
+  credential: Credential;
+  /** Seconds the current secret keeps working, 0 to 30 days. */
+  grace_seconds: number | bigint;
+  /** Defaults to the current time. */
+  now?: UnixSeconds;
+  /** 32 bytes as 64 lowercase hex characters; defaults to `crypto.getRandomValues`. */
+  entropy?: string;
+}
+export interface RotatedSecret {
+  outcome: "result";
+  ok: true;
+  /** The record with the new secret appended and the previous one set to expire. */
+  credential: Credential;
+  /** The new secret: shown once; never stored. */
+  client_secret: string;
+}
+
 export interface VerifySecretInput {
   credential: Credential;
   client_secret: string;
+  /** Only secrets live at `now` count; without it, every secret on the record does. */
+  now?: UnixSeconds | null;
 }
 export interface SecretCheck {
   outcome: "answer";
   ok: true;
-  /** The secret matches the stored digest (compared in constant time). */
+  /** The secret matches a stored digest (compared in constant time with every one). */
   valid: boolean;
   /** The secret has credgate's format and checksum. */
   well_formed: boolean;
+  /** When valid: the index of the matching secret in `credential.secrets`. */
+  secret?: number;
 }
 
 export interface SetTypeDefaults {
@@ -340,6 +407,11 @@ export interface VerifierOptions {
   leeway?: number | bigint;
   /** Token ids revoked before their expiry; verification fails for them. */
   revoked_jtis?: string[];
+  /**
+   * A signed revocation list (`signRevocations`), verified with `jwks` and `issuer`: a token
+   * it revokes is `token.revoked`. A `Verifier` can also load one later (`loadRevocations`).
+   */
+  revocations?: string | null;
 }
 
 export interface VerifyTokenInput extends VerifierOptions {
@@ -399,6 +471,51 @@ export interface VerifierCheckCommon {
   client_ip: string;
   /** Defaults to the current time. */
   now?: UnixSeconds;
+}
+
+/**
+ * An entry of a revocation list: every token of a client issued before `not_before`
+ * (`iat < not_before`: a disable, a delete, a rotation after a compromise), or one token.
+ */
+export type RevocationEntry =
+  | { client_id: string; not_before: UnixSeconds }
+  | { jti: string; revoked_at: UnixSeconds };
+
+export interface SignRevocationsInput {
+  /** A token signing key: verifiers check the list with the same JWKS. */
+  signing_key: SigningKey;
+  issuer: string;
+  /** An integer, 0 or more, that only grows from one list to the next. */
+  epoch: number | bigint;
+  /** The list's `iat`; entries a token lifetime old at `now` are dropped. Defaults to the current time. */
+  now?: UnixSeconds;
+  /** At most 10,000 kept. */
+  entries: RevocationEntry[];
+}
+export interface SignedRevocations {
+  outcome: "result";
+  ok: true;
+  /** The list to publish: a compact JWS (`typ` `revocations+jwt`). */
+  revocations: string;
+  /** The entries kept, in order. */
+  entries: RevocationEntry[];
+  epoch: number | bigint;
+}
+
+export interface LoadRevocationsInput {
+  revocations: string;
+  jwks: Jwks;
+  issuer: string;
+  /** The epoch of the list held: a lower one is `revocations.stale`. */
+  held_epoch?: number | bigint | null;
+}
+export interface LoadedRevocations {
+  outcome: "result";
+  ok: true;
+  epoch: number | bigint;
+  /** When the list was signed (`iat`). */
+  issued_at: UnixSeconds;
+  entries: RevocationEntry[];
 }
 
 /** The decision record for audit logs. */
@@ -506,6 +623,8 @@ export interface IssuedToken {
   response: TokenResponse;
   token: string;
   claims: Claims;
+  /** The index of the secret presented: record it with `updateCredential`'s `secret_used`. */
+  secret: number;
 }
 /** The RFC 6749 §5.1 body. */
 export interface TokenResponse {
@@ -546,10 +665,120 @@ export interface Preview {
   };
 }
 
-export interface LintInput {
+/** `explain`: a decision and the narrowest single permission that allows the request (SPEC §10). */
+export interface Explanation extends Decision {
+  /** The narrowest permission (text form) that allows the request; absent on `deny.org_mismatch`. */
+  narrowest?: string;
+  /** On allow: `matched` is wider than `narrowest`. */
+  wider_than_needed?: boolean;
+}
+
+export interface DiffInput {
+  /** The current version. */
+  before: CredentialSpec;
+  /** The proposed version. */
+  after: CredentialSpec;
+}
+/** Entries in one version and not in the other. */
+export interface Changes {
+  /** In `after`, not in `before`. */
+  added: string[];
+  /** In `before`, not in `after`. */
+  removed: string[];
+}
+/** One cause of new access, at its place in `after`. */
+export interface NewAccess {
+  code: "diff.permission_not_covered" | "diff.ip_not_covered" | "diff.environment_changed";
+  /** `after.permissions[i]`, `after.ip_allowlist[j]` or `after.environment`. */
+  path: string;
+  message: string;
+}
+/** The comparison of two valid specs (SPEC §11). */
+export interface SpecComparison {
+  ok: true;
+  /** `new_access` is not empty. */
+  grants_new_access: boolean;
+  /** Canonical permission texts. */
+  permissions: Changes;
+  /** Allowlist entries in CIDR form. */
+  ip_allowlist: Changes;
+  /** Only when it changed. */
+  environment?: { before: Environment; after: Environment };
+  new_access: NewAccess[];
+}
+/**
+ * `diff` (SPEC §11): what changed and whether the new version grants access the old one did
+ * not; or, when a spec is invalid, every problem with its path prefixed `before.` / `after.`.
+ */
+export type SpecDiff =
+  | ({ outcome: "answer"; error?: undefined; errors?: undefined } & SpecComparison)
+  | { outcome: "answer"; ok: false; error: "spec.invalid"; errors: ValidationProblem[] };
+
+/** One distinct request a host counted from its audit log as allowed. */
+export interface UsageEntry {
+  request: Request;
+  /** When it was last allowed. */
+  last_at: UnixSeconds;
+  /** How often (default 1). */
+  count?: number | bigint | null;
+}
+
+export interface SuggestInput {
   spec: CredentialSpec;
+  /** At most 10,000 entries. */
+  usage: UsageEntry[];
+  /** With it, a permission unused for `unused_after_days` counts as unused. */
+  now?: UnixSeconds | null;
+  /** Default 90. */
+  unused_after_days?: number | bigint | null;
+}
+/** A spec as the core writes it: canonical permissions. */
+export interface SuggestedSpec {
+  name: string;
+  description?: string;
+  permission_set_type: SetType;
+  permissions: string[];
+  ip_allowlist: string[];
+  environment: Environment;
+}
+/** A permission replaced by the narrower ones its uses needed. */
+export interface Narrowing {
+  from: string;
+  to: string[];
+}
+/**
+ * `suggest`: a narrower spec from usage, whose `diff` against the current one never grants new
+ * access; `spec` is absent and `unused_credential` true when nothing was used. Or the invalid
+ * spec's problems.
+ */
+export type Suggestion =
+  | {
+      outcome: "answer";
+      ok: true;
+      spec?: SuggestedSpec;
+      unused_credential: boolean;
+      /** Permissions removed as unused. */
+      removed: string[];
+      narrowed: Narrowing[];
+      diff?: SpecComparison;
+      error?: undefined;
+      errors?: undefined;
+    }
+  | { outcome: "answer"; ok: false; error: "spec.invalid"; errors: ValidationProblem[] };
+
+/** `lint`: a `spec`, or a stored `credential` (its spec, secrets and expiry). */
+export interface LintInput {
+  spec?: CredentialSpec;
+  credential?: Credential | null;
+  /** Needed by the checks of age, rotation and expiry; not defaulted. */
   now?: UnixSeconds | null;
   created_at?: UnixSeconds | null;
+  /** What was used: enables `lint.unused_permission`. */
+  usage?: UsageEntry[] | null;
+  /** Default 90. */
+  unused_after_days?: number | bigint | null;
+  /** Default 90. */
+  rotation_days?: number | bigint | null;
 }
 export interface LintFinding {
   /** A stable `lint.*` code. */

@@ -332,9 +332,11 @@ describe("credentials", () => {
     assert.deepEqual(a, b);
     assert.equal(a.credential.status, "enabled");
     assert.equal(a.credential.created_at, NOW - 100);
-    assert.match(a.credential.secret_sha256, /^[0-9a-f]{64}$/);
+    assert.equal(a.credential.secrets.length, 1);
+    assert.match(a.credential.secrets[0].sha256, /^[0-9a-f]{64}$/);
+    assert.equal(a.credential.secrets[0].created_at, NOW - 100);
     assert.ok(!JSON.stringify(a.credential).includes(a.client_secret), "the record never holds the secret");
-    assert.deepEqual(credgate.verifySecret({ credential: a.credential, client_secret: a.client_secret }), { outcome: "answer", ok: true, valid: true, well_formed: true });
+    assert.deepEqual(credgate.verifySecret({ credential: a.credential, client_secret: a.client_secret }), { outcome: "answer", ok: true, valid: true, well_formed: true, secret: 0 });
     assert.equal(credgate.verifySecret({ credential: a.credential, client_secret: `${a.client_secret}x` }).valid, false);
   });
 

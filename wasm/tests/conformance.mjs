@@ -34,10 +34,16 @@ export const OPS = {
   public_jwks: (input) => credgate.publicJwks(input.signing_keys),
   parse_bearer: (input) => credgate.parseBearer(input.authorization),
   verify_secret: (input) => credgate.verifySecret(input),
+  explain: (input) => credgate.explain(input),
+  diff: (input) => credgate.diff(input),
+  rotate_secret: (input) => credgate.rotateSecret(input),
+  suggest: (input) => credgate.suggest(input),
+  sign_revocations: (input) => credgate.signRevocations(input),
+  load_revocations: (input) => credgate.loadRevocations(input),
 };
 
 /** Arrays compared as sets (order-free) wherever they appear as these members. */
-const SET_MEMBERS = new Set(["errors", "near_misses", "findings"]);
+const SET_MEMBERS = new Set(["errors", "near_misses", "findings", "added", "removed", "new_access"]);
 
 /**
  * Runs one case and returns its wire form (CONFORMANCE.md): a returned object as it is (it

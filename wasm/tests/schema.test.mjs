@@ -87,6 +87,16 @@ const CHECKS = [
   ["Grant", "P.Grant", "R.preview_answer.Grant"],
   ["TokenResponse", "P.TokenResponse", "R.issue_token_answer.TokenResponse"],
   ["LintFinding", "P.LintFinding", "R.lint_answer.Finding"],
+  ["CredentialSecret", "P.CredentialSecret", "R.create_credential_answer.Secret"],
+  ["Credential (rotate)", "P.Credential", "R.rotate_secret_answer.Credential"],
+  ["CredentialAction", "P.CredentialAction", "R.update_credential_input.CredentialAction"],
+  ["Changes", "P.Changes", "R.diff_answer.Changes"],
+  ["RevocationEntry", "P.RevocationEntry", "R.sign_revocations_answer.RevocationEntry"],
+  ["SuggestedSpec", "P.SuggestedSpec", "R.suggest_answer.SpecDocument"],
+  ["Narrowing", "P.Narrowing", "R.suggest_answer.Narrowing"],
+  ["SpecComparison", "P.SpecComparison", "With<R.diff_answer.SpecDiff, { ok: true; new_access: P.NewAccess[] }>"],
+  ["NewAccess", "P.NewAccess",
+    "With<R.diff_answer.NewAccess, { code: 'diff.permission_not_covered' | 'diff.ip_not_covered' | 'diff.environment_changed' }>"],
 
   // every operation's answer, as each function (and prepared method) returns it
   ["parse_permission answer", "ReturnType<typeof P.parsePermission>", "Out<With<R.parse_permission_answer.Root, { ok: true }>, 'result'>"],
@@ -120,6 +130,20 @@ const CHECKS = [
     "Out<With<R.parse_bearer_answer.BearerToken, { ok: true }>, 'result'>" +
     " | Out<With<R.parse_bearer_answer.BearerRefusal, { ok: false; error: 'bearer.missing' | 'bearer.malformed'; status: 400 | 401 }>, 'answer'>"],
   ["verify_secret answer", "ReturnType<typeof P.verifySecret>", "Out<With<R.verify_secret_answer.Root, { ok: true }>, 'answer'>"],
+  ["rotate_secret answer", "ReturnType<typeof P.rotateSecret>", "Out<With<R.rotate_secret_answer.Root, { ok: true }>, 'result'>"],
+  ["explain answer", "ReturnType<typeof P.explain>",
+    "Out<With<R.explain_answer.Root, { ok: true; reason: 'allow' | 'deny.no_matching_permission' | 'deny.ip_not_allowed' | 'deny.ip_invalid' | 'deny.org_mismatch' }>, 'answer'>"],
+  ["diff variants", "R.diff_answer.Root", "R.diff_answer.SpecDiff | R.diff_answer.SpecReport"],
+  ["diff answer", "ReturnType<typeof P.diff>",
+    "Out<With<R.diff_answer.SpecDiff, { ok: true; new_access: P.NewAccess[]; error?: undefined; errors?: undefined }>, 'answer'>" +
+    " | Out<With<R.diff_answer.SpecReport, { ok: false; error: 'spec.invalid'; errors: R.diff_answer.Problem[] }>, 'answer'>"],
+  ["sign_revocations answer", "ReturnType<typeof P.signRevocations>", "Out<With<R.sign_revocations_answer.Root, { ok: true }>, 'result'>"],
+  ["load_revocations answer", "ReturnType<typeof P.loadRevocations>", "Out<With<R.load_revocations_answer.Root, { ok: true }>, 'result'>"],
+  ["Verifier.loadRevocations answer", "ReturnType<P.Verifier['loadRevocations']>", "Out<With<R.load_revocations_answer.Root, { ok: true }>, 'result'>"],
+  ["suggest variants", "R.suggest_answer.Root", "R.suggest_answer.Suggestion | R.suggest_answer.SpecReport"],
+  ["suggest answer", "ReturnType<typeof P.suggest>",
+    "Out<With<R.suggest_answer.Suggestion, { ok: true; diff?: P.SpecComparison; error?: undefined; errors?: undefined }>, 'answer'>" +
+    " | Out<With<R.suggest_answer.SpecReport, { ok: false; error: 'spec.invalid'; errors: R.suggest_answer.Problem[] }>, 'answer'>"],
 
   // every operation's input, as each function (and prepared object) takes it
   ["parse_permission input", "Parameters<typeof P.parsePermission>[0]",
@@ -142,11 +166,23 @@ const CHECKS = [
   ["issue_token input", "Parameters<typeof P.issueToken>[0]",
     "Opt<With<R.issue_token_input.Root, { credential?: P.Credential | null }>, 'now' | 'jti'>"],
   ["preview input", "Parameters<typeof P.preview>[0]", "With<R.preview_input.Root, { permissions: P.PermissionInput[] }>"],
-  ["lint input", "Parameters<typeof P.lint>[0]", "With<R.lint_input.Root, { spec: P.CredentialSpec }>"],
+  ["lint input", "Parameters<typeof P.lint>[0]",
+    "With<R.lint_input.Root, { spec?: P.CredentialSpec; credential?: P.Credential | null; usage?: P.UsageEntry[] | null }>"],
+  ["UsageEntry", "P.UsageEntry", "With<R.lint_input.UsageEntry, { request: P.Request }>"],
+  ["suggest input", "Parameters<typeof P.suggest>[0]",
+    "With<R.suggest_input.Root, { spec: P.CredentialSpec; usage: P.UsageEntry[] }>"],
   ["create_credential input", "Parameters<typeof P.createCredential>[0]",
     "Opt<With<R.create_credential_input.Root, { spec: P.CredentialSpec }>, 'now' | 'entropy'>"],
   ["update_credential input", "Parameters<typeof P.updateCredential>[0]",
-    "Opt<With<R.update_credential_input.Root, { credential: P.Credential }>, 'now'>"],
+    "Opt<With<R.update_credential_input.Root, { credential: P.Credential; spec?: P.CredentialSpec | null }>, 'now'>"],
+  ["rotate_secret input", "Parameters<typeof P.rotateSecret>[0]",
+    "Opt<With<R.rotate_secret_input.Root, { credential: P.Credential }>, 'now' | 'entropy'>"],
+  ["explain input", "Parameters<typeof P.explain>[0]",
+    "With<R.explain_input.Root, { permissions: P.PermissionInput[]; request: P.Request }>"],
+  ["sign_revocations input", "Parameters<typeof P.signRevocations>[0]", "Opt<R.sign_revocations_input.Root, 'now'>"],
+  ["load_revocations input", "Parameters<typeof P.loadRevocations>[0]", "With<R.load_revocations_input.Root, { jwks: P.Jwks }>"],
+  ["Verifier.loadRevocations input", "Parameters<P.Verifier['loadRevocations']>[0]", "R.load_revocations_input.Root['revocations']"],
+  ["diff input", "Parameters<typeof P.diff>[0]", "With<R.diff_input.Root, { before: P.CredentialSpec; after: P.CredentialSpec }>"],
   ["set_type_defaults input", "{ set_type: Parameters<typeof P.setTypeDefaults>[0] }", "With<R.set_type_defaults_input.Root, { set_type: P.SetType }>"],
   ["public_jwks input", "{ signing_keys: Parameters<typeof P.publicJwks>[0] }", "R.public_jwks_input.Root"],
   ["parse_bearer input", "{ authorization?: Parameters<typeof P.parseBearer>[0] }", "R.parse_bearer_input.Root"],
@@ -162,7 +198,7 @@ const CHECKS = [
 const MACROS = {
   DECISION: "Out<With<R.authorize_answer.Root, { ok: true; reason: 'allow' | 'deny.no_matching_permission' | 'deny.ip_not_allowed' | 'deny.ip_invalid' | 'deny.org_mismatch' }>, 'answer'>",
   CHECKED: "Out<With<R.check_answer.Root, { ok: true; status: 200 | 400 | 401 | 403 }>, 'answer'>",
-  PREPARED_CHECK: "Opt<With<Omit<R.check_input.Root, 'jwks' | 'issuer' | 'audience' | 'leeway' | 'revoked_jtis'>, { request: P.Request }>, 'now'>",
+  PREPARED_CHECK: "Opt<With<Omit<R.check_input.Root, 'jwks' | 'issuer' | 'audience' | 'leeway' | 'revoked_jtis' | 'revocations'>, { request: P.Request }>, 'now'>",
 };
 const REFUSAL = (t) => `Out<With<${t}, { ok: false; status: 400 | 401 }>, 'answer'>`;
 

@@ -24,6 +24,15 @@
 //                     run in front, >= 1; the client is that many entries from the right
 //   UPSTREAM          a Fetcher (service binding) for the API behind the edge
 //   AUDIT_LOG         "console" to log each decision record as one JSON line
+//   REVOCATIONS_URL   optional: the issuer's signed revocation list
+//                     (GET /.well-known/credgate-revocations); with it, a token of a disabled,
+//                     deleted or compromised credential is refused (401 token.revoked) from
+//                     the worker's next refresh on, instead of working until it expires
+//   REVOCATIONS_REFRESH  seconds between refreshes (default 60; 0: every request), checked
+//                     lazily on requests (a worker has no timer that outlives a request)
+//   REVOCATIONS_MAX_AGE  optional seconds: with it, when no refresh has succeeded for that
+//                     long (or none yet), every token is refused (503); without it, the held
+//                     list is kept for as long as refreshes fail (see README)
 //
 // A configuration it cannot use (no CLIENT_IP_SOURCE, an unknown one, a bad hop count, a
 // JWKS the Verifier refuses) is never guessed around: every request is answered 500 and
@@ -122,27 +131,123 @@ export function clientIp(request, env, config = clientIpConfig(env)) {
   return entries[entries.length - Math.max(1, config.hops)];
 }
 
+/** Seconds between refreshes of the revocation list when REVOCATIONS_REFRESH is not set. */
+const DEFAULT_REVOCATIONS_REFRESH = 60;
+
+/** A whole number of seconds from the environment (text or number), or ConfigError. */
+function seconds(env, name, min) {
+  const raw = env[name];
+  const text = typeof raw === "number" ? String(raw) : raw;
+  if (typeof text !== "string" || !/^[0-9]{1,9}$/.test(text) || Number(text) < min) {
+    throw new ConfigError(`${name} must be a whole number of seconds, at least ${min} (got ${JSON.stringify(String(raw))})`);
+  }
+  return Number(text);
+}
+
+/**
+ * The revocation-list configuration: null without REVOCATIONS_URL, else
+ * `{ url, refresh, maxAge }` (maxAge null when not set). Throws ConfigError.
+ */
+export function revocationsConfig(env) {
+  const url = env.REVOCATIONS_URL;
+  if (url === undefined || url === null || url === "") {
+    for (const name of ["REVOCATIONS_REFRESH", "REVOCATIONS_MAX_AGE"]) {
+      if (env[name] !== undefined) throw new ConfigError(`${name} is set but REVOCATIONS_URL is not`);
+    }
+    return null;
+  }
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) {
+    throw new ConfigError(`REVOCATIONS_URL ${JSON.stringify(String(url))} is not an http(s) URL`);
+  }
+  const refresh = env.REVOCATIONS_REFRESH === undefined ? DEFAULT_REVOCATIONS_REFRESH : seconds(env, "REVOCATIONS_REFRESH", 0);
+  const maxAge = env.REVOCATIONS_MAX_AGE === undefined ? null : seconds(env, "REVOCATIONS_MAX_AGE", 1);
+  if (maxAge !== null && maxAge <= refresh) {
+    throw new ConfigError(`REVOCATIONS_MAX_AGE (${maxAge}) must be longer than REVOCATIONS_REFRESH (${refresh}): one failed refresh would refuse every token`);
+  }
+  return { url: parsed.href, refresh, maxAge };
+}
+
+/** Unix seconds now: the worker's clock (credgate's `check` reads the same one). */
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
 let cached = null;
 
-/** The Verifier for this environment, built once and rebuilt only when the JWKS changes. */
+/**
+ * The Verifier for this environment, built once and rebuilt only when the JWKS or an option
+ * changes (key rotation); with REVOCATIONS_URL, the state of its revocation list too.
+ */
 function verifierFor(env) {
   const jwks = typeof env.JWKS === "string" ? env.JWKS : JSON.stringify(env.JWKS);
-  const key = `${jwks}\n${env.ISSUER}\n${env.AUDIENCE}\n${env.LEEWAY ?? 0}`;
+  const key = [jwks, env.ISSUER, env.AUDIENCE, env.LEEWAY ?? 0, env.REVOCATIONS_URL, env.REVOCATIONS_REFRESH, env.REVOCATIONS_MAX_AGE].join("\n");
   if (cached?.key !== key) {
     cached?.verifier?.free();
     try {
+      const revocations = revocationsConfig(env);
       const verifier = new Verifier(JSON.parse(jwks), {
         issuer: env.ISSUER,
         audience: env.AUDIENCE,
         leeway: Number(env.LEEWAY ?? 0),
       });
-      cached = { key, verifier };
+      cached = {
+        key,
+        verifier,
+        revocations: revocations && { config: revocations, etag: null, epoch: null, lastSuccess: null, lastAttempt: null },
+      };
     } catch (e) {
-      cached = { key, error: new ConfigError(`${e.code ?? e.name}: ${e.message}`) };
+      cached = { key, error: e instanceof ConfigError ? e : new ConfigError(`${e.code ?? e.name}: ${e.message}`) };
     }
   }
   if (cached.error) throw cached.error;
-  return cached.verifier;
+  return cached;
+}
+
+/**
+ * Refreshes the held revocation list when a refresh is due (REVOCATIONS_REFRESH seconds after
+ * the last attempt; the first request always fetches). The attempt is recorded before the
+ * fetch starts, so requests that arrive meanwhile go on with the held list rather than wait
+ * on another request's I/O (which edge runtimes forbid). The request carries `If-None-Match` with the ETag of the held list;
+ * a 304 confirms it. A list the Verifier refuses (`revocations.invalid`, or
+ * `revocations.stale`: an epoch lower than the held one's), an HTTP error or a network
+ * failure is logged and the held list is kept.
+ */
+function refreshRevocations(entry, now) {
+  const state = entry.revocations;
+  if (state.lastAttempt !== null && now - state.lastAttempt < state.config.refresh) return null;
+  state.lastAttempt = now;
+  return (async () => {
+    try {
+      const headers = state.etag !== null ? { "if-none-match": state.etag } : {};
+      const response = await fetch(state.config.url, { headers, redirect: "manual" });
+      if (response.status === 304 && state.epoch !== null) {
+        state.lastSuccess = now;
+        return;
+      }
+      if (response.status !== 200) throw new Error(`HTTP ${response.status} from ${state.config.url}`);
+      const loaded = entry.verifier.loadRevocations(await response.text());
+      state.etag = response.headers.get("etag");
+      state.epoch = loaded.epoch;
+      state.lastSuccess = now;
+    } catch (e) {
+      const held = state.epoch === null ? "no list held yet" : `keeping the held list (epoch ${state.epoch})`;
+      console.error(`credgate edge worker: revocation list refresh failed, ${held}: ${e.code ?? e.name}: ${e.message}`);
+    }
+  })();
+}
+
+/**
+ * Whether tokens can be judged: always without REVOCATIONS_MAX_AGE (fail open to SPEC §5's
+ * default when no list was ever loaded, keeping the held one when refreshes fail), else only
+ * while the last successful refresh is at most REVOCATIONS_MAX_AGE seconds old (fail closed).
+ */
+function revocationsUsable(state, now) {
+  if (state.config.maxAge === null) return true;
+  return state.lastSuccess !== null && now - state.lastSuccess <= state.config.maxAge;
 }
 
 let loggedConfigError = null;
@@ -165,12 +270,12 @@ function deny(status, body, wwwAuthenticate, extra = {}) {
 export default {
   async fetch(request, env) {
     let ipConfig;
-    let verifier;
+    let entry;
     try {
       // Configuration first: a worker that cannot tell where the client IP comes from, or
       // has no usable JWKS, serves nothing at all (fail closed, never guess).
       ipConfig = clientIpConfig(env);
-      verifier = verifierFor(env);
+      entry = verifierFor(env);
     } catch (e) {
       if (e instanceof ConfigError) return misconfigured(e);
       throw e;
@@ -192,7 +297,14 @@ export default {
       if (e instanceof ClientIpError) return deny(400, { error: "client_ip_malformed" }, null);
       throw e;
     }
-    const result = verifier.check({
+    if (entry.revocations) {
+      const now = nowSeconds();
+      await refreshRevocations(entry, now);
+      if (!revocationsUsable(entry.revocations, now)) {
+        return deny(503, { error: "revocations_unavailable" }, null, { "retry-after": String(entry.revocations.config.refresh || 1) });
+      }
+    }
+    const result = entry.verifier.check({
       authorization: request.headers.get("authorization"),
       client_ip: ip,
       request: target.request,

@@ -3,9 +3,10 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { describe, test } from "node:test";
-import { createCredential, issueToken, publicJwks } from "credgate";
-import worker, { clientIp, clientIpConfig } from "../src/worker.mjs";
+import { after, before, beforeEach, describe, test } from "node:test";
+import { createCredential, issueToken, publicJwks, signRevocations } from "credgate";
+import worker, { clientIp, clientIpConfig, revocationsConfig } from "../src/worker.mjs";
+import { startIssuer } from "./issuer.mjs";
 import { canonicalPath, route } from "../src/routes.mjs";
 
 const ISSUER = "https://auth.example.test";
@@ -380,5 +381,147 @@ describe("edge worker", () => {
       [record.client_id, record.org, record.allowed, record.status, record.reason, record.client_ip],
       [credential.client_id, "org_1", false, 403, "deny.no_matching_permission", "203.0.113.9"],
     );
+  });
+});
+
+describe("revocation lists (REVOCATIONS_URL)", () => {
+  // The worker's clock (Date.now, which credgate's `check` reads too) is set by the test, so
+  // intervals pass without waiting.
+  const realNow = Date.now;
+  let clock = Math.floor(realNow() / 1000);
+  const setClock = (t) => {
+    clock = t;
+  };
+  const T0 = clock;
+  let issuer;
+  let errors;
+  const realError = console.error;
+
+  before(async () => {
+    Date.now = () => clock * 1000;
+    console.error = (...args) => errors.push(args.join(" "));
+    issuer = await startIssuer({ signingKey: K1, issuer: ISSUER, now: () => clock });
+  });
+  after(async () => {
+    Date.now = realNow;
+    console.error = realError;
+    await issuer.close();
+  });
+  beforeEach(() => {
+    errors = [];
+  });
+
+  /** A separate instance of the worker module (its own Verifier and list). */
+  const instance = async (name) => (await import(`../src/worker.mjs?instance=${name}`)).default;
+  const tokenAt = (iat) => {
+    const out = issueToken({ credential, client_secret, client_ip: "203.0.113.9", signing_key: K1, issuer: ISSUER, audience: AUDIENCE, now: iat });
+    assert.equal(out.ok, true, JSON.stringify(out));
+    return out.token;
+  };
+  const call = async (w, env, token) => {
+    const res = await w.fetch(request("/v1/vaults/vlt_1/balances", { auth: `Bearer ${token}` }), env);
+    return { status: res.status, body: await res.json() };
+  };
+
+  test("after a disable, a worker with the list refuses the old token from its next refresh on; one without it accepts it until expiry", async () => {
+    const withList = await instance("with-list");
+    const withoutList = await instance("without-list");
+    const listed = environment({ REVOCATIONS_URL: issuer.url }).env;
+    const plain = environment().env;
+    const token = tokenAt(T0);
+
+    assert.equal((await call(withList, listed, token)).status, 200, "before the disable");
+    assert.equal((await call(withoutList, plain, token)).status, 200);
+    const fetched = issuer.requests.length;
+    assert.equal(issuer.requests.at(-1).ifNoneMatch, null, "the first fetch holds no ETag");
+
+    // The issuer disables the credential: its list gains a client entry (a new epoch).
+    setClock(T0 + 5);
+    issuer.revokeClient(credential.client_id, T0 + 5);
+    // Within the refresh interval the worker still holds the old list: no fetch yet.
+    setClock(T0 + 30);
+    assert.equal((await call(withList, listed, token)).status, 200, "until the next refresh");
+    assert.equal(issuer.requests.length, fetched, "no fetch within REVOCATIONS_REFRESH (60 s)");
+
+    setClock(T0 + 61);
+    const refused = await call(withList, listed, token);
+    assert.deepEqual(refused, { status: 401, body: { error: "token.revoked" } });
+    assert.equal(issuer.requests.at(-1).ifNoneMatch, '"rev-1"', "the refresh sent the held ETag");
+    assert.equal((await call(withoutList, plain, token)).status, 200, "without the list: SPEC §5, valid until expiry");
+
+    // An unchanged list is a 304: the held list stays in force.
+    setClock(T0 + 125);
+    assert.equal((await call(withList, listed, token)).status, 401);
+    assert.equal(issuer.requests.at(-1).ifNoneMatch, '"rev-2"');
+
+    // A token issued after the disable is not revoked by the entry.
+    assert.equal((await call(withList, listed, tokenAt(T0 + 100))).status, 200);
+
+    setClock(T0 + 3599);
+    assert.equal((await call(withoutList, plain, token)).status, 200);
+    setClock(T0 + 3601);
+    assert.deepEqual(await call(withoutList, plain, token), { status: 401, body: { error: "token.expired" } });
+    assert.deepEqual(errors, []);
+  });
+
+  test("a stale or invalid list is logged and the held one kept", async () => {
+    const w = await instance("stale");
+    const env = environment({ REVOCATIONS_URL: issuer.url, REVOCATIONS_REFRESH: "0" }).env;
+    setClock(T0 + 200);
+    const token = tokenAt(T0);
+    assert.equal((await call(w, env, token)).status, 401, "the current list revokes the token");
+    const older = signRevocations({ signing_key: K1, issuer: ISSUER, epoch: 1, now: clock, entries: [] }).revocations;
+    issuer.serve(older);
+    assert.equal((await call(w, env, token)).status, 401, "a rolled-back list is refused");
+    assert.match(errors.join("\n"), /revocations\.stale.*|keeping the held list/);
+    assert.match(errors[0], /revocations\.stale/);
+    issuer.serve("not a list");
+    assert.equal((await call(w, env, token)).status, 401);
+    assert.match(errors[1], /revocations\.invalid: .*keeping|keeping the held list.*revocations\.invalid/);
+    issuer.serve(null);
+  });
+
+  test("REVOCATIONS_MAX_AGE: no successful refresh for that long refuses every token (503)", async () => {
+    const w = await instance("max-age");
+    const env = environment({ REVOCATIONS_URL: issuer.url, REVOCATIONS_MAX_AGE: "300" }).env;
+    setClock(T0 + 400);
+    const fresh = tokenAt(T0 + 400);
+    assert.equal((await call(w, env, fresh)).status, 200);
+    issuer.serve("not a list");
+    setClock(T0 + 500);
+    assert.equal((await call(w, env, fresh)).status, 200, "the held list is 100 s old: kept");
+    setClock(T0 + 701);
+    const refused = await w.fetch(request("/v1/vaults/vlt_1/balances", { auth: `Bearer ${fresh}` }), env);
+    assert.equal(refused.status, 503);
+    assert.deepEqual(await refused.json(), { error: "revocations_unavailable" });
+    assert.ok(errors.length >= 2);
+    issuer.serve(null);
+    setClock(T0 + 800);
+    assert.equal((await call(w, env, fresh)).status, 200, "a successful refresh serves again");
+
+    // No list ever loaded (the issuer is unreachable): refused from the start.
+    const down = await instance("max-age-down");
+    const unreachable = environment({ REVOCATIONS_URL: "http://127.0.0.1:9/.well-known/credgate-revocations", REVOCATIONS_MAX_AGE: "300" }).env;
+    assert.equal((await call(down, unreachable, fresh)).status, 503);
+    // Without REVOCATIONS_MAX_AGE the same worker fails open to SPEC §5's default, and logs.
+    const open = await instance("fail-open");
+    const openEnv = environment({ REVOCATIONS_URL: "http://127.0.0.1:9/.well-known/credgate-revocations" }).env;
+    assert.equal((await call(open, openEnv, fresh)).status, 200);
+    assert.match(errors.at(-1), /no list held yet/);
+  });
+
+  test("a revocation configuration it cannot use is a 500", async () => {
+    for (const extra of [
+      { REVOCATIONS_REFRESH: "60" },
+      { REVOCATIONS_URL: "ftp://issuer.test/list" },
+      { REVOCATIONS_URL: issuer.url, REVOCATIONS_REFRESH: "soon" },
+      { REVOCATIONS_URL: issuer.url, REVOCATIONS_MAX_AGE: "60" },
+    ]) {
+      const w = await instance(`config-${Object.values(extra).join("-")}`);
+      const res = await w.fetch(request("/v1/vaults/vlt_1/balances"), environment(extra).env);
+      assert.equal(res.status, 500, JSON.stringify(extra));
+    }
+    assert.throws(() => revocationsConfig({ REVOCATIONS_URL: issuer.url, REVOCATIONS_MAX_AGE: "30", REVOCATIONS_REFRESH: "30" }), /longer than/);
+    assert.deepEqual(revocationsConfig({ REVOCATIONS_URL: issuer.url }), { url: issuer.url, refresh: 60, maxAge: null });
   });
 });

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createCredential, issueToken, publicJwks } from "credgate";
+import { startIssuer } from "./issuer.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const workerd = here("../../../node_modules/.bin/workerd");
@@ -48,7 +49,7 @@ const EDGE_BINDINGS = `(name = "JWKS", text = embed "jwks.json"),
     (name = "AUDIENCE", text = "${AUDIENCE}"),
     (name = "UPSTREAM", service = "upstream")`;
 
-function config(port, unconfiguredPort) {
+function config(port, unconfiguredPort, revokingPort, issuerPort) {
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -56,10 +57,27 @@ const config :Workerd.Config = (
     (name = "edge", worker = .edge),
     (name = "edge-unconfigured", worker = .edgeUnconfigured),
     (name = "upstream", worker = .upstream),
+    (name = "edge-revoking", worker = .edgeRevoking),
+    (name = "issuer", external = (address = "127.0.0.1:${issuerPort}", http = ())),
   ],
   sockets = [
     (name = "http", address = "127.0.0.1:${port}", http = (), service = "edge"),
     (name = "unconfigured", address = "127.0.0.1:${unconfiguredPort}", http = (), service = "edge-unconfigured"),
+    (name = "revoking", address = "127.0.0.1:${revokingPort}", http = (), service = "edge-revoking"),
+  ],
+);
+
+# The same worker with the issuer's revocation list; its outbound fetches go to the test's
+# loopback issuer. REVOCATIONS_REFRESH = 0: every request is a refresh (If-None-Match / 304).
+const edgeRevoking :Workerd.Worker = (
+  modules = ${EDGE_MODULES},
+  compatibilityDate = "2026-11-01",
+  globalOutbound = "issuer",
+  bindings = [
+    ${EDGE_BINDINGS},
+    (name = "CLIENT_IP_SOURCE", text = "cf-connecting-ip"),
+    (name = "REVOCATIONS_URL", text = "http://127.0.0.1:${issuerPort}/.well-known/credgate-revocations"),
+    (name = "REVOCATIONS_REFRESH", text = "0"),
   ],
 );
 
@@ -99,6 +117,8 @@ function freePort() {
 let child;
 let base;
 let unconfigured;
+let revoking;
+let issuer;
 let output = "";
 const dir = mkdtempSync(join(tmpdir(), "credgate-workerd-"));
 
@@ -112,9 +132,12 @@ before(async () => {
   writeFileSync(join(dir, "jwks.json"), JSON.stringify(publicJwks([K1])));
   const port = await freePort();
   const unconfiguredPort = await freePort();
-  writeFileSync(join(dir, "config.capnp"), config(port, unconfiguredPort));
+  const revokingPort = await freePort();
+  issuer = await startIssuer({ signingKey: K1, issuer: ISSUER });
+  writeFileSync(join(dir, "config.capnp"), config(port, unconfiguredPort, revokingPort, issuer.port));
   base = `http://127.0.0.1:${port}`;
   unconfigured = `http://127.0.0.1:${unconfiguredPort}`;
+  revoking = `http://127.0.0.1:${revokingPort}`;
   child = spawn(workerd, ["serve", join(dir, "config.capnp")], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
@@ -138,6 +161,7 @@ after(async () => {
     process.kill(child.pid, "SIGTERM");
     await exited;
   }
+  await issuer?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -241,5 +265,34 @@ describe("edge worker in workerd (loopback)", () => {
       const res = await raw(path, headers);
       assert.deepEqual(res, { status: 400, body: { error: "path_not_canonical" } }, path);
     }
+  });
+});
+
+describe("workerd: revocation lists", () => {
+  test("after a disable, the worker with the list refuses the old token (401 token.revoked) from its next refresh; the one without it accepts it", async () => {
+    const iat = Math.floor(Date.now() / 1000) - 10;
+    const out = issueToken({ credential, client_secret, client_ip: "203.0.113.9", signing_key: K1, issuer: ISSUER, audience: AUDIENCE, now: iat });
+    assert.equal(out.ok, true);
+    const headers = { authorization: `Bearer ${out.token}`, "cf-connecting-ip": "203.0.113.9" };
+    const get = async (origin) => {
+      const res = await fetch(`${origin}/v1/vaults/vlt_1/balances`, { headers });
+      return { status: res.status, body: await res.json() };
+    };
+    assert.equal((await get(revoking)).status, 200, output);
+    assert.ok(issuer.requests.length > 0, `the worker fetched the list: ${output}`);
+    assert.equal((await get(base)).status, 200);
+    assert.equal((await get(revoking)).status, 200, "an unchanged list: 304");
+    assert.equal(issuer.requests.at(-1).ifNoneMatch, '"rev-1"', "the refresh sent the held ETag");
+
+    // The issuer disables the credential: its list gains a client entry.
+    issuer.revokeClient(credential.client_id, iat + 1);
+    assert.deepEqual(await get(revoking), { status: 401, body: { error: "token.revoked" } });
+    assert.equal((await get(base)).status, 200, "without REVOCATIONS_URL the token is valid until it expires (SPEC §5)");
+
+    // A broken list is logged and the held one kept.
+    issuer.serve("not a list");
+    assert.equal((await get(revoking)).status, 401);
+    issuer.serve(null);
+    assert.equal((await get(revoking)).status, 401);
   });
 });

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use credgate_wasmtime::{
-    CheckInput, CheckRequest, Checked, Code, CreateCredentialInput, Credential, Headers, Host,
-    HostError, IssueAnswer, IssueTokenInput, LifecycleAction, LintInput, PublicJwksInput, Seconds,
+    CheckInput, CheckRequest, Checked, Code, CreateCredentialInput, Credential, CredentialAction,
+    Headers, Host, HostError, IssueAnswer, IssueTokenInput, LintInput, PublicJwksInput, Seconds,
     SetTypeInput, SigningKeyInput, TokenRequestAnswer, TokenRequestInput, UnixSeconds,
     UpdateCredentialInput, VerifierInput,
 };
@@ -203,6 +203,7 @@ impl Story {
             spec: spec.clone(),
             now: None,
             created_at: None,
+            ..LintInput::default()
         })?;
         // An invalid sample spec would be raised here (`spec.invalid`, every problem).
         let created = self.host.create_credential(&CreateCredentialInput {
@@ -210,6 +211,7 @@ impl Story {
             org: ORG.into(),
             now: UnixSeconds(now),
             entropy: demo_entropy(i),
+            expires_at: None,
         })?;
         let mut codes: Vec<(Code, usize)> = Vec::new();
         for f in &lint.findings {
@@ -371,6 +373,7 @@ impl Story {
                 audience: AUDIENCE.into(),
                 leeway: Seconds(0),
                 revoked_jtis: Vec::new(),
+                revocations: None,
             },
         };
         let checked = self.host.check(&input)?;
@@ -409,13 +412,16 @@ impl Story {
         &mut self,
         live: &mut Live,
         actor: &str,
-        action: LifecycleAction,
+        action: CredentialAction,
         now: i64,
     ) -> Result<(), HostError> {
         let updated = self.host.update_credential(&UpdateCredentialInput {
             credential: record(&live.credential)?,
             action,
             now: UnixSeconds(now),
+            spec: None,
+            expires_at: None,
+            secret: None,
         })?;
         self.push(
             now,
@@ -593,7 +599,7 @@ fn story(host: Host) -> Result<Story, HostError> {
     st.update(
         &mut treasury,
         "treasury-bot",
-        LifecycleAction::Disable,
+        CredentialAction::Disable,
         T0 + 600,
     )?;
     st.call(
@@ -623,13 +629,13 @@ fn story(host: Host) -> Result<Story, HostError> {
     st.update(
         &mut treasury,
         "treasury-bot",
-        LifecycleAction::Enable,
+        CredentialAction::Enable,
         T0 + 3720,
     )?;
     st.update(
         &mut treasury,
         "treasury-bot",
-        LifecycleAction::Delete,
+        CredentialAction::Delete,
         T0 + 3780,
     )?;
     st.exchange(&treasury, "treasury-bot", "203.0.113.10", T0 + 3900)?;

@@ -18,9 +18,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use credgate_wasmtime::{
-    conformance, CheckInput, CheckRequest, CreateCredentialInput, CredgateModule, Failure, Host,
-    HostError, IssueAnswer, IssueTokenInput, Limits, LintInput, PublicJwksInput, Seconds,
-    SigningKeyInput, UnixSeconds, ValidateSpecInput, VerifierInput, VerifyTokenInput,
+    conformance, AuthorizeInput, CheckInput, CheckRequest, Code, CreateCredentialInput,
+    CredgateModule, DiffAnswer, DiffInput, Epoch, ExplainInput, Failure, Host, HostError,
+    IssueAnswer, IssueTokenInput, Limits, LintInput, LoadRevocationsInput, PermissionList,
+    PublicJwksInput, RotateSecretInput, Seconds, SignRevocationsInput, SigningKeyInput,
+    SuggestAnswer, SuggestInput, UnixSeconds, ValidateSpecInput, VerifierInput, VerifyTokenInput,
 };
 use serde_json::{json, Map, Value};
 
@@ -103,9 +105,38 @@ enum Command {
         #[arg(value_name = "SPEC.json")]
         spec: PathBuf,
     },
-    /// Create credentials from a spec (entropy from the OS; the secret is shown once)
+    /// Create credentials from a spec, or rotate their secret (entropy from the OS; a secret is shown once)
     #[command(subcommand)]
     Credential(CredentialCommand),
+    /// Explain a decision: why a request is allowed or denied, and the narrowest permission that allows it
+    Explain(ExplainArgs),
+    /// Compare two versions of a spec: what changed, and whether the new one grants new access (exit 1 when it does)
+    Diff {
+        /// The current version
+        #[arg(value_name = "BEFORE.json")]
+        before: PathBuf,
+        /// The proposed version
+        #[arg(value_name = "AFTER.json")]
+        after: PathBuf,
+    },
+    /// Propose a narrower spec from observed usage (its diff never grants new access)
+    Suggest {
+        /// The current spec
+        #[arg(value_name = "SPEC.json")]
+        spec: PathBuf,
+        /// The usage: [{"request": {...}, "last_at": t, "count"?: n}, ...]
+        #[arg(long, value_name = "USAGE.json")]
+        usage: PathBuf,
+        /// Current time, Unix seconds: uses older than --unused-after-days count as unused
+        #[arg(long)]
+        now: Option<i64>,
+        /// Days without use after which a permission is unused (default 90; needs --now)
+        #[arg(long, value_name = "DAYS")]
+        unused_after_days: Option<u64>,
+    },
+    /// Sign or verify signed revocation lists (docs/LIFECYCLE.md)
+    #[command(subcommand)]
+    Revocations(RevocationsCommand),
     /// Run conformance vector files or folders through the wasmtime host
     Conformance {
         /// Vector files or folders (CONFORMANCE.md format)
@@ -122,6 +153,42 @@ enum Command {
         /// List the operations
         #[arg(long)]
         list: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum RevocationsCommand {
+    /// Sign a revocation list with a token signing key: prints the list (a JWS) to publish; spent entries are dropped
+    Sign {
+        /// The signing key file ({"kid","seed"})
+        #[arg(long, value_name = "KEY.json")]
+        key: PathBuf,
+        /// The list's epoch: higher than the last published one
+        #[arg(long)]
+        epoch: u64,
+        /// The entries: [{"client_id","not_before"} | {"jti","revoked_at"}, ...]
+        #[arg(long, value_name = "ENTRIES.json")]
+        entries: PathBuf,
+        /// The list's `iss`
+        #[arg(long, default_value = DEFAULT_ISSUER)]
+        issuer: String,
+        /// Signing time, Unix seconds (default: the system clock)
+        #[arg(long)]
+        now: Option<i64>,
+    },
+    /// Verify a revocation list against a JWKS: prints its epoch, signing time and entries
+    Verify {
+        /// The list (`-` reads stdin)
+        list: String,
+        /// The JWKS file
+        #[arg(long, value_name = "JWKS.json")]
+        jwks: PathBuf,
+        /// The expected `iss`
+        #[arg(long, default_value = DEFAULT_ISSUER)]
+        issuer: String,
+        /// The epoch of the list held: a lower one is `revocations.stale`
+        #[arg(long)]
+        held_epoch: Option<u64>,
     },
 }
 
@@ -146,7 +213,47 @@ enum CredentialCommand {
         /// Creation time, Unix seconds (default: now)
         #[arg(long)]
         now: Option<i64>,
+        /// The credential's own expiry, Unix seconds (default: never)
+        #[arg(long, value_name = "UNIX")]
+        expires_at: Option<i64>,
     },
+    /// Rotate the client secret: prints {"credential","client_secret"}; the current secret keeps working for --grace seconds
+    Rotate {
+        /// The stored credential record
+        #[arg(long, value_name = "CREDENTIAL.json")]
+        credential: PathBuf,
+        /// Seconds the current secret keeps working (0 to 30 days)
+        #[arg(long, value_name = "SECONDS")]
+        grace: u64,
+        /// Rotation time, Unix seconds (default: now)
+        #[arg(long)]
+        now: Option<i64>,
+    },
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// The permissions: a JSON array, or a spec or credential record file (its `permissions`)
+    #[arg(value_name = "PERMISSIONS.json")]
+    permissions: PathBuf,
+    /// Request type (vault, key, balances, transaction, address, policy, webhook, audit)
+    #[arg(long = "type", value_name = "TYPE")]
+    kind: String,
+    /// Request action (create, read, update, delete)
+    #[arg(long)]
+    action: String,
+    /// The vault acted on
+    #[arg(long)]
+    vault: Option<String>,
+    /// The key acted on (requires --vault)
+    #[arg(long)]
+    key: Option<String>,
+    /// The organisation named by the request
+    #[arg(long)]
+    org: Option<String>,
+    /// The caller's organisation
+    #[arg(long)]
+    caller_org: Option<String>,
 }
 
 #[derive(Args)]
@@ -196,6 +303,9 @@ struct VerifyArgs {
     /// Clock leeway, seconds
     #[arg(long, default_value_t = 0)]
     leeway: u64,
+    /// A signed revocation list file: a token on it is `token.revoked`
+    #[arg(long, value_name = "LIST")]
+    revocations: Option<PathBuf>,
     #[command(flatten)]
     options: TokenOptions,
 }
@@ -229,6 +339,9 @@ struct CheckArgs {
     /// Clock leeway, seconds
     #[arg(long, default_value_t = 0)]
     leeway: u64,
+    /// A signed revocation list file: a token on it is `token.revoked`
+    #[arg(long, value_name = "LIST")]
+    revocations: Option<PathBuf>,
     #[command(flatten)]
     options: TokenOptions,
 }
@@ -424,20 +537,31 @@ fn run(cli: Cli) -> Outcome {
             let input = VerifyTokenInput {
                 token: read_stdin_if_dash(&a.token)?,
                 now: UnixSeconds(now_or_clock(a.options.now)?),
-                verifier: verifier(read_json(&a.jwks)?, a.options, a.leeway),
+                verifier: verifier(
+                    read_json(&a.jwks)?,
+                    a.options,
+                    a.leeway,
+                    a.revocations.as_deref(),
+                )?,
             };
             print_json(&host(g)?.verify_token(&input)?.claims)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(a) => check(g, a),
         Command::Validate { spec } => validate(g, &spec),
-        Command::Credential(CredentialCommand::Create { spec, org, now }) => {
+        Command::Credential(CredentialCommand::Create {
+            spec,
+            org,
+            now,
+            expires_at,
+        }) => {
             // An invalid spec is raised (`spec.invalid`, every problem printed by `main`).
             let created = host(g)?.create_credential(&CreateCredentialInput {
                 spec: read_json(&spec)?,
                 org,
                 now: UnixSeconds(now_or_clock(now)?),
                 entropy: hex(&os_entropy(credgate_core::credential::ENTROPY_BYTES)?),
+                expires_at: expires_at.map(UnixSeconds),
             })?;
             print_json(
                 &json!({ "credential": created.credential, "client_secret": created.client_secret }),
@@ -445,6 +569,37 @@ fn run(cli: Cli) -> Outcome {
             eprintln!("note: the client secret is shown once; store only the credential record");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Credential(CredentialCommand::Rotate {
+            credential,
+            grace,
+            now,
+        }) => {
+            // A third live secret is the engine's `credential.secret_limit`.
+            let rotated = host(g)?.rotate_secret(&RotateSecretInput {
+                credential: read_json(&credential)?,
+                now: UnixSeconds(now_or_clock(now)?),
+                entropy: hex(&os_entropy(
+                    credgate_core::credential::SECRET_ENTROPY_BYTES,
+                )?),
+                grace_seconds: Seconds(grace),
+            })?;
+            print_json(
+                &json!({ "credential": rotated.credential, "client_secret": rotated.client_secret }),
+            )?;
+            eprintln!(
+                "note: the new client secret is shown once; store only the credential record"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain(a) => explain(g, a),
+        Command::Diff { before, after } => diff(g, &before, &after),
+        Command::Suggest {
+            spec,
+            usage,
+            now,
+            unused_after_days,
+        } => suggest(g, &spec, &usage, now, unused_after_days),
+        Command::Revocations(command) => revocations(g, command),
         Command::Conformance { paths } => {
             let mut host = host(g)?;
             let summary = conformance::run(&mut host, &paths);
@@ -482,15 +637,24 @@ fn run(cli: Cli) -> Outcome {
     }
 }
 
-/// The verifier's members: the key set, and what every token must meet.
-fn verifier(jwks: Value, options: TokenOptions, leeway: u64) -> VerifierInput {
-    VerifierInput {
+/// The verifier's members: the key set, what every token must meet, and optionally a
+/// revocation list (verified by the engine: a bad one is its `revocations.invalid`).
+fn verifier(
+    jwks: Value,
+    options: TokenOptions,
+    leeway: u64,
+    revocations: Option<&Path>,
+) -> Result<VerifierInput, Stop> {
+    Ok(VerifierInput {
         jwks,
         issuer: options.issuer,
         audience: options.audience,
         leeway: Seconds(leeway),
         revoked_jtis: Vec::new(),
-    }
+        revocations: revocations
+            .map(|path| read_text(path).map(|text| text.trim().to_owned()))
+            .transpose()?,
+    })
 }
 
 fn token_issue(g: &Global, a: IssueArgs) -> Outcome {
@@ -558,7 +722,12 @@ fn check(g: &Global, a: CheckArgs) -> Outcome {
                 a.org.as_deref(),
             ),
         },
-        verifier: verifier(read_json(&a.jwks)?, a.options, a.leeway),
+        verifier: verifier(
+            read_json(&a.jwks)?,
+            a.options,
+            a.leeway,
+            a.revocations.as_deref(),
+        )?,
     };
     let checked = host(g)?.check(&input)?;
     print_json(&checked)?;
@@ -591,10 +760,193 @@ fn validate(g: &Global, path: &Path) -> Outcome {
         spec,
         now: None,
         created_at: None,
+        ..LintInput::default()
     })?;
     print_json(&lint)?;
     for f in &lint.findings {
         eprintln!("warning: {}: {}: {}", f.path, f.code, f.message);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The permissions of a file: a JSON array, or an object's `permissions` (a spec or a record).
+fn read_permissions(path: &Path) -> Result<PermissionList, Stop> {
+    let value = read_json(path)?;
+    let list = match value {
+        Value::Array(items) => items,
+        Value::Object(mut object) => match object.remove("permissions") {
+            Some(Value::Array(items)) => items,
+            _ => {
+                return Err(Stop::Io(format!(
+                    "`{}` has no `permissions` array",
+                    path.display()
+                )))
+            }
+        },
+        _ => {
+            return Err(Stop::Io(format!(
+                "`{}` is neither an array of permissions nor a spec",
+                path.display()
+            )))
+        }
+    };
+    Ok(PermissionList(list.into_iter().collect()))
+}
+
+fn explain(g: &Global, a: ExplainArgs) -> Outcome {
+    let input = ExplainInput(AuthorizeInput {
+        permissions: read_permissions(&a.permissions)?,
+        request: request_value(
+            &a.kind,
+            &a.action,
+            a.vault.as_deref(),
+            a.key.as_deref(),
+            a.org.as_deref(),
+        ),
+        org: a.caller_org,
+    });
+    let explained = host(g)?.explain(&input)?;
+    print_json(&explained)?;
+    let e = &explained.explanation;
+    if e.decision.allowed {
+        if e.wider_than_needed == Some(true) {
+            if let Some(narrowest) = &e.narrowest {
+                eprintln!(
+                    "note: allowed by a wider permission than needed: `{narrowest}` is enough"
+                );
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        match &e.narrowest {
+            Some(narrowest) => eprintln!(
+                "denied: {}; `{narrowest}` would allow it",
+                e.decision.reason
+            ),
+            None => eprintln!("denied: {}", e.decision.reason),
+        }
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn diff(g: &Global, before: &Path, after: &Path) -> Outcome {
+    let input = DiffInput {
+        before: read_json(before)?,
+        after: read_json(after)?,
+    };
+    match host(g)?.diff(&input)? {
+        DiffAnswer::Compared(compared) => {
+            print_json(&compared)?;
+            for finding in &compared.new_access {
+                eprintln!(
+                    "new access: {}: {}: {}",
+                    finding.path, finding.code, finding.message
+                );
+            }
+            Ok(if compared.grants_new_access {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        DiffAnswer::Invalid(report) => {
+            print_json(&report)?;
+            for p in &report.errors {
+                eprintln!("error: {}: {}: {}", p.path, p.code, p.message);
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn suggest(
+    g: &Global,
+    spec: &Path,
+    usage: &Path,
+    now: Option<i64>,
+    unused_after_days: Option<u64>,
+) -> Outcome {
+    // The usage goes to the engine as read: a bad entry is its `input.invalid`.
+    let input = serde_json::from_value::<SuggestInput>(json!({
+        "spec": read_json(spec)?,
+        "usage": read_json(usage)?,
+        "now": now,
+        "unused_after_days": unused_after_days,
+    }));
+    let answer = match input {
+        Ok(input) => host(g)?.suggest(&input)?,
+        Err(e) => {
+            return Err(Stop::Refused(Failure::new(
+                Code::InputInvalid,
+                e.to_string(),
+            )))
+        }
+    };
+    match answer {
+        SuggestAnswer::Suggested(suggestion) => {
+            print_json(&suggestion)?;
+            if suggestion.unused_credential {
+                eprintln!("note: nothing was used: disable the credential rather than keep it");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SuggestAnswer::Invalid(report) => {
+            print_json(&report)?;
+            for p in &report.errors {
+                eprintln!("error: {}: {}: {}", p.path, p.code, p.message);
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn revocations(g: &Global, command: RevocationsCommand) -> Outcome {
+    match command {
+        RevocationsCommand::Sign {
+            key,
+            epoch,
+            entries,
+            issuer,
+            now,
+        } => {
+            let Some(signing_key) = read_keys(&key)?.pop() else {
+                return Err(Stop::Io(format!(
+                    "`{}` holds no signing key",
+                    key.display()
+                )));
+            };
+            // The entries go to the engine as read: a bad one is its `input.invalid`.
+            let input = serde_json::from_value::<SignRevocationsInput>(json!({
+                "signing_key": signing_key,
+                "issuer": issuer,
+                "epoch": epoch,
+                "now": now_or_clock(now)?,
+                "entries": read_json(&entries)?,
+            }))
+            .map_err(|e| Stop::Refused(Failure::new(Code::InputInvalid, e.to_string())))?;
+            let signed = host(g)?.sign_revocations(&input)?;
+            println!("{}", signed.revocations);
+            eprintln!(
+                "note: epoch {}, {} entries kept (entries a token lifetime old are dropped)",
+                signed.epoch,
+                signed.entries.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        RevocationsCommand::Verify {
+            list,
+            jwks,
+            issuer,
+            held_epoch,
+        } => {
+            let loaded = host(g)?.load_revocations(&LoadRevocationsInput {
+                revocations: read_stdin_if_dash(&list)?,
+                jwks: read_json(&jwks)?,
+                issuer,
+                held_epoch: held_epoch.map(Epoch),
+            })?;
+            print_json(&loaded)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
