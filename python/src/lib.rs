@@ -954,7 +954,10 @@ fn read(lock: &RwLock<token::Verifier>) -> RwLockReadGuard<'_, token::Verifier> 
 
 /// A revocation list as the façade's `load_revocations` result (`epoch`, `issued_at`,
 /// `entries`).
-fn revocation_list_to_py<'py>(py: Python<'py>, list: &RevocationList) -> PyResult<Bound<'py, PyAny>> {
+fn revocation_list_to_py<'py>(
+    py: Python<'py>,
+    list: &RevocationList,
+) -> PyResult<Bound<'py, PyAny>> {
     let loaded = facade::LoadedRevocations {
         ok: true,
         epoch: list.epoch(),
@@ -1112,8 +1115,7 @@ impl VerifierCore {
         let request = request_arg(request)?;
         let request = request.as_ref().map(|r| &**r);
         let lock = &self.inner;
-        let checked =
-            py.detach(|| facade::checked(&read(lock), bearer, now, client_ip, request));
+        let checked = py.detach(|| facade::checked(&read(lock), bearer, now, client_ip, request));
         Ok(Decision {
             outcome: Outcome::Check(Box::new(checked)),
         })
