@@ -118,6 +118,7 @@ pub fn issue(key: &SigningKey, params: &TokenParams<'_>) -> (String, i64) {
             },
             now,
             jti: params.jti,
+            not_after: None,
         },
         PermissionSet::new(params.permissions.clone()),
         params.allowlist.clone(),
