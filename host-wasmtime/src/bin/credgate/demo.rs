@@ -15,7 +15,7 @@ use credgate_wasmtime::{
 };
 use serde_json::{json, Value};
 
-use crate::{print_json, request_value, Stop};
+use crate::{print_json, RequestArgs, Stop};
 
 /// 2026-01-01T00:00:00Z.
 const T0: i64 = 1_767_225_600;
@@ -365,7 +365,14 @@ impl Story {
                 authorization: None,
                 now: UnixSeconds(now),
                 client_ip: ip.into(),
-                request: request_value(kind, action, vault, key, org),
+                request: RequestArgs {
+                    kind: kind.into(),
+                    action: action.into(),
+                    vault: vault.map(str::to_owned),
+                    key: key.map(str::to_owned),
+                    org: org.map(str::to_owned),
+                }
+                .to_value(),
             },
             verifier: VerifierInput {
                 jwks: self.jwks.clone(),

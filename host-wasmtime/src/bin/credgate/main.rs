@@ -24,7 +24,8 @@ use credgate_wasmtime::{
     PublicJwksInput, RotateSecretInput, Seconds, SignRevocationsInput, SigningKeyInput,
     SuggestAnswer, SuggestInput, UnixSeconds, ValidateSpecInput, VerifierInput, VerifyTokenInput,
 };
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{json, Value};
 
 /// Default issuer of tokens made and checked by this tool.
 pub const DEFAULT_ISSUER: &str = "https://auth.credgate.example";
@@ -236,21 +237,8 @@ struct ExplainArgs {
     /// The permissions: a JSON array, or a spec or credential record file (its `permissions`)
     #[arg(value_name = "PERMISSIONS.json")]
     permissions: PathBuf,
-    /// Request type (vault, key, balances, transaction, address, policy, webhook, audit)
-    #[arg(long = "type", value_name = "TYPE")]
-    kind: String,
-    /// Request action (create, read, update, delete)
-    #[arg(long)]
-    action: String,
-    /// The vault acted on
-    #[arg(long)]
-    vault: Option<String>,
-    /// The key acted on (requires --vault)
-    #[arg(long)]
-    key: Option<String>,
-    /// The organisation named by the request
-    #[arg(long)]
-    org: Option<String>,
+    #[command(flatten)]
+    request: RequestArgs,
     /// The caller's organisation
     #[arg(long)]
     caller_org: Option<String>,
@@ -321,21 +309,8 @@ struct CheckArgs {
     /// The client IP
     #[arg(long)]
     ip: String,
-    /// Request type (vault, key, balances, transaction, address, policy, webhook, audit)
-    #[arg(long = "type", value_name = "TYPE")]
-    kind: String,
-    /// Request action (create, read, update, delete)
-    #[arg(long)]
-    action: String,
-    /// The vault acted on
-    #[arg(long)]
-    vault: Option<String>,
-    /// The key acted on (requires --vault)
-    #[arg(long)]
-    key: Option<String>,
-    /// The organisation named by the request
-    #[arg(long)]
-    org: Option<String>,
+    #[command(flatten)]
+    request: RequestArgs,
     /// Clock leeway, seconds
     #[arg(long, default_value_t = 0)]
     leeway: u64,
@@ -468,23 +443,37 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A request in its JSON form (SPEC §2): the members given, none of the absent ones.
-pub fn request_value(
-    kind: &str,
-    action: &str,
-    vault: Option<&str>,
-    key: Option<&str>,
-    org: Option<&str>,
-) -> Value {
-    let mut request = Map::new();
-    request.insert("type".into(), json!(kind));
-    request.insert("action".into(), json!(action));
-    for (name, value) in [("vault", vault), ("key", key), ("org", org)] {
-        if let Some(value) = value {
-            request.insert(name.into(), json!(value));
-        }
+/// A request (SPEC §2) as flags; its JSON form is its serialization, without the members
+/// not given.
+#[derive(Args, Serialize)]
+pub struct RequestArgs {
+    /// Request type (vault, key, balances, transaction, address, policy, webhook, audit)
+    #[arg(long = "type", value_name = "TYPE")]
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Request action (create, read, update, delete)
+    #[arg(long)]
+    pub action: String,
+    /// The vault acted on
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
+    /// The key acted on (requires --vault)
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The organisation named by the request
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+}
+
+impl RequestArgs {
+    /// The request in its JSON form.
+    pub fn to_value(&self) -> Value {
+        // A struct of strings always serializes.
+        serde_json::to_value(self).unwrap_or_default()
     }
-    Value::Object(request)
 }
 
 /// Signing keys from a file: one {"kid","seed"} object or an array of them.
@@ -714,13 +703,7 @@ fn check(g: &Global, a: CheckArgs) -> Outcome {
             authorization,
             now: UnixSeconds(now_or_clock(a.options.now)?),
             client_ip: a.ip,
-            request: request_value(
-                &a.kind,
-                &a.action,
-                a.vault.as_deref(),
-                a.key.as_deref(),
-                a.org.as_deref(),
-            ),
+            request: a.request.to_value(),
         },
         verifier: verifier(
             read_json(&a.jwks)?,
@@ -796,13 +779,7 @@ fn read_permissions(path: &Path) -> Result<PermissionList, Stop> {
 fn explain(g: &Global, a: ExplainArgs) -> Outcome {
     let input = ExplainInput(AuthorizeInput {
         permissions: read_permissions(&a.permissions)?,
-        request: request_value(
-            &a.kind,
-            &a.action,
-            a.vault.as_deref(),
-            a.key.as_deref(),
-            a.org.as_deref(),
-        ),
+        request: a.request.to_value(),
         org: a.caller_org,
     });
     let explained = host(g)?.explain(&input)?;
