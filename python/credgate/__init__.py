@@ -104,6 +104,7 @@ from ._errors import (
     TokenError,
     ValidationError,
 )
+from ._remote import AsyncRemoteKeySet, RemoteKeySet
 from ._types import (
     Action,
     AuthMethod,
@@ -148,6 +149,7 @@ __all__ = [
     "PermissionSet",
     "Request",
     # classes and answers
+    "AsyncRemoteKeySet",
     "BearerRefusal",
     "BearerToken",
     "Credential",
@@ -160,6 +162,7 @@ __all__ = [
     "Narrowing",
     "NewCredential",
     "Permission",
+    "RemoteKeySet",
     "RevocationEntry",
     "RevocationEntryLike",
     "RevocationList",

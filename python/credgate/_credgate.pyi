@@ -14,6 +14,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "OPS",
     "PermissionSet",
+    "RemoteKeySetState",
     "Request",
     "SECRET_ENTROPY_BYTES",
     "VerifierCore",
@@ -174,3 +175,37 @@ class VerifierCore:
     def check_authorization(
         self, authorization: Optional[str], now: int, client_ip: str, request: _RequestArg
     ) -> Decision: ...
+
+@final
+class RemoteKeySetState:
+    def __new__(
+        cls,
+        *,
+        default_max_age: Optional[int] = None,
+        min_max_age: Optional[int] = None,
+        max_max_age: Optional[int] = None,
+        unknown_key_cooldown: Optional[int] = None,
+        retry_min: Optional[int] = None,
+        retry_max: Optional[int] = None,
+        stale_if_error: Optional[int] = None,
+        fetch_timeout: Optional[int] = None,
+        max_keys: Optional[int] = None,
+        max_response_bytes: Optional[int] = None,
+    ) -> "RemoteKeySetState": ...
+    @property
+    def policy(self) -> Dict[str, int]: ...
+    def poll(self, now: int) -> Optional[Dict[str, Any]]: ...
+    def on_unknown_key(self, now: int) -> Optional[Dict[str, Any]]: ...
+    def on_response(
+        self,
+        now: int,
+        status: int,
+        cache_control: Optional[str],
+        etag: Optional[str],
+        body: bytes,
+    ) -> Literal["updated", "unchanged"]: ...
+    def on_failure(self, now: int, detail: str) -> None: ...
+    def usable(self, now: int) -> Tuple[KeySet, int]: ...
+    @property
+    def generation(self) -> int: ...
+    def status(self, now: int) -> Dict[str, Any]: ...

@@ -31,6 +31,8 @@ use pyo3::types::{
 };
 use serde_json::{Map, Number, Value};
 
+mod remote;
+
 /// Whether a container entered with `depth` containers around it is nested too deeply.
 ///
 /// The limit is the core's [`MAX_DEPTH`], counted as the core counts it for text and host
@@ -1143,5 +1145,6 @@ fn _credgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PermissionSet>()?;
     m.add_class::<KeySet>()?;
     m.add_class::<VerifierCore>()?;
+    m.add_class::<remote::RemoteKeySetState>()?;
     Ok(())
 }
