@@ -59,7 +59,10 @@ impl RemoteKeySetState {
         max_keys=None,
         max_response_bytes=None,
     ))]
-    #[expect(clippy::too_many_arguments, reason = "one keyword argument per policy field")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one keyword argument per policy field"
+    )]
     fn new(
         py: Python<'_>,
         default_max_age: Option<Int<u64>>,
@@ -151,10 +154,14 @@ impl RemoteKeySetState {
         let found = {
             let state = locked(&self.inner);
             let generation = state.generation();
-            state.keys(now.0).map(|keys| match &*locked(&self.handed_out) {
-                Some((g, same)) if *g == generation => (Found::Same(same.clone_ref(py)), generation),
-                _ => (Found::New(keys.clone()), generation),
-            })
+            state
+                .keys(now.0)
+                .map(|keys| match &*locked(&self.handed_out) {
+                    Some((g, same)) if *g == generation => {
+                        (Found::Same(same.clone_ref(py)), generation)
+                    }
+                    _ => (Found::New(keys.clone()), generation),
+                })
         };
         // Python objects (the exception, a new KeySet) are made with no lock held: making
         // one may run arbitrary Python code.
