@@ -347,3 +347,159 @@ def test_async_failures_are_jwks_invalid(server: JwksServer, clock: Clock) -> No
 
     asyncio.run(main())
     assert server.count == 1
+
+
+# ---------------------------------------------------------------- a Verifier over a remote key set
+
+
+def issue(new_credential: credgate.NewCredential, key: credgate.SigningKey) -> str:
+    cred, secret = new_credential
+    resp = credgate.issue_token(
+        cred, secret, client_ip=IP_OK, signing_key=key, issuer=ISSUER, audience=AUDIENCE, now=NOW
+    )
+    assert isinstance(resp, credgate.TokenResponse)
+    return resp.access_token
+
+
+def check(v: credgate.Verifier, token: str, clock: Clock) -> credgate.Decision:
+    return v.check(token, client_ip=IP_OK, request=REQ, now=clock.t)
+
+
+def test_a_rotated_key_is_picked_up_with_one_fetch_for_many_threads(
+    server: JwksServer,
+    clock: Clock,
+    new_credential: credgate.NewCredential,
+    key: credgate.SigningKey,
+    key2: credgate.SigningKey,
+) -> None:
+    v = credgate.Verifier(remote(server, clock), issuer=ISSUER, audience=AUDIENCE)
+    assert check(v, issue(new_credential, key), clock).allowed
+    assert server.count == 1 and v.keys.kids == ["k1"]
+    # The issuer rotates to k2; a token signed by k2 arrives at 16 threads at once.
+    server.keys = [key, key2]
+    clock.t += 30  # the unknown-key cooldown since the last fetch
+    token2 = issue(new_credential, key2)
+    server.hold = threading.Event()
+    decisions: List[credgate.Decision] = []
+    threads = [threading.Thread(target=lambda: decisions.append(check(v, token2, clock))) for _ in range(16)]
+    for t in threads:
+        t.start()
+    wait_for(lambda: server.count == 2, "the unknown-key fetch")
+    server.hold.set()
+    for t in threads:
+        t.join(10)
+    assert [d.reason for d in decisions] == ["allow"] * 16
+    assert server.count == 2
+    assert v.keys.kids == ["k1", "k2"]
+
+
+def test_unknown_kids_cause_no_refetch_storm(
+    server: JwksServer, clock: Clock, new_credential: credgate.NewCredential, key: credgate.SigningKey
+) -> None:
+    v = credgate.Verifier(remote(server, clock), issuer=ISSUER, audience=AUDIENCE)
+    assert check(v, issue(new_credential, key), clock).allowed
+    stranger = issue(new_credential, credgate.SigningKey("nobody", b"\x07" * 32))
+    for _ in range(100):  # within the cooldown: refused, never fetched
+        assert check(v, stranger, clock).reason == "token.unknown_key"
+    assert server.count == 1
+    clock.t += 30
+    for _ in range(100):  # one fetch for the whole flood, then the cooldown again
+        assert check(v, stranger, clock).reason == "token.unknown_key"
+    assert server.count == 2
+    with pytest.raises(credgate.TokenError) as e:
+        v.verify(stranger, now=clock.t)
+    assert e.value.code == "token.unknown_key"
+    assert server.count == 2
+
+
+def test_verify_picks_up_a_rotated_key(
+    server: JwksServer,
+    clock: Clock,
+    new_credential: credgate.NewCredential,
+    key: credgate.SigningKey,
+    key2: credgate.SigningKey,
+) -> None:
+    v = credgate.Verifier(remote(server, clock), issuer=ISSUER, audience=AUDIENCE)
+    assert v.refresh_keys().kids == ["k1"]
+    server.keys = [key2]
+    clock.t += 30
+    assert v.verify(issue(new_credential, key2), now=clock.t).client_id == new_credential.credential.client_id
+    assert v.keys.kids == ["k2"]
+    # k1 is gone from the set: its tokens are unknown now.
+    with pytest.raises(credgate.TokenError):
+        v.verify(issue(new_credential, key), now=clock.t)
+
+
+def test_no_usable_key_set_is_jwks_error_and_the_set_survives_failures(
+    server: JwksServer, clock: Clock, new_credential: credgate.NewCredential, key: credgate.SigningKey
+) -> None:
+    server.mode = "500"
+    v = credgate.Verifier(remote(server, clock, stale_if_error=600), issuer=ISSUER, audience=AUDIENCE)
+    token = issue(new_credential, key)
+    with pytest.raises(credgate.JwksError) as e:
+        check(v, token, clock)
+    assert e.value.code == "jwks.invalid"
+    server.mode = "ok"
+    clock.t += 5  # the backoff
+    assert check(v, token, clock).allowed
+    # The server fails for good: the held set serves until usable_until (60 + 600 s).
+    server.mode = "reset"
+    fetched = clock.t
+    clock.t = fetched + 659
+    assert check(v, token, clock).allowed
+    clock.t = fetched + 660
+    with pytest.raises(credgate.JwksError):
+        check(v, token, clock)
+
+
+def test_async_verifier_one_fetch_for_many_tasks(
+    server: JwksServer,
+    clock: Clock,
+    new_credential: credgate.NewCredential,
+    key: credgate.SigningKey,
+    key2: credgate.SigningKey,
+) -> None:
+    token1, token2 = issue(new_credential, key), issue(new_credential, key2)
+
+    async def main() -> None:
+        r = credgate.AsyncRemoteKeySet(server.url, clock=clock, timeout=2.0)
+        v = credgate.Verifier(r, issuer=ISSUER, audience=AUDIENCE)
+        first = await asyncio.gather(
+            *(v.check_async(token1, client_ip=IP_OK, request=REQ, now=clock.t) for _ in range(10))
+        )
+        assert all(d.allowed for d in first) and server.count == 1
+        server.keys = [key, key2]
+        clock.t += 30
+        second = await asyncio.gather(
+            *(v.check_async(token2, client_ip=IP_OK, request=REQ, now=clock.t) for _ in range(10))
+        )
+        assert [d.reason for d in second] == ["allow"] * 10
+        assert server.count == 2
+        claims = await v.verify_async(token2, now=clock.t)
+        assert claims.jti
+        with pytest.raises(TypeError):
+            v.check(token1, client_ip=IP_OK, request=REQ, now=clock.t)
+        assert (await v.refresh_keys_async()).kids == ["k1", "k2"]
+
+    asyncio.run(main())
+
+
+def test_async_methods_work_with_local_and_threaded_keys(
+    server: JwksServer, clock: Clock, new_credential: credgate.NewCredential, key: credgate.SigningKey
+) -> None:
+    token = issue(new_credential, key)
+
+    async def main() -> None:
+        for keys in ([key], remote(server, clock)):
+            v = credgate.Verifier(keys, issuer=ISSUER, audience=AUDIENCE)
+            d = await v.check_authorization_async(
+                f"Bearer {token}", client_ip=IP_OK, request=REQ, now=clock.t
+            )
+            assert d.allowed
+
+    asyncio.run(main())
+
+
+def test_a_remote_with_revocations_at_construction_is_refused(server: JwksServer, clock: Clock) -> None:
+    with pytest.raises(credgate.InputError):
+        credgate.Verifier(remote(server, clock), issuer=ISSUER, audience=AUDIENCE, revocations="x.y.z")
