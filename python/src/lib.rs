@@ -14,8 +14,9 @@
 //! (the Python layer supplies `time.time()` when the caller gives none).
 
 use std::borrow::Cow;
-use std::sync::{PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
+use credgate_core::cache::CacheLimits;
 use credgate_core::facade::{self, Bearer, Checked, Failure, Outcome as Wire};
 use credgate_core::json::MAX_DEPTH;
 use credgate_core::request::{self, RequestError};
@@ -654,7 +655,8 @@ impl Decision {
 #[pyclass(frozen, eq, module = "credgate")]
 #[derive(PartialEq)]
 struct Claims {
-    inner: token::Claims,
+    /// Shared with the verifier's cache: reading claims copies nothing.
+    inner: Arc<token::Claims>,
 }
 
 #[pymethods]
@@ -941,11 +943,12 @@ impl KeySet {
 ///
 /// It holds the core's [`token::Verifier`] behind a lock, because the core's verifier holds
 /// a revocation list that `load_revocations` replaces (docs/LIFECYCLE.md): verification
-/// takes the lock for reading with the GIL released, a load takes it for writing.
+/// takes the lock for reading with the GIL released, a load takes it for writing. The same
+/// goes for the keys, which `set_keys` replaces (a remote key set refreshed, docs/REMOTE.md).
 #[pyclass(frozen, module = "credgate._credgate")]
 struct VerifierCore {
     inner: RwLock<token::Verifier>,
-    keys: Py<KeySet>,
+    keys: RwLock<Py<KeySet>>,
 }
 
 /// The verifier for reading. A lock is poisoned only by a panic while held, which the core
@@ -972,7 +975,15 @@ fn revocation_list_to_py<'py>(
 #[pymethods]
 impl VerifierCore {
     #[new]
-    #[pyo3(signature = (keys, issuer, audience, leeway=Int(0), revoked_jtis=None, revocations=None))]
+    #[pyo3(signature = (
+        keys, issuer, audience, leeway=Int(0), revoked_jtis=None, revocations=None,
+        cache_entries=Int(CacheLimits::DEFAULT.max_entries),
+        cache_bytes=Int(CacheLimits::DEFAULT.max_bytes),
+    ))]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the keyword arguments of `Verifier`"
+    )]
     fn new(
         keys: &Bound<'_, PyAny>,
         issuer: Text,
@@ -980,6 +991,8 @@ impl VerifierCore {
         leeway: Int<u64>,
         revoked_jtis: Option<&Bound<'_, PyAny>>,
         revocations: Option<Text>,
+        cache_entries: Int<usize>,
+        cache_bytes: Int<usize>,
     ) -> PyResult<Self> {
         let py = keys.py();
         let keys = keys.cast::<KeySet>().map_err(|_| {
@@ -997,6 +1010,10 @@ impl VerifierCore {
             audience: audience.to_owned(),
             leeway: leeway.0,
             revoked_jtis,
+            cache: CacheLimits {
+                max_entries: cache_entries.0,
+                max_bytes: cache_bytes.0,
+            },
         };
         let mut verifier = token::Verifier::new(keys.get().inner.clone(), options);
         if let Some(text) = revocations {
@@ -1009,13 +1026,29 @@ impl VerifierCore {
         }
         Ok(Self {
             inner: RwLock::new(verifier),
-            keys: keys.clone().unbind(),
+            keys: RwLock::new(keys.clone().unbind()),
         })
     }
 
     #[getter]
     fn keys(&self, py: Python<'_>) -> Py<KeySet> {
-        self.keys.clone_ref(py)
+        self.keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone_ref(py)
+    }
+
+    /// Trusts `keys` from now on, in place of the keys held; the cache of verified tokens
+    /// is emptied. GIL released while waiting for verifications in flight.
+    fn set_keys(&self, py: Python<'_>, keys: &Bound<'_, KeySet>) {
+        let set = keys.get().inner.clone();
+        let lock = &self.inner;
+        py.detach(|| {
+            lock.write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .set_keys(set);
+        });
+        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = keys.clone().unbind();
     }
 
     #[getter]
@@ -1031,6 +1064,19 @@ impl VerifierCore {
     #[getter]
     fn leeway(&self) -> u64 {
         read(&self.inner).options().leeway
+    }
+
+    /// The cache's limits: `(max_entries, max_bytes)`.
+    #[getter]
+    fn cache_limits(&self) -> (usize, usize) {
+        let limits = read(&self.inner).cache_limits();
+        (limits.max_entries, limits.max_bytes)
+    }
+
+    /// What the cache has done and holds: `hits`, `misses`, `evictions`, `entries`, `bytes`.
+    fn cache_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let stats = read(&self.inner).cache_stats();
+        ser_to_py(py, serde_json::to_value(stats))
     }
 
     #[getter]
@@ -1073,7 +1119,7 @@ impl VerifierCore {
     fn verify(&self, py: Python<'_>, token: Text, now: Int<i64>) -> PyResult<Claims> {
         let lock = &self.inner;
         let now = now.0;
-        py.detach(|| read(lock).verify(&token, now))
+        py.detach(|| read(lock).verify_shared(&token, now))
             .map(|inner| Claims { inner })
             .map_err(|e| core_err(py, e))
     }

@@ -289,14 +289,15 @@ def test_concurrent_first_use_makes_one_fetch(server: JwksServer, clock: Clock) 
 
 
 def test_bad_policies_and_urls_are_input_errors(clock: Clock) -> None:
-    for kw in [
+    bad: List[Dict[str, Any]] = [
         {"min_max_age": 0},
         {"retry_min": 10, "retry_max": 5},
         {"fetch_timeout": 0},
         {"max_keys": -1},
         {"timeout": 0},
         {"default_max_age": "300"},
-    ]:
+    ]
+    for kw in bad:
         with pytest.raises(credgate.InputError):
             credgate.RemoteKeySet("https://issuer.test/jwks", **kw)
     with pytest.raises(credgate.InputError):
