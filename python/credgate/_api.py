@@ -931,7 +931,8 @@ class Verifier:
     (fetching them when none are held; :class:`JwksError` when there are none) and, when a
     token names an unknown ``kid``, asks the remote for a newer set (at most once per
     cooldown) and checks once more. With an :class:`AsyncRemoteKeySet`, use the ``*_async``
-    methods (``await verifier.check_async(...)``); its sync methods raise ``TypeError``. The
+    methods (``await verifier.check_async(...)``); its sync methods raise :class:`InputError`
+    (a ``TypeError``). The
     ``*_async`` methods work with every kind of keys. With a remote, ``revocations`` is not
     taken at construction (there are no keys to check it against yet): call
     :meth:`refresh_keys` (or ``await`` :meth:`refresh_keys_async`), then
@@ -994,7 +995,7 @@ class Verifier:
     def _sync_remote(self) -> Optional[RemoteKeySet]:
         remote = self._remote
         if isinstance(remote, AsyncRemoteKeySet):
-            raise TypeError(
+            raise _input_error(
                 "this Verifier's keys are an AsyncRemoteKeySet: use the *_async methods"
                 " (await verifier.check_async(...))"
             )
