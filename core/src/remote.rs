@@ -432,6 +432,21 @@ impl RemoteKeySet {
         }
     }
 
+    /// Until when nothing changes for a host that only polls: for every time from `now` to
+    /// before the returned one, [`poll`](Self::poll) orders nothing and
+    /// [`keys`](Self::keys) gives the set it gives at `now` — until the host reports
+    /// something (an answer, a failure, an unknown key), which ends the quiet period. A host
+    /// on a hot path keeps the keys and skips both calls until then. `None` when a fetch is in
+    /// flight, is due, or no set is usable: ask every time.
+    pub fn quiet_until(&self, now: i64) -> Option<i64> {
+        if self.in_flight.is_some() {
+            return None;
+        }
+        let held = self.held.as_ref()?;
+        let until = held.refresh_at().min(held.usable_until(&self.policy));
+        (now < until).then_some(until)
+    }
+
     /// Grows by one each time the held key set changes (the first success, then each set
     /// with different keys); a host reloads its verifier when it differs from the one it
     /// loaded. It never decreases.
@@ -617,6 +632,21 @@ mod tests {
             .unwrap();
         assert_eq!(fetched, Fetched::Updated);
         remote
+    }
+
+    #[test]
+    fn quiet_until_ends_where_poll_or_keys_would_change() {
+        let mut empty = RemoteKeySet::new(RemotePolicy::default()).unwrap();
+        assert_eq!(empty.quiet_until(T), None);
+        empty.poll(T).unwrap();
+        assert_eq!(empty.quiet_until(T), None, "a fetch is in flight");
+        let mut remote = holding();
+        // Refresh is due a tenth of the freshness early: 90 s after the fetch.
+        assert_eq!(remote.quiet_until(T), Some(T + 90));
+        assert!(remote.poll(T + 89).is_none());
+        assert_eq!(kids(&remote, T + 89), ["k1"]);
+        assert!(remote.poll(T + 90).is_some());
+        assert_eq!(remote.quiet_until(T + 90), None);
     }
 
     #[test]

@@ -986,6 +986,8 @@ class Verifier:
         """Hold the remote's usable keys when they are newer than the ones held; the
         generation they are of."""
         keys, generation = usable
+        if generation <= self._loaded:  # the usual case: nothing to load, no lock
+            return generation
         with self._lock:
             if generation > self._loaded:
                 self._core.set_keys(keys)

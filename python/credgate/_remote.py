@@ -144,10 +144,26 @@ class _Base:
         self._url = url
         self._clock: Clock = time.time if clock is None else clock
         self._opener = urllib.request.build_opener() if opener is None else opener
+        # The state machine's quiet period (``quiet_until``) and the keys for it: until then
+        # a caller takes them without asking it again. Any report ends it.
+        self._quiet: Optional[Tuple[int, Tuple[KeySet, int]]] = None
         self._init_flavour()
 
     def _init_flavour(self) -> None:
         """The flavour's own state (a lock, a task), made once the shared part is."""
+
+    def _quiet_keys(self, now: int) -> Optional[Tuple[KeySet, int]]:
+        """The keys of the quiet period, while it lasts and no other set has come since (a
+        refresh reported by another thread between ``usable`` and ``_keep_quiet``)."""
+        quiet = self._quiet
+        if quiet is None or now >= quiet[0] or quiet[1][1] != self._state.generation:
+            return None
+        return quiet[1]
+
+    def _keep_quiet(self, now: int, usable: Tuple[KeySet, int]) -> None:
+        until = self._state.quiet_until(now)
+        if until is not None:
+            self._quiet = (until, usable)
 
     @property
     def url(self) -> str:
@@ -180,6 +196,7 @@ class _Base:
 
     def _report(self, answer: Union[_Answer, BaseException]) -> bool:
         """Hand the fetch's outcome to the state machine; whether the keys changed."""
+        self._quiet = None
         now = self._now()
         if isinstance(answer, BaseException):
             detail = f"{type(answer).__name__}: {answer}"
@@ -233,6 +250,8 @@ class RemoteKeySet(_Base):
             if self._state.generation != seen_generation:
                 return True
             order = self._state.on_unknown_key(now)
+            if order is not None:
+                self._quiet = None
             fetched = self._begin() if order is not None else self._fetched
         if order is not None:
             self._fetch(order)
@@ -264,6 +283,9 @@ class RemoteKeySet(_Base):
         """The usable keys and their generation. A due fetch runs in the background while a
         usable set is held, in this thread when none is."""
         now = self._now()
+        quiet = self._quiet_keys(now)
+        if quiet is not None:
+            return quiet
         with self._lock:
             order = self._state.poll(now)
             fetched = self._begin() if order is not None else self._fetched
@@ -277,6 +299,8 @@ class RemoteKeySet(_Base):
             return self._state.usable(self._now())
         if order is not None:
             self._in_background(order)
+        else:
+            self._keep_quiet(now, usable)
         return usable
 
     def _in_background(self, order: Dict[str, Any]) -> None:
@@ -317,6 +341,7 @@ class AsyncRemoteKeySet(_Base):
             return True
         order = self._state.on_unknown_key(self._now())
         if order is not None:
+            self._quiet = None
             self._start(order)
         task = self._task
         if task is not None:
@@ -344,14 +369,20 @@ class AsyncRemoteKeySet(_Base):
 
     async def _usable(self) -> Tuple[KeySet, int]:
         now = self._now()
+        quiet = self._quiet_keys(now)
+        if quiet is not None:
+            return quiet
         order = self._state.poll(now)
         if order is not None:
             self._start(order)
         try:
-            return self._state.usable(now)
+            usable = self._state.usable(now)
         except JwksError:
             task = self._task
             if task is None:
                 raise
             await asyncio.shield(task)
             return self._state.usable(self._now())
+        if order is None:
+            self._keep_quiet(now, usable)
+        return usable

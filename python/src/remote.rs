@@ -183,6 +183,12 @@ impl RemoteKeySetState {
     }
 
     /// What is held and happening at `now`, as a dict.
+    /// Until when `poll` orders nothing and `usable` answers as at `now`, unless something
+    /// is reported in between; `None`: ask every time.
+    fn quiet_until(&self, now: Int<i64>) -> Option<i64> {
+        locked(&self.inner).quiet_until(now.0)
+    }
+
     fn status<'py>(&self, py: Python<'py>, now: Int<i64>) -> PyResult<Bound<'py, PyAny>> {
         let status = locked(&self.inner).status(now.0);
         ser_to_py(py, serde_json::to_value(status))
