@@ -30,12 +30,12 @@ pub struct CheckOutcome {
     pub www_authenticate: Option<String>,
     /// The verified claims, when the token verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub claims: Option<Claims>,
+    pub claims: Option<Arc<Claims>>,
 }
 
 impl CheckOutcome {
     /// A decision with its status and challenge.
-    fn new(decision: Decision, message: String, claims: Option<Claims>) -> Self {
+    fn new(decision: Decision, message: String, claims: Option<Arc<Claims>>) -> Self {
         Self {
             status: decision.reason.status(),
             www_authenticate: www_authenticate(decision.reason),
@@ -46,7 +46,7 @@ impl CheckOutcome {
     }
 
     /// A refusal for `reason`, before any permission was looked at.
-    pub(crate) fn refused(reason: Reason, message: String, claims: Option<Claims>) -> Self {
+    pub(crate) fn refused(reason: Reason, message: String, claims: Option<Arc<Claims>>) -> Self {
         Self::new(Decision::denied(reason), message, claims)
     }
 
@@ -107,7 +107,7 @@ pub struct DecisionRecord {
 impl Verifier {
     /// Checks a request carrying `token` from `client_ip` at `now`.
     pub fn check(&self, token: &str, now: i64, client_ip: &str, request: &Request) -> CheckOutcome {
-        let claims = match self.verify(token, now) {
+        let claims = match self.verify_shared(token, now) {
             Ok(claims) => claims,
             Err(e) => return CheckOutcome::refused(Reason::Token(e.kind()), e.to_string(), None),
         };

@@ -18,6 +18,7 @@
 //! | [`ip`] | IPv4 allowlists (SPEC §4) |
 //! | [`credential`] | the stored record and its lifecycle (SPEC §5) |
 //! | [`token`] | signing keys, JWKS, issuance and verification (SPEC §6) |
+//! | [`cache`] | the verifier's store of verified tokens: bounded, least recently used out first |
 //! | [`revocation`] | signed revocation lists: signing, verification, lookup (SPEC §5, docs/LIFECYCLE.md) |
 //! | [`oauth`] | the token endpoint logic (SPEC §7) |
 //! | [`bearer`] | RFC 6750 headers and challenges |
@@ -42,6 +43,7 @@
 
 pub mod authorize;
 pub mod bearer;
+pub mod cache;
 pub mod check;
 pub mod codes;
 pub mod credential;
@@ -66,6 +68,7 @@ pub mod usage;
 pub mod vocabulary;
 
 pub use authorize::{Decision, PermissionSet, Reason};
+pub use cache::{CacheLimits, CacheStats};
 pub use check::{CheckOutcome, DecisionRecord};
 pub use codes::Code;
 pub use credential::{Credential, NewCredential};

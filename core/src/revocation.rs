@@ -599,6 +599,7 @@ mod tests {
                 audience: "https://aud.test".to_owned(),
                 leeway: 0,
                 revoked_jtis: Vec::new(),
+                ..Default::default()
             },
         )
     }

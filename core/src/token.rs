@@ -7,12 +7,14 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ed25519_dalek::{Signature, Signer as _, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::authorize::PermissionSet;
+use crate::cache::{CacheLimits, CacheStats, TokenCache};
 use crate::codes::Code;
 use crate::encoding::{b64url_decode, b64url_encode, hex_decode};
 use crate::ip::Allowlist;
@@ -761,38 +763,79 @@ pub struct VerifyOptions {
     pub leeway: u64,
     /// Token ids revoked before their expiry (optional; SPEC §5).
     pub revoked_jtis: Vec<String>,
+    /// What the verified-token cache may hold (on by default; [`CacheLimits::DISABLED`]
+    /// turns it off).
+    pub cache: CacheLimits,
 }
 
-/// A key set and options, prepared once and used for every token, and optionally the
-/// revocation list it holds (docs/LIFECYCLE.md).
-#[derive(Clone, Debug)]
+/// A key set and options, prepared once and used for every token, optionally the
+/// revocation list it holds (docs/LIFECYCLE.md), and the tokens it has verified (its cache,
+/// docs/CACHE.md): a token verified once is not parsed or signature-checked again while it
+/// is held, but every other check runs on every call.
+#[derive(Debug)]
 pub struct Verifier {
     keys: KeySet,
     options: VerifyOptions,
     revocations: Option<RevocationList>,
+    cache: Mutex<TokenCache>,
+}
+
+/// A clone verifies as the original does; it starts with an empty cache of the same limits
+/// (what a verifier has seen is not part of its value).
+impl Clone for Verifier {
+    fn clone(&self) -> Self {
+        Self {
+            keys: self.keys.clone(),
+            options: self.options.clone(),
+            revocations: self.revocations.clone(),
+            cache: Mutex::new(TokenCache::new(self.options.cache)),
+        }
+    }
 }
 
 impl Verifier {
-    /// Prepares a verifier, holding no revocation list.
+    /// Prepares a verifier, holding no revocation list and an empty cache.
     pub fn new(keys: KeySet, options: VerifyOptions) -> Self {
         Self {
+            cache: Mutex::new(TokenCache::new(options.cache)),
             keys,
             options,
             revocations: None,
         }
     }
 
+    /// The cache, locked. Its lock is poisoned only by a panic while held, which the core
+    /// never does; the store inside is whole either way.
+    fn cache(&self) -> MutexGuard<'_, TokenCache> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Holds `list` from now on, in place of the list held so far. A list whose epoch is
     /// lower than the held one's is `revocations.stale` and the held list stays; an equal
     /// epoch is accepted (a re-fetch of the same list). A list from another issuer than the
-    /// verifier's is `revocations.invalid`.
+    /// verifier's is `revocations.invalid`. A new list empties the cache.
     pub fn load_revocations(&mut self, list: RevocationList) -> Result<(), RevocationError> {
         list.check_issuer(&self.options.issuer)?;
         if let Some(held) = &self.revocations {
             list.check_not_older_than(held.epoch())?;
         }
         self.revocations = Some(list);
+        self.cache
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         Ok(())
+    }
+
+    /// Trusts `keys` from now on, in place of the key set held so far (a remote key set was
+    /// refreshed, docs/REMOTE.md). The cache is emptied: what it held was verified with the
+    /// old keys. A held revocation list stays: it was verified when it was loaded.
+    pub fn set_keys(&mut self, keys: KeySet) {
+        self.keys = keys;
+        self.cache
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     /// The revocation list held, if any.
@@ -810,20 +853,65 @@ impl Verifier {
         &self.options
     }
 
+    /// What the cache has done, and holds now.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache().stats()
+    }
+
+    /// What the cache may hold.
+    pub fn cache_limits(&self) -> CacheLimits {
+        self.cache().limits()
+    }
+
     /// Verifies a compact JWS at time `now` (Unix seconds), in the order of SPEC §6; the
     /// first failure wins. A token that passes every check is then `token.revoked` when its
     /// `jti` is in [`VerifyOptions::revoked_jtis`] or the held revocation list revokes it.
     pub fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
-        use TokenErrorKind as K;
+        self.verify_shared(token, now).map(Arc::unwrap_or_clone)
+    }
+
+    /// Like [`Verifier::verify`], sharing the claims with the cache rather than copying them.
+    ///
+    /// A token found in the cache skips only what depends on nothing but its text and the
+    /// keys: the size, the JWS structure, the header, the signature and the claims' types.
+    /// Every check that depends on `now` or on what the verifier holds runs as for a new
+    /// token, in the same order, so the answer is the one an uncached verifier gives.
+    pub fn verify_shared(&self, token: &str, now: i64) -> Result<Arc<Claims>, TokenError> {
+        let cached = self.cache().get(token);
+        if let Some(claims) = cached {
+            return match self.judge(&claims, now) {
+                Ok(()) => Ok(claims),
+                Err(e) => {
+                    if e.kind() == TokenErrorKind::Expired {
+                        // Time only moves on for this token: free its place now.
+                        self.cache().evict(token);
+                    }
+                    Err(e)
+                }
+            };
+        }
+        let claims = Arc::new(self.parse(token)?);
+        self.judge(&claims, now)?;
+        self.cache().insert(token, Arc::clone(&claims));
+        Ok(claims)
+    }
+
+    /// The checks on the token's text alone: size, structure, header, key, signature, claims.
+    fn parse(&self, token: &str) -> Result<Claims, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::new(
-                K::TooLarge,
+                TokenErrorKind::TooLarge,
                 format!("{} bytes, the limit is {MAX_TOKEN_BYTES}", token.len()),
             ));
         }
         let payload = verify_compact(token, &self.keys, &ACCESS_TOKEN_TYPS, &PAYLOAD_CLAIMS)?;
+        Claims::from_payload(payload)
+    }
 
-        let claims = Claims::from_payload(payload)?;
+    /// The checks of parsed claims against `now` and what the verifier expects and holds, in
+    /// the SPEC's order after the claims' types: times, issuer, audience, revocation.
+    fn judge(&self, claims: &Claims, now: i64) -> Result<(), TokenError> {
+        use TokenErrorKind as K;
         let now = i128::from(now);
         let leeway = i128::from(self.options.leeway);
         if now >= i128::from(claims.exp) + leeway {
@@ -859,10 +947,10 @@ impl Verifier {
         if let Some(why) = self
             .revocations
             .as_ref()
-            .and_then(|list| list.revokes(&claims))
+            .and_then(|list| list.revokes(claims))
         {
             return Err(TokenError::new(K::Revoked, why));
         }
-        Ok(claims)
+        Ok(())
     }
 }

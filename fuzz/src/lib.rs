@@ -73,6 +73,7 @@ pub fn vector_verifier(leeway: u64) -> Verifier {
             audience: AUDIENCE.to_owned(),
             leeway,
             revoked_jtis: Vec::new(),
+            ..Default::default()
         },
     )
 }

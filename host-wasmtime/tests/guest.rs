@@ -348,6 +348,7 @@ fn typed_calls_tell_the_credential_story() {
         leeway: Seconds(0),
         revoked_jtis: vec![],
         revocations: None,
+        ..Default::default()
     };
     let verified = host
         .verify_token(&VerifyTokenInput {

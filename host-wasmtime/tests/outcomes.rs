@@ -107,6 +107,7 @@ impl Fixture {
             leeway: Seconds(0),
             revoked_jtis: vec![],
             revocations: None,
+            ..Default::default()
         }
     }
 

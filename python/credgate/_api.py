@@ -88,6 +88,9 @@ __all__ = [
     "RevocationList",
     "SigningKey",
     "Verifier",
+    "CacheStats",
+    "CACHE_ENTRIES",
+    "CACHE_BYTES",
     "IpDecision",
     "BearerToken",
     "BearerRefusal",
@@ -870,6 +873,25 @@ def _keyset(keys: Union[KeySet, Mapping[str, Any], str, bytes, Iterable[SigningK
     return KeySet.from_jwks(items)  # type: ignore[arg-type]
 
 
+CACHE_ENTRIES = 1024
+"""The default number of tokens a :class:`Verifier`'s cache holds."""
+
+CACHE_BYTES = 4 * 1024 * 1024
+"""The default number of bytes a :class:`Verifier`'s cache holds."""
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """What a :class:`Verifier`'s cache of verified tokens has done since it was made
+    (``hits``, ``misses``, ``evictions``) and holds now (``entries``, ``bytes``)."""
+
+    hits: int
+    misses: int
+    evictions: int
+    entries: int
+    bytes: int
+
+
 class Verifier:
     """A prepared token verifier: a parsed key set plus issuer, audience and leeway, and
     optionally a signed revocation list (``revocations``, replaced by
@@ -877,6 +899,11 @@ class Verifier:
 
     Build it once and share it between threads; ``verify`` and ``check`` release the GIL
     while the signature is checked.
+
+    It keeps the tokens it has verified (``cache_entries`` tokens, ``cache_bytes`` bytes at
+    most; 0 turns the cache off): a token seen again skips parsing and the signature, and
+    nothing else. Expiry, revocation, the client IP and the permission are checked on every
+    call; a new revocation list empties the cache. :meth:`cache_stats` reads its counters.
     """
 
     __slots__ = ("_core",)
@@ -890,12 +917,17 @@ class Verifier:
         leeway: int = 0,
         revoked_jtis: Iterable[str] = (),
         revocations: Optional[str] = None,
+        cache_entries: int = CACHE_ENTRIES,
+        cache_bytes: int = CACHE_BYTES,
     ) -> None:
         if isinstance(leeway, bool) or not isinstance(leeway, int) or not 0 <= leeway < 2**64:
             raise _input_error(f"leeway must be a non-negative int of seconds, not {leeway!r}")
+        for name, limit in (("cache_entries", cache_entries), ("cache_bytes", cache_bytes)):
+            if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit < 2**63:
+                raise _input_error(f"{name} must be a non-negative int, not {limit!r}")
         jtis = _list(revoked_jtis, "revoked_jtis")
         self._core = _credgate.VerifierCore(
-            _keyset(keys), issuer, audience, leeway, jtis, revocations
+            _keyset(keys), issuer, audience, leeway, jtis, revocations, cache_entries, cache_bytes
         )
 
     @property
@@ -923,6 +955,20 @@ class Verifier:
         """The revocation list held (``None`` until one is given or loaded)."""
         held = self._core.revocations
         return None if held is None else _revocation_list(held)
+
+    @property
+    def cache_entries(self) -> int:
+        """The most tokens the cache of verified tokens holds (0: no cache)."""
+        return self._core.cache_limits[0]
+
+    @property
+    def cache_bytes(self) -> int:
+        """The most bytes the cache holds, counted as about twice each token's length."""
+        return self._core.cache_limits[1]
+
+    def cache_stats(self) -> "CacheStats":
+        """What the cache of verified tokens has done, and holds now."""
+        return CacheStats(**self._core.cache_stats())
 
     def load_revocations(self, text: str) -> "RevocationList":
         """Verify a signed revocation list (:func:`sign_revocations`) against this verifier's

@@ -14,8 +14,9 @@
 //! (the Python layer supplies `time.time()` when the caller gives none).
 
 use std::borrow::Cow;
-use std::sync::{PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
+use credgate_core::cache::CacheLimits;
 use credgate_core::facade::{self, Bearer, Checked, Failure, Outcome as Wire};
 use credgate_core::json::MAX_DEPTH;
 use credgate_core::request::{self, RequestError};
@@ -652,7 +653,8 @@ impl Decision {
 #[pyclass(frozen, eq, module = "credgate")]
 #[derive(PartialEq)]
 struct Claims {
-    inner: token::Claims,
+    /// Shared with the verifier's cache: reading claims copies nothing.
+    inner: Arc<token::Claims>,
 }
 
 #[pymethods]
@@ -970,7 +972,15 @@ fn revocation_list_to_py<'py>(
 #[pymethods]
 impl VerifierCore {
     #[new]
-    #[pyo3(signature = (keys, issuer, audience, leeway=Int(0), revoked_jtis=None, revocations=None))]
+    #[pyo3(signature = (
+        keys, issuer, audience, leeway=Int(0), revoked_jtis=None, revocations=None,
+        cache_entries=Int(CacheLimits::DEFAULT.max_entries),
+        cache_bytes=Int(CacheLimits::DEFAULT.max_bytes),
+    ))]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the keyword arguments of `Verifier`"
+    )]
     fn new(
         keys: &Bound<'_, PyAny>,
         issuer: Text,
@@ -978,6 +988,8 @@ impl VerifierCore {
         leeway: Int<u64>,
         revoked_jtis: Option<&Bound<'_, PyAny>>,
         revocations: Option<Text>,
+        cache_entries: Int<usize>,
+        cache_bytes: Int<usize>,
     ) -> PyResult<Self> {
         let py = keys.py();
         let keys = keys.cast::<KeySet>().map_err(|_| {
@@ -995,6 +1007,10 @@ impl VerifierCore {
             audience: audience.to_owned(),
             leeway: leeway.0,
             revoked_jtis,
+            cache: CacheLimits {
+                max_entries: cache_entries.0,
+                max_bytes: cache_bytes.0,
+            },
         };
         let mut verifier = token::Verifier::new(keys.get().inner.clone(), options);
         if let Some(text) = revocations {
@@ -1029,6 +1045,19 @@ impl VerifierCore {
     #[getter]
     fn leeway(&self) -> u64 {
         read(&self.inner).options().leeway
+    }
+
+    /// The cache's limits: `(max_entries, max_bytes)`.
+    #[getter]
+    fn cache_limits(&self) -> (usize, usize) {
+        let limits = read(&self.inner).cache_limits();
+        (limits.max_entries, limits.max_bytes)
+    }
+
+    /// What the cache has done and holds: `hits`, `misses`, `evictions`, `entries`, `bytes`.
+    fn cache_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let stats = read(&self.inner).cache_stats();
+        ser_to_py(py, serde_json::to_value(stats))
     }
 
     #[getter]
@@ -1071,7 +1100,7 @@ impl VerifierCore {
     fn verify(&self, py: Python<'_>, token: Text, now: Int<i64>) -> PyResult<Claims> {
         let lock = &self.inner;
         let now = now.0;
-        py.detach(|| read(lock).verify(&token, now))
+        py.detach(|| read(lock).verify_shared(&token, now))
             .map(|inner| Claims { inner })
             .map_err(|e| core_err(py, e))
     }

@@ -204,6 +204,17 @@ impl Verifier {
         }
     }
 
+    /// What the cache of verified tokens has done, and holds now: `hits`, `misses`,
+    /// `evictions`, `entries`, `bytes`.
+    #[wasm_bindgen(getter, js_name = cacheStats, unchecked_return_type = "CacheStats")]
+    pub fn cache_stats(&self) -> Result<JsValue, JsValue> {
+        answer_with(|| {
+            let stats = serde_json::to_value(self.inner.cache_stats())
+                .map_err(|e| invalid_input(format!("cache statistics: {e}")))?;
+            to_js(&stats)
+        })
+    }
+
     /// Verifies a token and returns its claims, like `verifyToken`; throws `token.*`.
     /// `now` defaults to the current time.
     #[wasm_bindgen(unchecked_return_type = "VerifiedToken")]

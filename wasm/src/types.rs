@@ -412,6 +412,34 @@ export interface VerifierOptions {
    * it revokes is `token.revoked`. A `Verifier` can also load one later (`loadRevocations`).
    */
   revocations?: string | null;
+  /**
+   * What a prepared `Verifier`'s cache of verified tokens may hold (on by default: 1,024
+   * tokens, 4 MiB); `{ max_entries: 0 }` turns it off. A cached token skips only parsing and
+   * the signature: expiry, revocation, IP and permission are checked on every call.
+   */
+  cache?: CacheLimits;
+}
+
+/** The limits of a `Verifier`'s cache; a limit left out keeps its default. */
+export interface CacheLimits {
+  /** The most tokens held (default 1,024; 0 turns the cache off). */
+  max_entries?: number | bigint;
+  /** The most bytes held, about twice a token's length each (default 4 MiB). */
+  max_bytes?: number | bigint;
+}
+
+/** What a `Verifier`'s cache has done (`Verifier.cacheStats`). */
+export interface CacheStats {
+  /** Tokens found in the cache. */
+  hits: number;
+  /** Tokens not found (each then verified in full). */
+  misses: number;
+  /** Tokens dropped to stay within the limits, or because they had expired. */
+  evictions: number;
+  /** Tokens held now. */
+  entries: number;
+  /** Estimated bytes held now. */
+  bytes: number;
 }
 
 export interface VerifyTokenInput extends VerifierOptions {

@@ -198,7 +198,7 @@ const CHECKS = [
 const MACROS = {
   DECISION: "Out<With<R.authorize_answer.Root, { ok: true; reason: 'allow' | 'deny.no_matching_permission' | 'deny.ip_not_allowed' | 'deny.ip_invalid' | 'deny.org_mismatch' }>, 'answer'>",
   CHECKED: "Out<With<R.check_answer.Root, { ok: true; status: 200 | 400 | 401 | 403 }>, 'answer'>",
-  PREPARED_CHECK: "Opt<With<Omit<R.check_input.Root, 'jwks' | 'issuer' | 'audience' | 'leeway' | 'revoked_jtis' | 'revocations'>, { request: P.Request }>, 'now'>",
+  PREPARED_CHECK: "Opt<With<Omit<R.check_input.Root, 'jwks' | 'issuer' | 'audience' | 'leeway' | 'revoked_jtis' | 'revocations' | 'cache'>, { request: P.Request }>, 'now'>",
 };
 const REFUSAL = (t) => `Out<With<${t}, { ok: false; status: 400 | 401 }>, 'answer'>`;
 

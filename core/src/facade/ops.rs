@@ -13,6 +13,7 @@ use super::input::{AllowlistEntries, Headers, PermissionList, Seconds, UnixSecon
 use super::{Kind, Reply};
 use crate::authorize::{Decision, PermissionSet};
 use crate::bearer::{parse_authorization, BearerError};
+use crate::cache::CacheLimits;
 use crate::check::{CheckOutcome, DecisionRecord};
 use crate::codes::Code;
 use crate::credential::{is_well_formed_secret, Credential, CredentialError};
@@ -624,6 +625,10 @@ pub struct VerifierInput {
     /// A signed revocation list (docs/LIFECYCLE.md), verified with `jwks` and `issuer`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocations: Option<String>,
+    /// What a prepared verifier's cache of verified tokens may hold (docs/CACHE.md); the
+    /// default is on. A one-off `verify_token` or `check` call has nothing to reuse.
+    #[serde(default, skip_serializing_if = "CacheLimits::is_default")]
+    pub cache: CacheLimits,
 }
 
 /// Prepares a verifier; an unusable key set is `jwks.invalid`, a revocation list that does
@@ -642,6 +647,7 @@ pub fn verifier(input: VerifierInput) -> Result<Verifier, Error> {
             audience: input.audience,
             leeway: input.leeway.0,
             revoked_jtis: input.revoked_jtis,
+            cache: input.cache,
         },
     );
     if let Some(list) = revocations {

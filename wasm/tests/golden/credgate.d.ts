@@ -407,6 +407,34 @@ export interface VerifierOptions {
      * it revokes is `token.revoked`. A `Verifier` can also load one later (`loadRevocations`).
      */
     revocations?: string | null;
+    /**
+     * What a prepared `Verifier`'s cache of verified tokens may hold (on by default: 1,024
+     * tokens, 4 MiB); `{ max_entries: 0 }` turns it off. A cached token skips only parsing and
+     * the signature: expiry, revocation, IP and permission are checked on every call.
+     */
+    cache?: CacheLimits;
+}
+
+/** The limits of a `Verifier`'s cache; a limit left out keeps its default. */
+export interface CacheLimits {
+    /** The most tokens held (default 1,024; 0 turns the cache off). */
+    max_entries?: number | bigint;
+    /** The most bytes held, about twice a token's length each (default 4 MiB). */
+    max_bytes?: number | bigint;
+}
+
+/** What a `Verifier`'s cache has done (`Verifier.cacheStats`). */
+export interface CacheStats {
+    /** Tokens found in the cache. */
+    hits: number;
+    /** Tokens not found (each then verified in full). */
+    misses: number;
+    /** Tokens dropped to stay within the limits, or because they had expired. */
+    evictions: number;
+    /** Tokens held now. */
+    entries: number;
+    /** Estimated bytes held now. */
+    bytes: number;
 }
 
 export interface VerifyTokenInput extends VerifierOptions {
@@ -862,6 +890,11 @@ export class Verifier {
      */
     verify(token: string, now?: UnixSeconds | null): VerifiedToken;
     /**
+     * What the cache of verified tokens has done, and holds now: `hits`, `misses`,
+     * `evictions`, `entries`, `bytes`.
+     */
+    readonly cacheStats: CacheStats;
+    /**
      * The epoch of the revocation list held, or `undefined` when none is.
      */
     readonly revocationsEpoch: number | bigint | undefined;
@@ -1050,6 +1083,7 @@ export interface InitOutput {
     readonly suggest: (a: any) => [number, number, number];
     readonly updateCredential: (a: any) => [number, number, number];
     readonly validateSpec: (a: any) => [number, number, number];
+    readonly verifier_cacheStats: (a: number) => [number, number, number];
     readonly verifier_check: (a: number, b: any) => [number, number, number];
     readonly verifier_loadRevocations: (a: number, b: any) => [number, number, number];
     readonly verifier_new: (a: any, b: any) => [number, number, number];

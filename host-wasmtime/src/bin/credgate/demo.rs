@@ -381,6 +381,7 @@ impl Story {
                 leeway: Seconds(0),
                 revoked_jtis: Vec::new(),
                 revocations: None,
+                ..Default::default()
             },
         };
         let checked = self.host.check(&input)?;

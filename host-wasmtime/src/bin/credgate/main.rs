@@ -643,6 +643,7 @@ fn verifier(
         revocations: revocations
             .map(|path| read_text(path).map(|text| text.trim().to_owned()))
             .transpose()?,
+        ..Default::default()
     })
 }
 
