@@ -26,7 +26,7 @@ use credgate_core::authorize::PermissionSet;
 use credgate_core::ip::Allowlist;
 use credgate_core::spec::Environment;
 use credgate_core::token::{Claims, IssueParams, IssueTime};
-use credgate_core::{KeySet, Request, SigningKey, Verifier, VerifyOptions};
+use credgate_core::{CacheLimits, KeySet, Request, SigningKey, Verifier, VerifyOptions};
 use ed25519_dalek::Signature;
 use harness::{interleave, print_group, Stats, Subject};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -85,8 +85,9 @@ fn options() -> Result<Options, String> {
 }
 
 /// The typical token of core/benches/shared: 3 permissions, 2 networks, issued now (the
-/// wall clock, because jsonwebtoken checks `exp` against it).
-fn token_fixture(now: i64) -> Result<(SigningKey, Verifier, String), String> {
+/// wall clock, because jsonwebtoken checks `exp` against it); a verifier with the
+/// verified-token cache off and one with it on (the default limits).
+fn token_fixture(now: i64) -> Result<(Verifier, Verifier, String), String> {
     let key = SigningKey::from_seed("k1", &[7; 32]).map_err(|e| e.to_string())?;
     let permissions = PermissionSet::parse_scope(
         "balances:read:vault:vlt_1 transaction:read:org key:update:key:key_9",
@@ -106,12 +107,20 @@ fn token_fixture(now: i64) -> Result<(SigningKey, Verifier, String), String> {
     };
     let token = key.sign(&Claims::issue(&params, permissions, allowlist));
     let keys = KeySet::from_signing_keys([&key]).map_err(|e| e.to_string())?;
-    let options = VerifyOptions {
+    let cached = VerifyOptions {
         issuer: ISSUER.into(),
         audience: AUDIENCE.into(),
         ..Default::default()
     };
-    Ok((key, Verifier::new(keys, options), token))
+    let uncached = VerifyOptions {
+        cache: CacheLimits::DISABLED,
+        ..cached.clone()
+    };
+    Ok((
+        Verifier::new(keys.clone(), uncached),
+        Verifier::new(keys, cached),
+        token,
+    ))
 }
 
 fn group_json(id: &str, title: &str, stats: &[Stats]) -> Value {
@@ -123,7 +132,7 @@ fn tokens(samples: usize) -> Result<(Value, Value), String> {
         .duration_since(UNIX_EPOCH)
         .map_err(|e| e.to_string())?
         .as_secs() as i64;
-    let (_key, verifier, token) = token_fixture(now)?;
+    let (verifier, cached, token) = token_fixture(now)?;
     let at = now + 10;
     let (signing_input, signature) = token.rsplit_once('.').ok_or("the token has no signature")?;
     let signature = credgate_core::encoding::b64url_decode(signature)
@@ -153,9 +162,11 @@ fn tokens(samples: usize) -> Result<(Value, Value), String> {
     verifier
         .verify(&token, at)
         .map_err(|e| format!("credgate verify: {e}"))?;
-    let outcome = verifier.check(&token, at, ip, &request);
-    if !outcome.allowed() {
-        return Err(format!("credgate check refused: {}", outcome.message));
+    for v in [&verifier, &cached] {
+        let outcome = v.check(&token, at, ip, &request);
+        if !outcome.allowed() {
+            return Err(format!("credgate check refused: {}", outcome.message));
+        }
     }
     decode().map_err(|e| format!("jsonwebtoken decode: {e}"))?;
     // ... and refuses it with one signature bit flipped (so none of them skips the signature).
@@ -168,6 +179,7 @@ fn tokens(samples: usize) -> Result<(Value, Value), String> {
         credgate_core::encoding::b64url_encode(&tampered)
     );
     if verifier.verify(&tampered, at).is_ok()
+        || cached.check(&tampered, at, ip, &request).allowed()
         || jsonwebtoken::decode::<Value>(&tampered, &jwt_key, &validation).is_ok()
     {
         return Err("a peer accepted a token with a bad signature".into());
@@ -179,13 +191,20 @@ fn tokens(samples: usize) -> Result<(Value, Value), String> {
             "ed25519-dalek verify_strict (bare signature)",
             || public.verify_strict(signing_input.as_bytes(), &signature),
         ),
-        Subject::new("credgate_verify", "credgate Verifier::verify", || {
-            verifier.verify(&token, at)
-        }),
+        Subject::new(
+            "credgate_verify",
+            "credgate Verifier::verify, uncached",
+            || verifier.verify(&token, at),
+        ),
         Subject::new(
             "credgate_check",
-            "credgate Verifier::check (verify+IP+authorize)",
+            "credgate Verifier::check, uncached",
             || verifier.check(&token, at, ip, &request),
+        ),
+        Subject::new(
+            "credgate_check_cached",
+            "credgate Verifier::check, cached",
+            || cached.check(&token, at, ip, &request),
         ),
         Subject::new(
             "jsonwebtoken_decode",
@@ -195,11 +214,44 @@ fn tokens(samples: usize) -> Result<(Value, Value), String> {
     ];
     let stats = interleave(&mut subjects, 300, samples);
     drop(subjects);
+    // The cached subject hit the cache every time, the uncached ones never did.
+    let (hits, plain) = (cached.cache_stats(), verifier.cache_stats());
+    if hits.entries != 1 || hits.hits == 0 || plain.hits != 0 || plain.entries != 0 {
+        return Err(format!(
+            "unexpected cache counters: cached {hits:?}, uncached {plain:?}"
+        ));
+    }
     let title = format!(
         "token verification, interleaved call by call ({samples} samples each, {}-byte token)",
         token.len()
     );
     print_group(&title, &stats, Some("verify_strict"));
+    let find = |key: &str| {
+        stats
+            .iter()
+            .find(|s| s.key == key)
+            .map_or(f64::NAN, |s| s.median_ns)
+    };
+    let met = |ok: bool| if ok { "met" } else { "NOT met" };
+    let full = find("credgate_verify") / find("verify_strict");
+    let peer = find("jsonwebtoken_decode") / find("credgate_verify");
+    let cached_ns = find("credgate_check_cached");
+    let speedup = find("credgate_check") / cached_ns;
+    println!(
+        "  full verification / verify_strict = {full:.3}x (target <= 1.15x: {})",
+        met(full <= 1.15)
+    );
+    println!(
+        "  jsonwebtoken decode / credgate verify = {peer:.3}x (target > 1: {})",
+        met(peer > 1.0)
+    );
+    println!(
+        "  cached check {} (target < 1 µs: {}), {speedup:.0}x faster than uncached (target >= 20x: {})",
+        harness::human(cached_ns),
+        met(cached_ns < 1_000.0),
+        met(speedup >= 20.0)
+    );
+    println!();
     Ok((
         group_json("token", &title, &stats),
         json!({ "token_bytes": token.len() }),
@@ -267,10 +319,17 @@ fn authorization(samples: usize) -> Result<(Value, Value), String> {
             .map(|s| s.median_ns)
             .unwrap_or(f64::NAN)
     };
-    println!(
-        "  cedar-policy / credgate: allow {:.0}x, deny {:.0}x\n",
+    let (allow_x, deny_x) = (
         find("cedar_allow") / find("credgate_authorize_allow"),
         find("cedar_deny") / find("credgate_authorize_deny"),
+    );
+    println!(
+        "  cedar-policy / credgate: allow {allow_x:.0}x, deny {deny_x:.0}x (target >= 100x: {})\n",
+        if allow_x.min(deny_x) >= 100.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
     let check = json!({
         "requests": requests,
