@@ -152,7 +152,7 @@ pub fn human(ns: f64) -> String {
 pub fn print_group(title: &str, stats: &[Stats], base: Option<&str>) {
     println!("{title}");
     println!(
-        "  {:<52} {:>11} {:>11} {:>9}{}",
+        "  {:<58} {:>11} {:>11} {:>9}{}",
         "",
         "median",
         "p10",
@@ -176,7 +176,7 @@ pub fn print_group(title: &str, stats: &[Stats], base: Option<&str>) {
             })
             .unwrap_or_default();
         println!(
-            "  {:<52} {:>11} {:>11} {:>9}{ratio}",
+            "  {:<58} {:>11} {:>11} {:>9}{ratio}",
             s.name,
             human(s.median_ns),
             human(s.p10_ns),

@@ -370,8 +370,19 @@ fn allowlist(samples: usize) -> Result<Value, String> {
     Ok(group_json("allowlist", &title, &stats))
 }
 
+/// The 1-minute load average (Linux), recorded with the results.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 fn run() -> Result<(), String> {
     let options = options()?;
+    let load = load_average();
     let (token_group, token_info) = tokens(options.samples)?;
     let (authorize_group, cedar_check) = authorization(options.samples / 4)?;
     let allowlist_group = allowlist(options.samples / 4)?;
@@ -383,6 +394,7 @@ fn run() -> Result<(), String> {
     let out = json!({
         "host": "native",
         "generated_unix": SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        "load_average": load,
         "versions": versions,
         "fixture": token_info,
         "cedar_equivalence": cedar_check,

@@ -282,6 +282,7 @@ def main() -> None:
     out_path = pathlib.Path(sys.argv[sys.argv.index("--out") + 1]) if "--out" in sys.argv else \
         pathlib.Path(__file__).resolve().parents[2] / "target" / "bench" / "python.json"
     samples = int(sys.argv[sys.argv.index("--samples") + 1]) if "--samples" in sys.argv else 2000
+    load_at_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     seed = hashlib.sha256(b"credgate-conformance-k1").digest()
     key = credgate.SigningKey("k1", seed)
     spec = credgate.CredentialSpec(
@@ -348,6 +349,10 @@ def main() -> None:
     ]
     title = f"token verification, interleaved call by call ({samples} samples each, {len(token)}-byte token)"
     token_stats = interleave(subjects, 200, samples)
+    # The cached subject hit the cache every time, the uncached ones never did.
+    hits, plain = cached.cache_stats(), verifier.cache_stats()
+    if hits.entries != 1 or hits.hits == 0 or plain.hits != 0 or plain.entries != 0:
+        sys.exit(f"unexpected cache counters: cached {hits}, uncached {plain}")
     print_group(title, token_stats, "ed25519_verify")
     by = {s["key"]: s["median_ns"] for s in token_stats}
     ratio = by["pyjwt_decode"] / by["check_uncached"]
@@ -419,6 +424,7 @@ def main() -> None:
     result = {
         "host": "python",
         "generated_unix": int(time.time()),
+        "load_average": load_at_start,
         "versions": versions,
         "fixture": {"token_bytes": len(token)},
         "groups": groups,

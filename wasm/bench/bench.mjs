@@ -15,6 +15,7 @@
 
 import { createHash, createPublicKey, verify as cryptoVerify, webcrypto } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { importJWK, jwtVerify } from "jose";
@@ -32,6 +33,7 @@ const WARM_UP = 300;
 const OUT = arg("--out", fileURLToPath(new URL("../../target/bench/node.json", import.meta.url)));
 const COLD_RUNS = 15;
 const log = (line = "") => console.log(line);
+const loadAtStart = loadavg()[0];
 
 const issuer = "https://auth.example.test";
 const audience = "https://api.example.test";
@@ -76,6 +78,7 @@ const checkInput = (t = token) => ({
   now: at,
 });
 const input = checkInput();
+const malformedInput = checkInput("not-a-jws");
 
 const uncached = { issuer, audience, cache: { max_entries: 0 } };
 const verifier = new credgate.Verifier(jwks, uncached);
@@ -110,6 +113,7 @@ for (const v of [verifier, edgeVerifier, cachedVerifier, cachedEdgeVerifier]) {
   if (!checked.allowed) throw new Error(`credgate refused the bench token: ${JSON.stringify(checked)}`);
   if (v.check(checkInput(tampered)).allowed) throw new Error("credgate accepted a bad signature");
 }
+if (verifier.check(malformedInput).status !== 401) throw new Error("a malformed token was not refused with 401");
 if (!cryptoVerify(null, signingInput, keyObject, signature) || cryptoVerify(null, signingInput, keyObject, flipped))
   throw new Error("crypto.verify disagrees on the bench token");
 if (!(await webcrypto.subtle.verify("Ed25519", subtleKey, signature, signingInput)) || !(await refuses(() => webcrypto.subtle.verify("Ed25519", subtleKey, flipped, signingInput))))
@@ -125,6 +129,9 @@ const subjects = [
   ["edge_check_uncached", "credgate/edge Verifier.check, uncached", () => edgeVerifier.check(input)],
   ["check_cached", "credgate Verifier.check, cached", () => cachedVerifier.check(input)],
   ["edge_check_cached", "credgate/edge Verifier.check, cached", () => cachedEdgeVerifier.check(input)],
+  // What the crossing alone costs: the input read (JSON.stringify, parsed by the module) and a
+  // small refusal built back, for a token refused at its first check (not a JWS).
+  ["check_malformed", "credgate Verifier.check, malformed token (crossing only)", () => verifier.check(malformedInput)],
   ["verify_uncached", "credgate Verifier.verify, uncached (token only)", () => verifier.verify(token, at)],
   ["verify_token_oneoff", "credgate verifyToken (one-off: JWKS parsed per call)", () => credgate.verifyToken({ token, jwks, issuer, audience, now: at })],
 ].map(([key, name, call]) => ({ key, name, call }));
@@ -180,6 +187,11 @@ function printGroup(title, stats, base) {
 log(`wasm-node bench: Node ${process.version} (V8 ${process.versions.v8}), ${token.length}-byte token`);
 const tokenTitle = `token verification, interleaved call by call (${SAMPLES} samples each, ${token.length}-byte token)`;
 const tokenStats = await interleave(subjects, WARM_UP, SAMPLES);
+// The cached subjects hit the cache every time, the uncached ones never did.
+for (const [v, cachedOne] of [[verifier, false], [edgeVerifier, false], [cachedVerifier, true], [cachedEdgeVerifier, true]]) {
+  const { hits, entries } = v.cacheStats;
+  if (cachedOne ? entries !== 1 || hits === 0 : hits !== 0 || entries !== 0) throw new Error(`unexpected cache counters: ${JSON.stringify(v.cacheStats)}`);
+}
 printGroup(tokenTitle, tokenStats, "crypto_verify");
 const stats = Object.fromEntries(tokenStats.map((s) => [s.key, s]));
 for (const [name, key] of [["credgate", "check_uncached"], ["credgate/edge", "edge_check_uncached"]]) {
@@ -250,6 +262,7 @@ const packageVersion = (url) => JSON.parse(readFileSync(url, "utf8")).version;
 const result = {
   host: "node",
   generated_unix: Math.floor(Date.now() / 1000),
+  load_average: loadAtStart,
   versions: {
     node: process.version,
     v8: process.versions.v8,
