@@ -242,7 +242,7 @@ def not_run(host: str, target: str) -> List[str]:
 
 
 def native_section(data: Optional[Dict[str, Any]]) -> List[str]:
-    out = ["## Native (`bench/`: `make bench-native`)", ""]
+    out = ["## Native", "", "`bench/src/main.rs`, `make bench-native`.", ""]
     if not data:
         return out + not_run("native", "bench-native")
     fixture = data.get("fixture", {})
@@ -292,7 +292,7 @@ def native_section(data: Optional[Dict[str, Any]]) -> List[str]:
 
 
 def node_section(data: Optional[Dict[str, Any]]) -> List[str]:
-    out = ["## WebAssembly in Node.js (`wasm/bench/bench.mjs`: `make bench-wasm`)", ""]
+    out = ["## WebAssembly in Node.js", "", "`wasm/bench/bench.mjs`, `make bench-wasm`.", ""]
     if not data:
         return out + not_run("node", "bench-wasm")
     v = data["versions"]
@@ -337,7 +337,7 @@ def node_section(data: Optional[Dict[str, Any]]) -> List[str]:
 
 
 def python_section(data: Optional[Dict[str, Any]]) -> List[str]:
-    out = ["## Python (`python/bench/bench.py`: `make bench-python`)", ""]
+    out = ["## Python", "", "`python/bench/bench.py`, `make bench-python`.", ""]
     if not data:
         return out + not_run("python", "bench-python")
     v = data["versions"]
@@ -391,7 +391,7 @@ def python_section(data: Optional[Dict[str, Any]]) -> List[str]:
 
 
 def wasmtime_section(data: Optional[Dict[str, Any]], wasmtime_version: Optional[str]) -> List[str]:
-    out = ["## wasmtime (`host-wasmtime/benches/host.rs`: `make bench-wasmtime`)", ""]
+    out = ["## wasmtime", "", "`host-wasmtime/benches/host.rs`, `make bench-wasmtime`.", ""]
     if not data:
         return out + not_run("wasmtime", "bench-wasmtime")
     flags = data.get("guest_rustflags") or ""

@@ -135,7 +135,7 @@ fn main() {
         }
     }
     // The 1-minute load average (Linux), recorded with the results.
-    let load: Option<f64> = std::fs::read_to_string("/proc/loadavg")
+    let load_average: Option<f64> = std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|l| l.split_whitespace().next().and_then(|x| x.parse().ok()));
     let Some(wasm) = credgate_wasmtime::embedded_wasm() else {
@@ -356,7 +356,7 @@ fn main() {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0),
-        "load_average": load,
+        "load_average": load_average,
         "module_bytes": wasm.len(),
         "guest_rustflags": wide_flags,
         "fuel_per_check": check_fuel,
