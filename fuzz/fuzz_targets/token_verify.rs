@@ -11,22 +11,31 @@
 //!   signing input with a key no verifier trusts. base64url is canonical in credgate, so
 //!   the invariant is exact: the untouched token verifies (at its issue time, when it fits
 //!   the 8 KiB limit), and **any token whose text differs from it never verifies**.
+//!
+//! In both modes the verifiers keep their verified-token cache (docs/CACHE.md), so tokens
+//! are checked against what earlier inputs left in it, and every verdict must equal that of
+//! a verifier without a cache.
 #![no_main]
 
 use std::sync::LazyLock;
 
 use arbitrary::{Arbitrary, Unstructured};
 use credgate_core::ip::Allowlist;
+use credgate_core::CacheLimits;
 use credgate_core::{Permission, Verifier};
 use credgate_fuzz::{
-    base64url, base64url_decode_lenient, dotted, issue, signing_key, vector_verifier, TokenParams,
-    ATTACKER_SEED, AUDIENCE, ISSUER, K1_SEED, VECTOR_NOW,
+    base64url, base64url_decode_lenient, dotted, issue, signing_key, vector_verifier,
+    vector_verifier_with, TokenParams, ATTACKER_SEED, AUDIENCE, ISSUER, K1_SEED, VECTOR_NOW,
 };
 use ed25519_dalek::Signer as _;
 use libfuzzer_sys::fuzz_target;
 
 static VERIFIER: LazyLock<Verifier> = LazyLock::new(|| vector_verifier(0));
 static VERIFIER_LEEWAY: LazyLock<Verifier> = LazyLock::new(|| vector_verifier(300));
+static UNCACHED: LazyLock<Verifier> =
+    LazyLock::new(|| vector_verifier_with(0, CacheLimits::DISABLED));
+static UNCACHED_LEEWAY: LazyLock<Verifier> =
+    LazyLock::new(|| vector_verifier_with(300, CacheLimits::DISABLED));
 static K1: LazyLock<credgate_core::SigningKey> = LazyLock::new(|| signing_key("k1", &K1_SEED));
 static ATTACKER: LazyLock<ed25519_dalek::SigningKey> =
     LazyLock::new(|| ed25519_dalek::SigningKey::from_bytes(&ATTACKER_SEED));
@@ -61,13 +70,19 @@ fn text_mode(mode: u8, rest: &[u8]) {
         return;
     };
     let now = TIMES[usize::from(mode >> 1) % TIMES.len()];
-    let verifier = if mode & 0x10 == 0 {
-        &*VERIFIER
+    let (verifier, uncached) = if mode & 0x10 == 0 {
+        (&*VERIFIER, &*UNCACHED)
     } else {
-        &*VERIFIER_LEEWAY
+        (&*VERIFIER_LEEWAY, &*UNCACHED_LEEWAY)
     };
     let leeway = i128::from(verifier.options().leeway);
-    match verifier.verify(token, now) {
+    let verdict = verifier.verify(token, now);
+    assert_eq!(
+        verdict,
+        uncached.verify(token, now),
+        "the cache changed a verdict"
+    );
+    match verdict {
         Ok(claims) => {
             // Everything §6 promises about an accepted token.
             assert!(token.len() <= credgate_core::token::MAX_TOKEN_BYTES);
@@ -311,6 +326,11 @@ fn tamper_mode(input: Tamper<'_>) {
     }
 
     let verdict = verifier.verify(&token, iat);
+    assert_eq!(
+        verdict,
+        UNCACHED.verify(&token, iat),
+        "the cache changed a verdict"
+    );
     if token == original {
         assert_eq!(verdict.is_ok(), untouched.is_ok());
     } else if let Ok(claims) = verdict {

@@ -9,7 +9,7 @@ use std::net::Ipv6Addr;
 
 use credgate_core::token::{Claims, IssueParams, IssueTime};
 use credgate_core::{Allowlist, Environment, KeySet, PermissionSet, SigningKey, Verifier};
-use credgate_core::{Permission, VerifyOptions};
+use credgate_core::{CacheLimits, Permission, VerifyOptions};
 
 /// The issuer every fuzzed verifier expects (the vectors' issuer).
 pub const ISSUER: &str = "https://auth.example.test";
@@ -59,8 +59,14 @@ pub fn vector_keys() -> [SigningKey; 2] {
     [signing_key("k1", &K1_SEED), signing_key("k2", &K2_SEED)]
 }
 
-/// A verifier trusting `k1` and `k2` with the vectors' issuer and audience.
+/// A verifier trusting `k1` and `k2` with the vectors' issuer and audience, and the
+/// default verified-token cache.
 pub fn vector_verifier(leeway: u64) -> Verifier {
+    vector_verifier_with(leeway, CacheLimits::DEFAULT)
+}
+
+/// [`vector_verifier`] with a cache of these limits ([`CacheLimits::DISABLED`]: none).
+pub fn vector_verifier_with(leeway: u64, cache: CacheLimits) -> Verifier {
     let keys = vector_keys();
     let set = match KeySet::from_signing_keys(&keys) {
         Ok(set) => set,
@@ -73,7 +79,7 @@ pub fn vector_verifier(leeway: u64) -> Verifier {
             audience: AUDIENCE.to_owned(),
             leeway,
             revoked_jtis: Vec::new(),
-            ..Default::default()
+            cache,
         },
     )
 }
