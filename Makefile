@@ -14,6 +14,8 @@ CARGO         ?= cargo
 VENV          := $(ROOT)/.venv
 PY            := $(VENV)/bin/python
 NODE_MODULES  := $(ROOT)/node_modules
+# Every host's benchmark writes its results here as <host>.json; bench/report.py renders them.
+BENCH_OUT     := $(ROOT)/target/bench
 # Vector files or folders; relative paths are taken from the repository root.
 VECTORS       ?= $(SHARED)/conformance $(ROOT)/tests/vectors
 override VECTORS := $(foreach v,$(VECTORS),$(abspath $(v)))
@@ -30,7 +32,7 @@ export CARGO_TERM_COLOR ?= never
 -include fuzz/fuzz.mk
 
 .PHONY: help demo test lint setup setup-rust venv test-native conformance conformance-native \
-        bench bench-native demo-native fmt
+        bench bench-native bench-criterion bench-report demo-native fmt
 
 ## help: list the targets
 help:
@@ -83,12 +85,23 @@ conformance:
 conformance-native:
 	@$(CARGO) run -q --locked --release -p credgate-conformance --bin conformance-native -- $(VECTORS)
 
-## bench: every benchmark, each comparing side by side in one run (see BENCHMARKS.md)
+## bench: every host's benchmark, each against its peers side by side in one run, then BENCHMARKS.md from their results
 bench: bench-native bench-wasm bench-python bench-wasmtime
+	@$(MAKE) --no-print-directory bench-report
 
-## bench-native: criterion — verify_strict alone vs full verification, authorize, allowlist
+## bench-native: the core vs ed25519-dalek verify_strict, jsonwebtoken and cedar-policy (bench/, its own Cargo.lock); bounded work
 bench-native:
+	$(CARGO) run --locked --release -q --manifest-path $(ROOT)/bench/Cargo.toml --target-dir $(ROOT)/target/bench-native \
+	  -- --out $(BENCH_OUT)/native.json
+	$(CARGO) bench --locked -q -p credgate-core --bench bounded
+
+## bench-criterion: criterion's view of the core's hot paths (one after the other; not part of `make bench`)
+bench-criterion:
 	$(CARGO) bench --locked -p credgate-core --bench engine -- --warm-up-time 1 --measurement-time 3
 	@python3 core/benches/report.py target/criterion
-	$(CARGO) bench --locked -q -p credgate-core --bench ratio
-	$(CARGO) bench --locked -q -p credgate-core --bench bounded
+
+## bench-report: BENCHMARKS.md from the results in target/bench (the machine, versions, targets, one section per host)
+bench-report:
+	python3 $(ROOT)/bench/report.py $(BENCH_OUT) > $(BENCH_OUT)/BENCHMARKS.md.tmp
+	mv $(BENCH_OUT)/BENCHMARKS.md.tmp $(ROOT)/BENCHMARKS.md
+	@echo "wrote BENCHMARKS.md"

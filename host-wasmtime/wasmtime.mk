@@ -61,7 +61,7 @@ conformance-wasmtime: build-wasmtime
 
 ## bench-wasmtime: the same check natively and in wasmtime; per-call overhead; compile/instantiate times
 bench-wasmtime: build-wasmtime
-	$(WT_ENV) $(CARGO) bench --locked -q -p credgate-wasmtime --bench host --profile release
+	$(WT_ENV) CREDGATE_WIDE_RUSTFLAGS='$(WT_WIDE_RUSTFLAGS)' $(CARGO) bench --locked -q -p credgate-wasmtime --bench host --profile release -- --out $(BENCH_OUT)/wasmtime.json
 
 ## demo-wasmtime: `credgate demo`, the whole credential story through the wasmtime host
 demo-wasmtime: build-wasmtime

@@ -8,7 +8,8 @@
 #                       (rebuilds only when python/, core/ or Cargo.lock changed)
 #   test-python         clippy for the binding, pytest (package + example backend), mypy, stubtest
 #   conformance-python  run the vectors in $(VECTORS); prints `python: N passed, M failed`
-#   bench-python        credgate vs PyJWT, batch authorize, 1 vs 2 threads
+#   bench-python        credgate vs cryptography, PyJWT and cedarpy (python/bench/requirements.txt),
+#                       batch authorize, 1 vs 2 threads
 
 PYTHON_DIR        := $(ROOT)/python
 PYTHON_BACKEND    := $(ROOT)/examples/python-backend
@@ -49,6 +50,15 @@ test-python: build-python
 conformance-python: build-python
 	cd $(ROOT) && $(PY) -m credgate conformance $(VECTORS)
 
-## bench-python: credgate check/verify vs PyJWT decode, 1,000-request authorize batch, 1 vs 2 threads
+# The benchmark's own peers (cedarpy), only for `make bench-python`. Wheels only: when none
+# installs here, the benchmark says so and skips the Cedar comparison (the stamp is not
+# written, so the next run tries again).
+PYTHON_BENCH_STAMP := $(VENV)/.credgate-python-bench-deps
+$(PYTHON_BENCH_STAMP): $(PYTHON_DIR)/bench/requirements.txt | $(PYTHON_DEPS_STAMP)
+	@if $(PIP) install -q --only-binary=:all: -r $<; then touch $@; \
+	 else echo "bench-python: no wheel of $$(grep -v '^#' $< | xargs) installed here; the Cedar comparison is skipped"; fi
+
+## bench-python: credgate check (uncached, cached) vs cryptography verify and PyJWT decode; authorize vs cedarpy; batch; threads
 bench-python: build-python
-	cd $(ROOT) && $(PY) $(PYTHON_DIR)/bench/bench.py
+	@$(MAKE) --no-print-directory $(PYTHON_BENCH_STAMP)
+	cd $(ROOT) && $(PY) $(PYTHON_DIR)/bench/bench.py --out $(BENCH_OUT)/python.json

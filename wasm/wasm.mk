@@ -31,7 +31,7 @@ setup-wasm: $(NODE_MODULES)/.package-lock.json
 	   $(CARGO) install wasm-bindgen-cli --version "$(WASM_BINDGEN_VERSION)" --force; \
 	 fi
 
-# npm's binaryen (wasm-opt), jose, typescript and workerd, exactly as package-lock.json says.
+# npm's binaryen (wasm-opt), typescript, playwright-core and workerd, exactly as package-lock.json says.
 $(NODE_MODULES)/.package-lock.json: $(ROOT)/package.json $(ROOT)/package-lock.json
 	cd $(ROOT) && npm ci --no-audit --no-fund
 	@touch $@
@@ -69,7 +69,13 @@ $(WASM_SCHEMAS): $(shell find $(ROOT)/core/src $(ROOT)/core/examples -name '*.rs
 conformance-wasm: build-wasm
 	@node $(WASM_DIR)/tests/conformance.mjs $(VECTORS)
 
-## bench-wasm: Verifier.check vs jose jwtVerify (same EdDSA JWT and key), the module size, authorize over 1M permissions
-bench-wasm: build-wasm
-	@node $(WASM_DIR)/bench/bench.mjs
+# The Node benchmark's peers (jose), only for `make bench-wasm`: wasm/bench/package-lock.json.
+WASM_BENCH_PEERS := $(WASM_DIR)/bench/node_modules/.package-lock.json
+$(WASM_BENCH_PEERS): $(WASM_DIR)/bench/package.json $(WASM_DIR)/bench/package-lock.json
+	cd $(WASM_DIR)/bench && npm ci --no-audit --no-fund
+	@touch $@
+
+## bench-wasm: Verifier.check (uncached, cached) vs crypto.verify, subtle.verify and jose jwtVerify; cold start; sizes; authorize over 1M permissions
+bench-wasm: build-wasm $(WASM_BENCH_PEERS)
+	@node $(WASM_DIR)/bench/bench.mjs --out $(BENCH_OUT)/node.json
 	@node $(WASM_DIR)/bench/large.mjs

@@ -1,7 +1,9 @@
-//! The engine's hot paths, side by side in one run (`make bench-native`):
-//! Ed25519 `verify_strict` alone on a typical token's signing input vs. full token
-//! verification; `authorize` over a 20-permission compiled set; allowlist matching over
-//! 6 entries. `core/benches/report.py` prints the figures from criterion's estimates.
+//! The engine's hot paths through criterion (`make bench-criterion`): Ed25519 `verify_strict`
+//! alone on a typical token's signing input vs. full token verification; `authorize` over a
+//! 20-permission compiled set; allowlist matching over 6 entries. `core/benches/report.py`
+//! prints the figures from criterion's estimates. Criterion runs them one after the other, so
+//! on a drifting machine its token figures are no ratio: `make bench-native` (bench/) times
+//! the same subjects and the peers interleaved call by call, and is what BENCHMARKS.md reports.
 
 #![allow(
     missing_docs,

@@ -2,80 +2,73 @@
 //! sandbox, the host's per-call overhead, and module compile and instantiate times.
 //!
 //! Run it with `make bench-wasmtime` (`cargo bench -p credgate-wasmtime --bench host
-//! --profile release`). A small timed harness, not criterion: each figure is the median
-//! of 15 batches, after a warm-up; the machine is shared, so read ratios, not digits.
+//! --profile release -- --out target/bench/wasmtime.json`). The subjects of each group are
+//! timed side by side, one sample of each per round in a rotating order (the harness of
+//! bench/src/harness.rs, shared by path), so a slow phase of the shared machine hits all
+//! alike: medians and 10th percentiles per call. Writes the results for bench/report.py.
 
 #![allow(
     clippy::indexing_slicing,
     reason = "serde_json::Value indexing yields Null for a missing member; it does not panic"
 )]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use credgate_wasmtime::{CheckInput, CredgateModule, Limits};
 use serde_json::{json, Value};
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
-}
+#[path = "../../bench/src/harness.rs"]
+#[allow(
+    dead_code,
+    reason = "the shared harness has helpers this benchmark does not use"
+)]
+mod harness;
+use harness::{interleave, print_group, Stats, Subject};
 
-/// Median time per call in µs.
-fn per_call(mut f: impl FnMut()) -> f64 {
-    // Size a batch to about 20 ms.
-    let start = Instant::now();
-    let mut n = 0u32;
-    while start.elapsed() < Duration::from_millis(50) {
-        f();
-        n += 1;
-    }
-    let per = start.elapsed().as_secs_f64() / f64::from(n.max(1));
-    let batch = ((0.02 / per) as u32).clamp(1, 1_000_000);
-    let samples = (0..15)
+/// Median and 10th percentile, in ns, of `runs` timings of `f` (for the one-off costs:
+/// compile, load, instantiate).
+fn one_offs(mut f: impl FnMut(), runs: usize) -> (f64, f64) {
+    let mut xs: Vec<f64> = (0..runs)
         .map(|_| {
             let t = Instant::now();
-            for _ in 0..batch {
-                f();
-            }
-            t.elapsed().as_secs_f64() * 1e6 / f64::from(batch)
+            f();
+            t.elapsed().as_nanos() as f64
         })
         .collect();
-    median(samples)
-}
-
-/// Interleaved batches of `a` and `b` (so load changes on a shared machine hit both):
-/// median µs per call of each, and the median of the per-round ratios b / a.
-fn paired(mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64, f64) {
-    let batch = |f: &mut dyn FnMut(), n: u32| {
-        let t = Instant::now();
-        for _ in 0..n {
-            f();
-        }
-        t.elapsed().as_secs_f64() * 1e6 / f64::from(n)
+    xs.sort_by(f64::total_cmp);
+    let at = |fraction: f64| {
+        xs.get(((xs.len() as f64 * fraction) as usize).min(xs.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(f64::NAN)
     };
-    let per_a = batch(&mut a, 20);
-    let n = ((10_000.0 / per_a.max(0.01)) as u32).clamp(1, 1_000_000);
-    let (mut xs, mut ys, mut rs) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..21 {
-        let x = batch(&mut a, n);
-        let y = batch(&mut b, n);
-        xs.push(x);
-        ys.push(y);
-        rs.push(y / x);
-    }
-    (median(xs), median(ys), median(rs))
+    (at(0.5), at(0.1))
 }
 
-fn ms(mut f: impl FnMut(), runs: usize) -> f64 {
-    median(
-        (0..runs)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed().as_secs_f64() * 1e3
-            })
-            .collect(),
-    )
+fn one_off_stats(
+    key: &'static str,
+    name: &str,
+    (median_ns, p10_ns): (f64, f64),
+    runs: usize,
+) -> Stats {
+    Stats {
+        name: name.to_owned(),
+        key,
+        median_ns,
+        p10_ns,
+        batch: 1,
+        samples: runs,
+    }
+}
+
+fn group_json(id: &str, title: &str, stats: &[Stats]) -> Value {
+    json!({ "id": id, "title": title, "subjects": stats.iter().map(Stats::to_json).collect::<Vec<_>>() })
+}
+
+fn median_of(stats: &[Stats], key: &str) -> f64 {
+    stats
+        .iter()
+        .find(|s| s.key == key)
+        .map_or(f64::NAN, |s| s.median_ns)
 }
 
 fn native(op: &str, input: &str) -> Value {
@@ -134,6 +127,17 @@ const NULL_GUEST: &str = r#"
 "#;
 
 fn main() {
+    let mut out_path = String::from("target/bench/wasmtime.json");
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--out" {
+            out_path = args.next().unwrap_or(out_path);
+        }
+    }
+    // The 1-minute load average (Linux), recorded with the results.
+    let load_average: Option<f64> = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().and_then(|x| x.parse().ok()));
     let Some(wasm) = credgate_wasmtime::embedded_wasm() else {
         eprintln!("no embedded module: build the guest first (make build-wasmtime)");
         std::process::exit(1);
@@ -143,15 +147,22 @@ fn main() {
     assert!(expected.contains("\"allowed\":true"), "{expected}");
     let trivial_op = "parse_permission";
     let trivial = r#"{"text":"audit:read:org"}"#;
+    // The Makefile says with which flags the embedded guest was built (wide arithmetic or not).
+    let wide_flags = std::env::var("CREDGATE_WIDE_RUSTFLAGS").unwrap_or_default();
 
     println!(
-        "credgate wasmtime host benchmark (module {} KiB, wasmtime 48, release profile)",
-        wasm.len() / 1024
+        "credgate wasmtime host benchmark (module {} KiB, release profile, guest RUSTFLAGS: {})",
+        wasm.len() / 1024,
+        if wide_flags.is_empty() {
+            "none (wide arithmetic off)"
+        } else {
+            wide_flags.as_str()
+        }
     );
     println!();
 
     // Module compile / precompiled load / instantiate.
-    let compile = ms(
+    let compile = one_offs(
         || {
             let _ = CredgateModule::from_bytes(wasm, Limits::default());
         },
@@ -162,7 +173,7 @@ fn main() {
         std::process::exit(1)
     });
     let artifact = module.precompile().unwrap_or_default();
-    let load = ms(
+    let load = one_offs(
         || {
             #[expect(unsafe_code, reason = "the artifact was made by precompile just above")]
             // SAFETY: `artifact` comes from `precompile` of this module, unmodified.
@@ -170,43 +181,43 @@ fn main() {
         },
         5,
     );
-    let instantiate = ms(
+    let instantiate = one_offs(
         || {
             let mut h = module.host();
             let _ = h.instantiate();
         },
         50,
     );
-    println!(
-        "{:<58} {:>10.1} ms",
-        "module compile (cranelift, default limits)", compile
-    );
-    println!(
-        "{:<58} {:>10.1} ms",
-        "module load from precompiled artifact (.cwasm)", load
-    );
-    println!(
-        "{:<58} {:>10.3} ms",
-        "instantiate (new store + instance + ABI version check)", instantiate
-    );
-    println!();
+    let cold = vec![
+        one_off_stats(
+            "compile",
+            "module compile (cranelift, default limits)",
+            compile,
+            5,
+        ),
+        one_off_stats(
+            "load_precompiled",
+            "module load from precompiled artifact (.cwasm)",
+            load,
+            5,
+        ),
+        one_off_stats(
+            "instantiate",
+            "instantiate (new store + instance + ABI version check)",
+            instantiate,
+            50,
+        ),
+    ];
+    let cold_title = "cold start (median of 5 compiles and loads, 50 instances)";
+    print_group(cold_title, &cold, None);
 
-    // Per-call overhead.
+    // Per-call overhead, side by side.
     let mut host = module.host();
     assert_eq!(
         host.call_json("check", &input).ok().as_deref(),
         Some(expected.as_str())
     );
     let check_fuel = host.stats().last_fuel;
-    let ping = per_call(|| {
-        let _ = host.abi_version();
-    });
-    let trivial_native = per_call(|| {
-        let _ = credgate_core::facade::call_json(trivial_op, trivial);
-    });
-    let trivial_wasm = per_call(|| {
-        let _ = host.call_json(trivial_op, trivial);
-    });
     let null_wasm = wat::parse_str(NULL_GUEST).unwrap_or_default();
     let null_module =
         CredgateModule::from_bytes(&null_wasm, Limits::default()).unwrap_or_else(|e| {
@@ -214,121 +225,155 @@ fn main() {
             std::process::exit(1)
         });
     let mut null_host = null_module.host();
-    let overhead = per_call(|| {
-        let _ = null_host.call_json(trivial_op, trivial);
-    });
+    let mut ping_host = module.host();
+    let mut trivial_host = module.host();
+    let mut subjects = vec![
+        Subject::new(
+            "abi_version",
+            "raw export call (credgate_abi_version)",
+            || ping_host.abi_version(),
+        ),
+        Subject::new(
+            "trivial_native",
+            format!("{trivial_op} native (façade call_json)"),
+            || credgate_core::facade::call_json(trivial_op, trivial),
+        ),
+        Subject::new(
+            "trivial_wasm",
+            format!("{trivial_op} through the host (full ABI round trip)"),
+            || trivial_host.call_json(trivial_op, trivial),
+        ),
+        Subject::new(
+            "overhead",
+            "host overhead per call (a guest that does nothing)",
+            || null_host.call_json(trivial_op, trivial),
+        ),
+    ];
+    let calls = interleave(&mut subjects, 200, 3000);
+    drop(subjects);
+    let calls_title = "calls through the host, interleaved (3000 samples each)";
+    print_group(calls_title, &calls, None);
+    let overhead = median_of(&calls, "overhead");
+    println!(
+        "  host overhead per call {} (target < 5 µs: {})",
+        harness::human(overhead),
+        if overhead < 5_000.0 { "met" } else { "NOT met" }
+    );
+    println!();
 
-    // The same check, natively and through the sandbox, interleaved.
-    let native_check = || {
-        let _ = credgate_core::facade::call_json("check", &input);
-    };
-    let (check_native, check_wasm, ratio) = paired(native_check, || {
-        let _ = host.call_json("check", &input);
-    });
-    // The same check through the typed call: the core's input type encoded, the answer
-    // decoded into `Checked` (what a Rust caller of the library pays on top of the raw call).
+    // The same check, natively and through the sandbox, under each set of limits and
+    // through the typed call (the core's input type encoded, the answer decoded into
+    // `Checked`: what a Rust caller of the library pays on top of the raw call).
     let typed_input: CheckInput = serde_json::from_str(&input).unwrap_or_else(|e| {
         eprintln!("the check input is not a CheckInput: {e}");
         std::process::exit(1)
     });
     assert!(host.check(&typed_input).is_ok_and(|c| c.outcome.allowed()));
-    let (_, check_typed, typed_ratio) = paired(native_check, || {
-        let _ = host.check(&typed_input);
+    let mut typed_host = module.host();
+    let limited = |limits: Limits| {
+        CredgateModule::from_bytes(wasm, limits).unwrap_or_else(|e| {
+            eprintln!("{e}");
+            std::process::exit(1)
+        })
+    };
+    let fuel_only = limited(Limits {
+        deadline: None,
+        ..Limits::default()
     });
-    let mut variants = Vec::new();
-    for (label, limits) in [
-        (
-            "check in wasmtime, fuel only",
-            Limits {
-                deadline: None,
-                ..Limits::default()
-            },
-        ),
-        (
-            "check in wasmtime, epoch deadline only",
-            Limits {
-                fuel_per_call: None,
-                ..Limits::default()
-            },
-        ),
-        (
-            "check in wasmtime, no fuel, no deadline (memory cap only)",
-            Limits {
-                fuel_per_call: None,
-                deadline: None,
-                ..Limits::default()
-            },
-        ),
-    ] {
-        if let Ok(m) = CredgateModule::from_bytes(wasm, limits) {
-            let mut h = m.host();
-            let (_, t, r) = paired(native_check, || {
-                let _ = h.call_json("check", &input);
-            });
-            variants.push((label, t, r));
-        }
-    }
-    // The portable build (no wide-arithmetic), when the Makefile says where it is.
+    let deadline_only = limited(Limits {
+        fuel_per_call: None,
+        ..Limits::default()
+    });
+    let unlimited = limited(Limits {
+        fuel_per_call: None,
+        deadline: None,
+        ..Limits::default()
+    });
+    let (mut fuel_host, mut deadline_host, mut unlimited_host) =
+        (fuel_only.host(), deadline_only.host(), unlimited.host());
+    // The portable build, when the Makefile says where it is.
     let portable = std::env::var_os("CREDGATE_ABI_WASM_PORTABLE")
         .and_then(|p| std::fs::read(p).ok())
         .and_then(|bytes| CredgateModule::from_bytes(&bytes, Limits::default()).ok());
-    if let Some(m) = portable {
-        let mut h = m.host();
-        let (_, t, r) = paired(native_check, || {
-            let _ = h.call_json("check", &input);
-        });
-        variants.push(("check in wasmtime, portable module, default limits", t, r));
+    let mut portable_host = portable.as_ref().map(CredgateModule::host);
+    let input_text = input.as_str();
+    let mut subjects = vec![
+        Subject::new(
+            "check_native",
+            "check native (façade call_json: JSON in, JSON out)",
+            || credgate_core::facade::call_json("check", &input),
+        ),
+        Subject::new(
+            "check_wasm",
+            "check in wasmtime (default limits: fuel + deadline)",
+            || host.call_json("check", &input),
+        ),
+        Subject::new(
+            "check_typed",
+            "check in wasmtime, typed (CheckInput -> Checked)",
+            || typed_host.check(&typed_input).is_ok(),
+        ),
+        Subject::new("check_fuel_only", "check in wasmtime, fuel only", || {
+            fuel_host.call_json("check", &input)
+        }),
+        Subject::new(
+            "check_deadline_only",
+            "check in wasmtime, epoch deadline only",
+            || deadline_host.call_json("check", &input),
+        ),
+        Subject::new(
+            "check_unlimited",
+            "check in wasmtime, no fuel, no deadline (memory cap only)",
+            || unlimited_host.call_json("check", &input),
+        ),
+    ];
+    if let Some(h) = portable_host.as_mut() {
+        subjects.push(Subject::new(
+            "check_portable",
+            "check in wasmtime, portable module, default limits",
+            move || h.call_json("check", input_text),
+        ));
     }
-
+    let checks = interleave(&mut subjects, 100, 2000);
+    drop(subjects);
+    let checks_title = "check, native vs wasmtime, interleaved call by call (2000 samples each)";
+    print_group(checks_title, &checks, Some("check_native"));
+    let ratio = median_of(&checks, "check_wasm") / median_of(&checks, "check_native");
     println!(
-        "{:<58} {:>10.2} µs",
-        "raw export call (credgate_abi_version)", ping
-    );
-    println!(
-        "{:<58} {:>10.2} µs",
-        format!("{trivial_op} native (façade call_json)"),
-        trivial_native
-    );
-    println!(
-        "{:<58} {:>10.2} µs",
-        format!("{trivial_op} through the host (full ABI round trip)"),
-        trivial_wasm
-    );
-    println!(
-        "{:<58} {:>10.2} µs   target < 5 µs: {}",
-        "host overhead per call (a guest that does nothing)",
-        overhead,
-        if overhead < 5.0 { "met" } else { "NOT met" }
-    );
-    println!();
-    println!(
-        "{:<58} {:>10.2} µs",
-        "check native (façade call_json: JSON in, JSON out)", check_native
-    );
-    println!(
-        "{:<58} {:>10.2} µs",
-        "check in wasmtime (default limits: fuel + deadline)", check_wasm
-    );
-    println!(
-        "{:<58} {:>10.2} µs   ({typed_ratio:.2}× native)",
-        "check in wasmtime, typed (CheckInput -> Checked)", check_typed
-    );
-    for (label, t, r) in &variants {
-        println!("{label:<58} {t:>10.2} µs   ({r:.2}× native)");
-    }
-    println!(
-        "{:<58} {:>10.2} ×    target ≤ 2.5×: {}",
-        "whole-call ratio wasmtime / native (default limits)",
-        ratio,
+        "  whole-call ratio wasmtime / native (default limits) {ratio:.2}x (target <= 2.5x: {})",
         if ratio <= 2.5 { "met" } else { "NOT met" }
     );
+    println!("  fuel used by one check (instructions, about) {check_fuel}");
     println!(
-        "{:<58} {:>10}",
-        "fuel used by one check (instructions, about)", check_fuel
+        "  no cached check here: the wasmtime host has no prepared verifier yet (each call \
+         parses the JWKS and verifies in full)"
     );
     println!();
-    println!(
-        "wasmtime: compile {compile:.1} ms, load {load:.1} ms, instantiate {instantiate:.3} ms, \
-         overhead {overhead:.2} µs, check {check_wasm:.1} µs vs native {check_native:.1} µs ({ratio:.2}×)"
-    );
+
+    let out = json!({
+        "host": "wasmtime",
+        "generated_unix": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        "load_average": load_average,
+        "module_bytes": wasm.len(),
+        "guest_rustflags": wide_flags,
+        "fuel_per_check": check_fuel,
+        "groups": [
+            group_json("cold", cold_title, &cold),
+            group_json("calls", calls_title, &calls),
+            group_json("check", checks_title, &checks),
+        ],
+    });
+    let path = std::path::Path::new(&out_path);
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let text = serde_json::to_string_pretty(&out).unwrap_or_default();
+    if let Err(e) = std::fs::write(path, text + "\n") {
+        eprintln!("{}: {e}", path.display());
+        std::process::exit(1);
+    }
+    println!("wrote {}", path.display());
 }

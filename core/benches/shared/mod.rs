@@ -1,4 +1,5 @@
-//! The token both benchmarks verify: the claims of a typical credgate access token.
+//! The token the criterion benchmark verifies: the claims of a typical credgate access token
+//! (bench/src/main.rs issues the same claims for the side-by-side run with the peers).
 
 use credgate_core::authorize::PermissionSet;
 use credgate_core::ip::Allowlist;
