@@ -11,7 +11,7 @@
 //! `now` of that call (docs/CACHE.md), so a cached answer is the answer verification gives.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -90,9 +90,40 @@ pub fn entry_bytes(token: &str) -> usize {
         .saturating_add(ENTRY_OVERHEAD_BYTES)
 }
 
-/// A fixed-key hash: the cache must be deterministic like the rest of the core, and only
-/// verified tokens are ever inserted, so nobody can choose what lands in one bucket.
-type IndexHasher = BuildHasherDefault<DefaultHasher>;
+/// The index's hash of a token: its length and its last [`TAIL_BYTES`] bytes, folded.
+///
+/// A token ends with its Ed25519 signature in base64url, and only tokens that verified are
+/// inserted, so the tail of every key is unpredictable to anyone without the signing key:
+/// nobody can choose what lands in one bucket, and hashing 32 bytes instead of the whole
+/// token (0.5–8 KB, twice per miss) keeps the cache off the uncached path's bill. A lookup
+/// always compares the whole text; a token that shares a tail costs one comparison.
+/// Deterministic, like the rest of the core (no random keys).
+#[derive(Default)]
+struct TailHasher(u64);
+
+/// How many final bytes of a token [`TailHasher`] reads: 24 bytes of signature entropy.
+const TAIL_BYTES: usize = 32;
+
+impl Hasher for TailHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let tail = bytes
+            .get(bytes.len().saturating_sub(TAIL_BYTES)..)
+            .unwrap_or(bytes);
+        let mut h = self.0 ^ (bytes.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        for chunk in tail.chunks(8) {
+            let mut word = [0u8; 8];
+            word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517C_C1B7_2722_0A95);
+        }
+        self.0 = h;
+    }
+}
+
+type IndexHasher = BuildHasherDefault<TailHasher>;
 
 #[derive(Debug)]
 struct Slot {
@@ -361,6 +392,18 @@ mod tests {
             (0, 0, 1)
         );
         assert!(cache.get("t").is_none());
+    }
+
+    #[test]
+    fn tokens_that_share_a_tail_are_told_apart() {
+        let mut cache = TokenCache::new(CacheLimits::DEFAULT);
+        let tail = "s".repeat(TAIL_BYTES);
+        cache.insert(&format!("aaa.{tail}"), claims("a"));
+        cache.insert(&format!("bbb.{tail}"), claims("b"));
+        assert_eq!(cache.get(&format!("aaa.{tail}")).unwrap().jti, "a");
+        assert_eq!(cache.get(&format!("bbb.{tail}")).unwrap().jti, "b");
+        assert!(cache.get(&format!("ccc.{tail}")).is_none());
+        assert_eq!(cache.stats().entries, 2);
     }
 
     #[test]
