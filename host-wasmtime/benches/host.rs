@@ -1,5 +1,7 @@
 //! The wasmtime host against native, in one run: the same `check` natively and through the
-//! sandbox, the host's per-call overhead, and module compile and instantiate times.
+//! sandbox, the host's per-call overhead, module compile and instantiate times, and the
+//! prepared verifier's cache (the same token checked again, cached and uncached, natively
+//! and in wasmtime, interleaved call by call).
 //!
 //! Run it with `make bench-wasmtime` (`cargo bench -p credgate-wasmtime --bench host
 //! --profile release`). A small timed harness, not criterion: each figure is the median
@@ -12,7 +14,7 @@
 
 use std::time::{Duration, Instant};
 
-use credgate_wasmtime::{CheckInput, CredgateModule, Limits};
+use credgate_wasmtime::{CacheLimits, CheckInput, CredgateModule, Limits, VerifierInput};
 use serde_json::{json, Value};
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -64,6 +66,214 @@ fn paired(mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64, f64) {
         rs.push(y / x);
     }
     (median(xs), median(ys), median(rs))
+}
+
+/// The value at `fraction` of sorted samples (0.5: the median).
+fn percentile(sorted: &[f64], fraction: f64) -> f64 {
+    let index = ((sorted.len() as f64 * fraction) as usize).min(sorted.len().saturating_sub(1));
+    sorted.get(index).copied().unwrap_or(f64::NAN)
+}
+
+/// One subject of an interleaved group: its stable key and one call.
+type Subject<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+
+/// Times every subject in turn, one sample each per round, in an order that rotates from
+/// round to round (like core/benches/ratio.rs), so a slow phase of the shared machine hits
+/// every subject alike. A sample is one call, or a batch of calls for subjects under ~2 µs
+/// (so reading the clock does not dominate). Returns (key, median µs, p10 µs) per subject.
+fn interleaved(
+    subjects: &mut [Subject<'_>],
+    warm_up: usize,
+    samples: usize,
+) -> Vec<(&'static str, f64, f64)> {
+    let batches: Vec<u32> = subjects
+        .iter_mut()
+        .map(|(_, f)| {
+            let t = Instant::now();
+            for _ in 0..20 {
+                f();
+            }
+            let per_us = t.elapsed().as_secs_f64() * 1e6 / 20.0;
+            ((2.0 / per_us.max(0.001)).ceil() as u32).clamp(1, 1000)
+        })
+        .collect();
+    let n = subjects.len();
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(samples); n];
+    for round in 0..warm_up + samples {
+        for step in 0..n {
+            let which = (round + step) % n;
+            let (Some((_, f)), Some(batch), Some(out)) = (
+                subjects.get_mut(which),
+                batches.get(which),
+                times.get_mut(which),
+            ) else {
+                continue;
+            };
+            let t = Instant::now();
+            for _ in 0..*batch {
+                f();
+            }
+            let us = t.elapsed().as_secs_f64() * 1e6 / f64::from(*batch);
+            if round >= warm_up {
+                out.push(us);
+            }
+        }
+    }
+    subjects
+        .iter()
+        .zip(times.iter_mut())
+        .map(|((key, _), ts)| {
+            ts.sort_by(f64::total_cmp);
+            (*key, percentile(ts, 0.5), percentile(ts, 0.1))
+        })
+        .collect()
+}
+
+/// The prepared verifier's cache: the same token checked again and again through a verifier
+/// that caches and one that does not (`cache: {max_entries: 0}`), natively (the core's
+/// `Verifier::check`) and in wasmtime (`credgate_wasmtime::Verifier::check`: the request
+/// encoded, the guest's cached check, the `Checked` answer decoded), interleaved.
+///
+/// Prints one `cache KEY median_us=… p10_us=…` line per subject and one
+/// `cache-ratio HOST median=… p10=…` line per host (uncached / cached), for a report to parse.
+fn cache_bench(module: &CredgateModule, input: &CheckInput) {
+    let cached_input = input.verifier.clone();
+    let uncached_input = VerifierInput {
+        cache: CacheLimits::DISABLED,
+        ..input.verifier.clone()
+    };
+    let request = &input.request;
+    let token = request.token.clone().unwrap_or_default();
+    let native_request = credgate_core::Request::from_value(&request.request).unwrap_or_else(|e| {
+        eprintln!("the bench request is invalid: {e}");
+        std::process::exit(1)
+    });
+    let prepare_native = |vi: &VerifierInput| {
+        credgate_core::facade::verifier(vi.clone()).unwrap_or_else(|e| {
+            eprintln!("native verifier: {e}");
+            std::process::exit(1)
+        })
+    };
+    let prepare_wasm = |vi: &VerifierInput| {
+        module.verifier(vi).unwrap_or_else(|e| {
+            eprintln!("wasmtime verifier: {e}");
+            std::process::exit(1)
+        })
+    };
+    let native_cached = prepare_native(&cached_input);
+    let native_uncached = prepare_native(&uncached_input);
+    let mut wasm_cached = prepare_wasm(&cached_input);
+    let mut wasm_uncached = prepare_wasm(&uncached_input);
+    // The same calls on the wire (`credgate_verifier_call` text in and out, no typed encode
+    // or decode on the host): what a host in another language pays, and the guest's share.
+    let mut wire_cached = prepare_wasm(&cached_input);
+    let mut wire_uncached = prepare_wasm(&uncached_input);
+    let request_text = serde_json::to_string(request).unwrap_or_default();
+    // Every subject allows the request (a refusal would measure something else).
+    let now = request.now.0;
+    let ip = request.client_ip.as_str();
+    for v in [&native_cached, &native_uncached] {
+        assert!(v.check(&token, now, ip, &native_request).allowed());
+    }
+    for v in [&mut wasm_cached, &mut wasm_uncached] {
+        assert!(v.check(request).is_ok_and(|c| c.outcome.allowed()));
+    }
+    let (warm_up, samples) = (200, 3000);
+    let results = {
+        let mut subjects: Vec<Subject<'_>> = vec![
+            (
+                "native_check_uncached",
+                Box::new(|| {
+                    let _ = std::hint::black_box(native_uncached.check(
+                        &token,
+                        now,
+                        ip,
+                        &native_request,
+                    ));
+                }),
+            ),
+            (
+                "native_check_cached",
+                Box::new(|| {
+                    let _ =
+                        std::hint::black_box(native_cached.check(&token, now, ip, &native_request));
+                }),
+            ),
+            (
+                "wasmtime_check_uncached",
+                Box::new(|| {
+                    let _ = std::hint::black_box(wasm_uncached.check(request));
+                }),
+            ),
+            (
+                "wasmtime_check_cached",
+                Box::new(|| {
+                    let _ = std::hint::black_box(wasm_cached.check(request));
+                }),
+            ),
+            (
+                "wasmtime_wire_check_uncached",
+                Box::new(|| {
+                    let handle = wire_uncached.handle();
+                    let _ = std::hint::black_box(wire_uncached.host_mut().verifier_call_json(
+                        handle,
+                        "check",
+                        &request_text,
+                    ));
+                }),
+            ),
+            (
+                "wasmtime_wire_check_cached",
+                Box::new(|| {
+                    let handle = wire_cached.handle();
+                    let _ = std::hint::black_box(wire_cached.host_mut().verifier_call_json(
+                        handle,
+                        "check",
+                        &request_text,
+                    ));
+                }),
+            ),
+        ];
+        interleaved(&mut subjects, warm_up, samples)
+    };
+    // The cached subjects hit; the uncached ones never held anything.
+    let native_stats = (native_cached.cache_stats(), native_uncached.cache_stats());
+    let wasm_stats = (wasm_cached.cache_stats(), wasm_uncached.cache_stats());
+    assert!(
+        native_stats.0.hits > 0 && native_stats.1.hits == 0,
+        "{native_stats:?}"
+    );
+    assert!(
+        matches!(&wasm_stats, (Ok(c), Ok(u)) if c.hits > 0 && u.hits == 0),
+        "{wasm_stats:?}"
+    );
+    println!(
+        "prepared verifier check, the same token again, interleaved call by call \
+         ({samples} samples each; median / p10; {}-byte token)",
+        token.len()
+    );
+    for (key, median, p10) in &results {
+        println!("cache {key:<28} median_us={median:.3} p10_us={p10:.3}");
+    }
+    let figure = |key: &str| {
+        results
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map_or((f64::NAN, f64::NAN), |(_, m, p)| (*m, *p))
+    };
+    for host in ["native", "wasmtime", "wasmtime_wire"] {
+        let (um, up) = figure(&format!("{host}_check_uncached"));
+        let (cm, cp) = figure(&format!("{host}_check_cached"));
+        let (ratio, ratio_p10) = (um / cm, up / cp);
+        let target = if host == "wasmtime" {
+            format!(" target_min=20 met={}", ratio >= 20.0)
+        } else {
+            String::new()
+        };
+        println!(
+            "cache-ratio {host:<13} uncached/cached median={ratio:.1} p10={ratio_p10:.1}{target}"
+        );
+    }
 }
 
 fn ms(mut f: impl FnMut(), runs: usize) -> f64 {
@@ -334,4 +544,6 @@ fn main() {
         "wasmtime: compile {compile:.1} ms, load {load:.1} ms, instantiate {instantiate:.3} ms, \
          overhead {overhead:.2} µs, check {check_wasm:.1} µs vs native {check_native:.1} µs ({ratio:.2}×)"
     );
+    println!();
+    cache_bench(&module, &typed_input);
 }
