@@ -1,5 +1,7 @@
 //! The wasmtime host against native, in one run: the same `check` natively and through the
-//! sandbox, the host's per-call overhead, and module compile and instantiate times.
+//! sandbox, the host's per-call overhead, module compile and instantiate times, and the
+//! prepared verifier's cache (the same token checked again, cached and uncached, natively
+//! and in wasmtime).
 //!
 //! Run it with `make bench-wasmtime` (`cargo bench -p credgate-wasmtime --bench host
 //! --profile release -- --out target/bench/wasmtime.json`). The subjects of each group are
@@ -14,7 +16,7 @@
 
 use std::time::Instant;
 
-use credgate_wasmtime::{CheckInput, CredgateModule, Limits};
+use credgate_wasmtime::{CacheLimits, CheckInput, CredgateModule, Limits, VerifierInput};
 use serde_json::{json, Value};
 
 #[path = "../../bench/src/harness.rs"]
@@ -58,6 +60,112 @@ fn one_off_stats(
         batch: 1,
         samples: runs,
     }
+}
+
+/// The prepared verifier's cache: the same token checked again and again through a verifier
+/// that caches and one that does not (`cache: {max_entries: 0}`), natively (the core's
+/// `Verifier::check`), in wasmtime through the typed `credgate_wasmtime::Verifier` (the
+/// request encoded, the guest's check, the `Checked` answer decoded), and on the wire
+/// (`credgate_verifier_call` text in and out: what a host in another language pays).
+fn cache_group(module: &CredgateModule, input: &CheckInput) -> Vec<Stats> {
+    let cached_input = input.verifier.clone();
+    let uncached_input = VerifierInput {
+        cache: CacheLimits::DISABLED,
+        ..input.verifier.clone()
+    };
+    let request = &input.request;
+    let token = request.token.clone().unwrap_or_default();
+    let native_request = credgate_core::Request::from_value(&request.request).unwrap_or_else(|e| {
+        eprintln!("the bench request is invalid: {e}");
+        std::process::exit(1)
+    });
+    let prepare_native = |vi: &VerifierInput| {
+        credgate_core::facade::verifier(vi.clone()).unwrap_or_else(|e| {
+            eprintln!("native verifier: {e}");
+            std::process::exit(1)
+        })
+    };
+    let prepare_wasm = |vi: &VerifierInput| {
+        module.verifier(vi).unwrap_or_else(|e| {
+            eprintln!("wasmtime verifier: {e}");
+            std::process::exit(1)
+        })
+    };
+    let native_cached = prepare_native(&cached_input);
+    let native_uncached = prepare_native(&uncached_input);
+    let mut wasm_cached = prepare_wasm(&cached_input);
+    let mut wasm_uncached = prepare_wasm(&uncached_input);
+    let mut wire_cached = prepare_wasm(&cached_input);
+    let mut wire_uncached = prepare_wasm(&uncached_input);
+    let request_text = serde_json::to_string(request).unwrap_or_default();
+    // Every subject allows the request (a refusal would measure something else).
+    let now = request.now.0;
+    let ip = request.client_ip.as_str();
+    for v in [&native_cached, &native_uncached] {
+        assert!(v.check(&token, now, ip, &native_request).allowed());
+    }
+    for v in [&mut wasm_cached, &mut wasm_uncached] {
+        assert!(v.check(request).is_ok_and(|c| c.outcome.allowed()));
+    }
+    let stats = {
+        let mut subjects = vec![
+            Subject::new(
+                "native_check_uncached",
+                "native Verifier::check, uncached",
+                || native_uncached.check(&token, now, ip, &native_request),
+            ),
+            Subject::new(
+                "native_check_cached",
+                "native Verifier::check, cached",
+                || native_cached.check(&token, now, ip, &native_request),
+            ),
+            Subject::new(
+                "wasmtime_check_uncached",
+                "wasmtime Verifier::check (typed), uncached",
+                || wasm_uncached.check(request).is_ok(),
+            ),
+            Subject::new(
+                "wasmtime_check_cached",
+                "wasmtime Verifier::check (typed), cached",
+                || wasm_cached.check(request).is_ok(),
+            ),
+            Subject::new(
+                "wasmtime_wire_check_uncached",
+                "wasmtime verifier call on the wire (JSON text), uncached",
+                || {
+                    let handle = wire_uncached.handle();
+                    wire_uncached
+                        .host_mut()
+                        .verifier_call_json(handle, "check", &request_text)
+                        .is_ok()
+                },
+            ),
+            Subject::new(
+                "wasmtime_wire_check_cached",
+                "wasmtime verifier call on the wire (JSON text), cached",
+                || {
+                    let handle = wire_cached.handle();
+                    wire_cached
+                        .host_mut()
+                        .verifier_call_json(handle, "check", &request_text)
+                        .is_ok()
+                },
+            ),
+        ];
+        interleave(&mut subjects, 200, 3000)
+    };
+    // The cached subjects hit; the uncached ones never held anything.
+    let native_stats = (native_cached.cache_stats(), native_uncached.cache_stats());
+    let wasm_stats = (wasm_cached.cache_stats(), wasm_uncached.cache_stats());
+    assert!(
+        native_stats.0.hits > 0 && native_stats.1.hits == 0,
+        "{native_stats:?}"
+    );
+    assert!(
+        matches!(&wasm_stats, (Ok(c), Ok(u)) if c.hits > 0 && u.hits == 0),
+        "{wasm_stats:?}"
+    );
+    stats
 }
 
 fn group_json(id: &str, title: &str, stats: &[Stats]) -> Value {
@@ -344,10 +452,20 @@ fn main() {
         if ratio <= 2.5 { "met" } else { "NOT met" }
     );
     println!("  fuel used by one check (instructions, about) {check_fuel}");
-    println!(
-        "  no cached check here: the wasmtime host has no prepared verifier yet (each call \
-         parses the JWKS and verifies in full)"
-    );
+    println!();
+
+    let cache = cache_group(&module, &typed_input);
+    let cache_title =
+        "prepared verifier check, the same token again, interleaved call by call (3000 samples each)";
+    print_group(cache_title, &cache, Some("native_check_cached"));
+    for host in ["native", "wasmtime", "wasmtime_wire"] {
+        let ratio = median_of(&cache, &format!("{host}_check_uncached"))
+            / median_of(&cache, &format!("{host}_check_cached"));
+        println!(
+            "  {host}: uncached / cached {ratio:.1}x (target >= 20x: {})",
+            if ratio >= 20.0 { "met" } else { "NOT met" }
+        );
+    }
     println!();
 
     let out = json!({
@@ -364,6 +482,7 @@ fn main() {
             group_json("cold", cold_title, &cold),
             group_json("calls", calls_title, &calls),
             group_json("check", checks_title, &checks),
+            group_json("cache", cache_title, &cache),
         ],
     });
     let path = std::path::Path::new(&out_path);

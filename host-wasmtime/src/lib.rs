@@ -1,7 +1,7 @@
 //! `credgate-wasmtime`: the credgate engine as a sandboxed WebAssembly module in wasmtime.
 //!
 //! The engine (`credgate-core`) is compiled to `credgate_abi.wasm`, a module with no imports
-//! and a five-export C-style ABI (`host-wasmtime/ABI.md`). This crate loads that module
+//! and a small C-style ABI (`host-wasmtime/ABI.md`). This crate loads that module
 //! once, keeps an instance per [`Host`] and reuses it call after call, and runs every call
 //! inside hard limits — a fuel budget and/or a wall-clock deadline, a memory cap, an input
 //! cap — so no input and no module can hang or exhaust the process. Every answer is the
@@ -9,7 +9,9 @@
 //!
 //! The typed calls take and return the engine's own façade types (`credgate_core::facade`,
 //! re-exported here): results and answers are `Ok`, a failure the engine raises is
-//! [`HostError::Guest`] with the engine's [`Failure`] (code, message, details).
+//! [`HostError::Guest`] with the engine's [`Failure`] (code, message, details). A
+//! [`Verifier`] is prepared once inside the sandbox and keeps its cache of verified tokens
+//! from call to call.
 //!
 //! ```no_run
 //! use credgate_wasmtime::{CredgateModule, Limits, ParsePermissionInput, SetTypeInput};
@@ -32,6 +34,7 @@
 //! |---|---|
 //! | [`runtime`] | engine configuration, limits, compile/precompile, instance reuse, raw calls |
 //! | [`ops`] | the typed call of every operation, in the core's input and answer types |
+//! | [`verifier`] | a prepared verifier inside the guest: its handle, its calls, its cache |
 //! | [`error`] | [`HostError`] and its stable codes |
 //! | [`conformance`] | the vector runner behind `credgate conformance` |
 
@@ -40,10 +43,12 @@ mod embedded;
 pub mod error;
 pub mod ops;
 pub mod runtime;
+pub mod verifier;
 
 pub use error::HostError;
 pub use ops::*;
 pub use runtime::{CredgateModule, Host, HostStats, Limits, ABI_VERSION};
+pub use verifier::Verifier;
 
 /// The embedded guest module's bytes, when this build has one.
 pub fn embedded_wasm() -> Option<&'static [u8]> {

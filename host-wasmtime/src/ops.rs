@@ -25,20 +25,20 @@ use serde::{Deserialize, Serialize};
 pub use credgate_core::diff::SpecDiff;
 pub use credgate_core::facade::{
     AllowlistEntries, AuthorizeInput, Authorized, BearerAnswer, BearerInput, BearerRefusal,
-    BearerToken, CheckInput, CheckRequest, Checked, CreateCredentialInput, CreatedCredential,
-    CredentialAction, DiffAnswer, DiffInput, Epoch, Explained, Failure, Headers, IpAllowedInput,
-    IpDecision, IssueAnswer, IssueTokenInput, IssuedToken, Kind, LintInput, LintReport,
-    LoadRevocationsInput, LoadedRevocations, Operation, Outcome, ParsePermissionInput,
+    BearerToken, CacheStatsInput, CheckInput, CheckRequest, Checked, CreateCredentialInput,
+    CreatedCredential, CredentialAction, DiffAnswer, DiffInput, Epoch, Explained, Failure, Headers,
+    IpAllowedInput, IpDecision, IssueAnswer, IssueTokenInput, IssuedToken, Kind, LintInput,
+    LintReport, LoadRevocationsInput, LoadedRevocations, Operation, Outcome, ParsePermissionInput,
     ParsedPermission, ParsedTokenRequest, PermissionList, Preview, PreviewInput, PublicJwksInput,
-    PublishedJwks, ResourcesInput, RotateSecretInput, Seconds, SecretCheck, SetTypeDefaults,
-    SetTypeInput, SignRevocationsInput, SignedRevocations, SigningKeyInput, SpecDocument,
-    SpecReport, SuggestAnswer, SuggestInput, Suggestion, TokenRefusal, TokenRequestAnswer,
-    TokenRequestInput, UnixSeconds, UpdateCredentialInput, UpdatedCredential, UsageEntry,
-    UsageList, ValidateSpecInput, VerifiedToken, VerifierInput, VerifySecretInput,
-    VerifyTokenInput,
+    PublishedJwks, ResourcesInput, RevocationsInput, RotateSecretInput, Seconds, SecretCheck,
+    SetTypeDefaults, SetTypeInput, SignRevocationsInput, SignedRevocations, SigningKeyInput,
+    SpecDocument, SpecReport, SuggestAnswer, SuggestInput, Suggestion, TokenRefusal,
+    TokenRequestAnswer, TokenRequestInput, UnixSeconds, UpdateCredentialInput, UpdatedCredential,
+    UsageEntry, UsageList, ValidateSpecInput, VerifiedToken, VerifierCacheStats, VerifierHandle,
+    VerifierInput, VerifierOperation, VerifyInput, VerifySecretInput, VerifyTokenInput,
 };
 pub use credgate_core::revocation::RevocationEntry;
-pub use credgate_core::{Code, Credential};
+pub use credgate_core::{CacheLimits, CacheStats, Code, Credential};
 
 use crate::error::HostError;
 use crate::runtime::Host;
@@ -69,15 +69,7 @@ impl Host {
         input: &str,
     ) -> Result<Outcome<T>, HostError> {
         let out = self.call_json(op.as_str(), input)?;
-        serde_json::from_str(&out).map_err(|e| {
-            if e.is_data() {
-                HostError::Json {
-                    message: format!("unexpected `{op}` output: {e}"),
-                }
-            } else {
-                HostError::abi(format!("the `{op}` output is not JSON: {e}"))
-            }
-        })
+        decode(op.as_str(), &out)
     }
 
     /// Runs the operation of `input`: its result or answer, or its failure as
@@ -85,6 +77,20 @@ impl Host {
     pub fn run<I: Input>(&mut self, input: &I) -> Result<I::Answer, HostError> {
         self.outcome(input)?.into_result().map_err(HostError::Guest)
     }
+}
+
+/// Decodes the guest's output of `op` as a tagged outcome: output that is not JSON is
+/// `host.abi`, JSON of another shape `host.json`.
+pub(crate) fn decode<T: DeserializeOwned>(op: &str, out: &str) -> Result<Outcome<T>, HostError> {
+    serde_json::from_str(out).map_err(|e| {
+        if e.is_data() {
+            HostError::Json {
+                message: format!("unexpected `{op}` output: {e}"),
+            }
+        } else {
+            HostError::abi(format!("the `{op}` output is not JSON: {e}"))
+        }
+    })
 }
 
 /// `explain`'s input: `authorize`'s members (the core's `ExplainInput` is an alias of

@@ -17,7 +17,8 @@ use wasmtime::{Config, Engine, Instance, Memory, Module, ResourceLimiter, Store,
 use crate::error::HostError;
 
 /// The ABI version this host speaks (the guest's `credgate_abi_version()` must return it).
-pub const ABI_VERSION: u32 = 1;
+/// Version 2 added the prepared verifiers (`credgate_verifier_*`).
+pub const ABI_VERSION: u32 = 2;
 
 /// Name of the guest's linear memory export.
 pub const EXPORT_MEMORY: &str = "memory";
@@ -29,6 +30,24 @@ pub const EXPORT_ALLOC: &str = "credgate_alloc";
 pub const EXPORT_FREE: &str = "credgate_free";
 /// `credgate_call(op_ptr: i32, op_len: i32, in_ptr: i32, in_len: i32) -> i64`
 pub const EXPORT_CALL: &str = "credgate_call";
+/// `credgate_verifier_new(in_ptr: i32, in_len: i32) -> i64`
+pub const EXPORT_VERIFIER_NEW: &str = "credgate_verifier_new";
+/// `credgate_verifier_call(handle: i32, op_ptr: i32, op_len: i32, in_ptr: i32, in_len: i32) -> i64`
+pub const EXPORT_VERIFIER_CALL: &str = "credgate_verifier_call";
+/// `credgate_verifier_free(handle: i32) -> i32`
+pub const EXPORT_VERIFIER_FREE: &str = "credgate_verifier_free";
+
+/// Every export of the ABI (`ABI.md`), checked when a module is loaded.
+pub const EXPORTS: [&str; 8] = [
+    EXPORT_MEMORY,
+    EXPORT_VERSION,
+    EXPORT_ALLOC,
+    EXPORT_FREE,
+    EXPORT_CALL,
+    EXPORT_VERIFIER_NEW,
+    EXPORT_VERIFIER_CALL,
+    EXPORT_VERIFIER_FREE,
+];
 
 /// How often the epoch ticker advances the engine's epoch (the deadline's resolution).
 const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -192,13 +211,7 @@ impl CredgateModule {
                 import.name()
             )));
         }
-        for name in [
-            EXPORT_MEMORY,
-            EXPORT_VERSION,
-            EXPORT_ALLOC,
-            EXPORT_FREE,
-            EXPORT_CALL,
-        ] {
+        for name in EXPORTS {
             if module.get_export(name).is_none() {
                 return Err(HostError::abi(format!("the module has no `{name}` export")));
             }
@@ -291,14 +304,41 @@ impl ResourceLimiter for Limiter {
 
 /// One live instance and its exports.
 struct Live {
+    /// Which instance of this host it is (1 for the first): a prepared verifier's handle is
+    /// only valid in the instance that made it.
+    id: u64,
     store: Store<Limiter>,
     memory: Memory,
     version: TypedFunc<(), u32>,
     alloc: TypedFunc<u32, u32>,
     free: TypedFunc<(u32, u32), ()>,
     call: TypedFunc<(u32, u32, u32, u32), u64>,
+    verifier_new: TypedFunc<(u32, u32), u64>,
+    verifier_call: TypedFunc<(u32, u32, u32, u32, u32), u64>,
+    verifier_free: TypedFunc<u32, u32>,
     /// The reusable input buffer in guest memory: (pointer, capacity).
     input: Option<(u32, u32)>,
+}
+
+/// Which export a call goes to.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    /// `credgate_call`: a façade operation.
+    Call,
+    /// `credgate_verifier_new`: prepare a verifier (the op name is empty).
+    VerifierNew,
+    /// `credgate_verifier_call` on this handle.
+    VerifierCall(u32),
+}
+
+impl Target {
+    fn export(self) -> &'static str {
+        match self {
+            Target::Call => EXPORT_CALL,
+            Target::VerifierNew => EXPORT_VERIFIER_NEW,
+            Target::VerifierCall(_) => EXPORT_VERIFIER_CALL,
+        }
+    }
 }
 
 /// Counters for one [`Host`].
@@ -437,6 +477,15 @@ impl Host {
         let call = instance
             .get_typed_func::<(u32, u32, u32, u32), u64>(&mut store, EXPORT_CALL)
             .map_err(typed)?;
+        let verifier_new = instance
+            .get_typed_func::<(u32, u32), u64>(&mut store, EXPORT_VERIFIER_NEW)
+            .map_err(typed)?;
+        let verifier_call = instance
+            .get_typed_func::<(u32, u32, u32, u32, u32), u64>(&mut store, EXPORT_VERIFIER_CALL)
+            .map_err(typed)?;
+        let verifier_free = instance
+            .get_typed_func::<u32, u32>(&mut store, EXPORT_VERIFIER_FREE)
+            .map_err(typed)?;
         let got = version
             .call(&mut store, ())
             .map_err(|e| wasm_error(e, &limits, store.data().hit))?;
@@ -446,12 +495,16 @@ impl Host {
             )));
         }
         Ok(Live {
+            id: self.stats.instantiations,
             store,
             memory,
             version,
             alloc,
             free,
             call,
+            verifier_new,
+            verifier_call,
+            verifier_free,
             input: None,
         })
     }
@@ -476,6 +529,64 @@ impl Host {
     /// Calls one operation with a JSON input and returns the guest's JSON output as is
     /// (an `{"ok":false,...}` answer is an `Ok` here; the typed calls interpret it).
     pub fn call_json(&mut self, op: &str, input: &str) -> Result<String, HostError> {
+        self.invoke(Target::Call, op, input)
+    }
+
+    /// Prepares a verifier inside the instance from a `VerifierInput` (JSON) and returns the
+    /// guest's output as is: `{"outcome":"result","ok":true,"handle":N}` or a failure. The
+    /// handle is valid in this instance only (see [`Host::instance_id`]) until
+    /// [`Host::verifier_free`]; [`crate::Verifier`] is the typed, self-freeing form.
+    pub fn verifier_new_json(&mut self, input: &str) -> Result<String, HostError> {
+        self.invoke(Target::VerifierNew, "", input)
+    }
+
+    /// Runs a verifier operation (`check`, `verify`, `load_revocations`, `cache_stats`) on
+    /// the verifier of `handle` and returns the guest's output as is. A handle that is not
+    /// live in the current instance is an `input.invalid` failure in the output.
+    pub fn verifier_call_json(
+        &mut self,
+        handle: u32,
+        op: &str,
+        input: &str,
+    ) -> Result<String, HostError> {
+        self.invoke(Target::VerifierCall(handle), op, input)
+    }
+
+    /// Drops the verifier of `handle` inside the current instance: `true`, or `false` when
+    /// the handle is not live there (freed, never made, or made by an instance since
+    /// replaced, or no instance is live).
+    pub fn verifier_free(&mut self, handle: u32) -> Result<bool, HostError> {
+        let limits = Arc::clone(&self.module.limits);
+        let Some(mut live) = self.live.take() else {
+            return Ok(false);
+        };
+        Self::arm(&mut live.store, &limits)?;
+        match live.verifier_free.call(&mut live.store, handle) {
+            Ok(freed) => {
+                self.live = Some(live);
+                Ok(freed == 1)
+            }
+            Err(e) => {
+                // The instance is dropped, and every verifier in it with it.
+                let e = wasm_error(e, &limits, live.store.data().hit);
+                if e.is_sandbox_stop() {
+                    self.stats.stops += 1;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Which instance is live: 1 for the first, one more after every replacement (a trap, a
+    /// limit stop, memory recycling); `None` when none is live yet or since the last stop.
+    /// Handles of prepared verifiers belong to one instance.
+    pub fn instance_id(&self) -> Option<u64> {
+        self.live.as_ref().map(|live| live.id)
+    }
+
+    /// One call into the guest: checks the input cap, instantiates when needed, runs the
+    /// export within the per-call limits, and keeps or drops the instance afterwards.
+    fn invoke(&mut self, target: Target, op: &str, input: &str) -> Result<String, HostError> {
         self.stats.calls += 1;
         let limits = Arc::clone(&self.module.limits);
         let total = op.len().saturating_add(input.len());
@@ -489,7 +600,7 @@ impl Host {
         let Some(mut live) = self.live.take() else {
             return Err(HostError::abi("no live instance"));
         };
-        match Self::call_live(&mut live, &limits, op.as_bytes(), input.as_bytes()) {
+        match Self::call_live(&mut live, &limits, target, op.as_bytes(), input.as_bytes()) {
             Ok(out) => {
                 if let (Some(budget), Ok(left)) = (limits.fuel_per_call, live.store.get_fuel()) {
                     self.stats.last_fuel = budget.saturating_sub(left);
@@ -512,6 +623,7 @@ impl Host {
     fn call_live(
         live: &mut Live,
         limits: &Limits,
+        target: Target,
         op: &[u8],
         input: &[u8],
     ) -> Result<String, HostError> {
@@ -536,10 +648,16 @@ impl Host {
         live.memory
             .write(&mut live.store, in_ptr as usize, input)
             .map_err(write)?;
-        let packed = live
-            .call
-            .call(&mut live.store, (ptr, op_len, in_ptr, in_len))
-            .map_err(|e| wasm_error(e, limits, live.store.data().hit))?;
+        let packed = match target {
+            Target::Call => live
+                .call
+                .call(&mut live.store, (ptr, op_len, in_ptr, in_len)),
+            Target::VerifierNew => live.verifier_new.call(&mut live.store, (in_ptr, in_len)),
+            Target::VerifierCall(handle) => live
+                .verifier_call
+                .call(&mut live.store, (handle, ptr, op_len, in_ptr, in_len)),
+        }
+        .map_err(|e| wasm_error(e, limits, live.store.data().hit))?;
         let out_ptr = (packed >> 32) as u32;
         let out_len = (packed & 0xffff_ffff) as u32;
         if out_ptr == 0 {
@@ -548,7 +666,10 @@ impl Host {
                     limit: limits.memory_bytes,
                 }
             } else {
-                HostError::abi("credgate_call returned a null output pointer")
+                HostError::abi(format!(
+                    "{} returned a null output pointer",
+                    target.export()
+                ))
             });
         }
         let bytes = live

@@ -18,13 +18,21 @@ use credgate_wasmtime::{CredgateModule, HostError, Limits};
 
 /// `l`: loop forever; `g`: grow memory until refused, then trap like Rust's abort on OOM;
 /// `G`: grow forever, ignoring refusals; `x`: return an output pointer outside memory;
-/// `n`: return 0 (null output); anything else: `{"ok":true}`.
+/// `n`: return 0 (null output); anything else: `{"ok":true}`. Its verifiers: creating one
+/// gives handle 1, calling one loops forever, freeing one succeeds.
 const BAD_GUEST: &str = r#"
 (module
   (memory (export "memory") 1)
   (global $heap (mut i32) (i32.const 1024))
   (data (i32.const 16) "{\"ok\":true}")
-  (func (export "credgate_abi_version") (result i32) (i32.const 1))
+  (data (i32.const 64) "{\"outcome\":\"result\",\"ok\":true,\"handle\":1}")
+  (func (export "credgate_abi_version") (result i32) (i32.const 2))
+  (func (export "credgate_verifier_new") (param i32 i32) (result i64)
+    (i64.or (i64.shl (i64.const 64) (i64.const 32)) (i64.const 41)))
+  (func (export "credgate_verifier_call") (param i32 i32 i32 i32 i32) (result i64)
+    (loop $l (br $l))
+    (i64.const 0))
+  (func (export "credgate_verifier_free") (param i32) (result i32) (i32.const 1))
   (func (export "credgate_alloc") (param $n i32) (result i32)
     (local $p i32)
     (local.set $p (global.get $heap))
@@ -168,7 +176,7 @@ fn a_module_without_the_exports_is_refused() {
 #[test]
 fn a_module_of_another_abi_version_is_refused_at_instantiation() {
     let wasm = wat::parse_str(
-        BAD_GUEST.replace("(result i32) (i32.const 1))", "(result i32) (i32.const 2))"),
+        BAD_GUEST.replace("(result i32) (i32.const 2))", "(result i32) (i32.const 1))"),
     )
     .unwrap();
     let mut host = CredgateModule::from_bytes(&wasm, small_limits())
@@ -176,7 +184,35 @@ fn a_module_of_another_abi_version_is_refused_at_instantiation() {
         .host();
     let err = host.call_json("ok", "{}").unwrap_err();
     assert_eq!(err.code(), "host.abi");
-    assert!(err.to_string().contains("version 2"), "{err}");
+    assert!(err.to_string().contains("version 1"), "{err}");
+}
+
+/// A module of ABI version 1 (no prepared verifiers) is refused when it is loaded.
+#[test]
+fn a_module_without_the_verifier_exports_is_refused() {
+    let v1 = BAD_GUEST.replacen("(func (export \"credgate_verifier_new\")", "(func $gone", 1);
+    let err =
+        CredgateModule::from_bytes(&wat::parse_str(&v1).unwrap(), small_limits()).unwrap_err();
+    assert_eq!(err.code(), "host.abi");
+    assert!(err.to_string().contains("credgate_verifier_new"), "{err}");
+}
+
+/// A verifier call that loops forever is stopped by the per-call fuel budget like any call;
+/// the typed verifier is prepared again in the fresh instance, and stopped again.
+#[test]
+fn a_looping_verifier_call_runs_out_of_fuel() {
+    let m = bad_module(small_limits());
+    let input = credgate_wasmtime::VerifierInput::default();
+    let mut verifier = m.verifier(&input).unwrap();
+    assert_eq!(verifier.handle(), 1);
+    for round in 1..=2 {
+        let err = verifier.cache_stats().unwrap_err();
+        assert_eq!(err, HostError::OutOfFuel { fuel: 5_000_000 });
+        assert_eq!(verifier.preparations(), round);
+    }
+    let mut host = verifier.into_host();
+    assert_eq!(host.stats().stops, 2);
+    assert_eq!(host.call_json("ok", "{}").unwrap(), r#"{"ok":true}"#);
 }
 
 #[test]

@@ -21,6 +21,7 @@
 
 mod input;
 pub mod ops;
+pub mod prepared;
 pub mod revocations;
 
 use serde::de::DeserializeOwned;
@@ -37,6 +38,7 @@ pub use input::{
     UnixSeconds,
 };
 pub use ops::*;
+pub use prepared::*;
 pub use revocations::*;
 
 vocabulary!(
