@@ -23,14 +23,16 @@
 use credgate_core::authorize::PermissionSet as CorePermissionSet;
 use credgate_core::error::{Error, InputError};
 use credgate_core::facade::{self, Failure, Kind, Reply};
-use credgate_core::token::Verifier as CoreVerifier;
+use credgate_core::token::{KeySet, Verifier as CoreVerifier};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 use convert::{from_js, strings_to_js, to_js};
 
 mod convert;
 mod host;
+mod hot;
 #[cfg(feature = "full")]
 mod ops;
 mod types;
@@ -146,6 +148,8 @@ fn default_now(input: &mut Map<String, Value>) -> CallResult<()> {
 #[wasm_bindgen]
 pub struct Verifier {
     inner: CoreVerifier,
+    /// The JS forms of what the core's cache holds (the hot path: `hot`).
+    hot: RefCell<hot::Store>,
 }
 
 #[wasm_bindgen]
@@ -161,7 +165,10 @@ impl Verifier {
             let mut input = object(&options, "the options")?;
             input.insert("jwks".to_owned(), from_js(&jwks)?);
             let inner = facade::verifier(facade::input(Value::Object(input))?)?;
-            Ok(Verifier { inner })
+            Ok(Verifier {
+                inner,
+                hot: RefCell::default(),
+            })
         })
     }
 
@@ -188,7 +195,24 @@ impl Verifier {
                 entries: list.entries().to_vec(),
             };
             self.inner.load_revocations(list).map_err(Error::from)?;
+            self.hot.get_mut().clear();
             reply(Ok(loaded))
+        })
+    }
+
+    /// Trusts these keys from now on, in place of the JWKS held so far (a key set fetched
+    /// again; `jwks.invalid` is thrown and the held keys stay). The cache of verified tokens
+    /// is emptied; a held revocation list stays.
+    #[wasm_bindgen(js_name = setKeys)]
+    pub fn set_keys(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Jwks")] jwks: JsValue,
+    ) -> Result<(), JsValue> {
+        answer_with(|| {
+            let keys = KeySet::from_value(&from_js(&jwks)?).map_err(Error::from)?;
+            self.inner.set_keys(keys);
+            self.hot.get_mut().clear();
+            Ok(())
         })
     }
 
@@ -216,7 +240,8 @@ impl Verifier {
     }
 
     /// Verifies a token and returns its claims, like `verifyToken`; throws `token.*`.
-    /// `now` defaults to the current time.
+    /// `now` defaults to the current time. The claims are frozen, and shared by every
+    /// answer about the same token while the verifier's cache holds it.
     #[wasm_bindgen(unchecked_return_type = "VerifiedToken")]
     pub fn verify(
         &self,
@@ -224,27 +249,40 @@ impl Verifier {
         #[wasm_bindgen(unchecked_optional_param_type = "UnixSeconds | null")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
+            if !token.is_string() {
+                return Err(invalid_input("the token must be a string"));
+            }
+            let now = integer(&now)?.unwrap_or_else(host::now);
+            let verify = |token: &str| hot::verify(&self.inner, &self.hot, token, now);
+            if let Some(verified) = hot::with_string(&token, verify) {
+                return verified;
+            }
             let token = token
                 .as_string()
                 .ok_or_else(|| invalid_input("the token must be a string"))?;
-            let now = integer(&now)?.unwrap_or_else(host::now);
-            reply(facade::verify_with(&self.inner, &token, now))
+            verify(&token)
         })
     }
 
     /// The edge path for one request, like `check`: every decision is returned. Give the
     /// `token`, or else the raw `authorization` header value (RFC 6750; absent or `null` is a
-    /// missing header: 401 `bearer.missing`). `now` defaults to the current time.
+    /// missing header: 401 `bearer.missing`). `now` defaults to the current time. The
+    /// `claims` are frozen, and shared by every answer about the same token while the
+    /// verifier's cache holds it.
     #[wasm_bindgen(unchecked_return_type = "CheckResult")]
     pub fn check(
         &self,
         #[wasm_bindgen(unchecked_param_type = "VerifierCheckInput")] input: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
+            // Plain input the short way (`hot`); anything else read as JSON, as always.
+            if let Some(answer) = hot::check(&self.inner, &self.hot, &input) {
+                return answer;
+            }
             let mut input = object(&input, "the input")?;
             default_now(&mut input)?;
             let request: facade::CheckRequest = facade::input(Value::Object(input))?;
-            reply(facade::check_with(&self.inner, &request))
+            reply(facade::check_with(&self.inner, &request)).map(hot::freeze_claims)
         })
     }
 }
