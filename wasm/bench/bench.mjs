@@ -1,6 +1,8 @@
 // `make bench-wasm`: in one Node.js run, credgate's full edge check through a prepared
-// `Verifier` against `jose`'s bare `jwtVerify` of the same EdDSA JWT with the same key, and the
-// size of the WebAssembly module.
+// `Verifier` against `jose`'s bare `jwtVerify` of the same EdDSA JWT with the same key (the
+// verifier's cache off: every call verifies the signature, as jose's does), the same check
+// for a token the verifier has seen (its cache on, the default: issue 11), and the size of
+// the WebAssembly module.
 //
 //   node wasm/bench/bench.mjs [--iterations N]
 
@@ -15,7 +17,7 @@ const credgate = await import(new URL("node.js", pkg).href);
 const edge = await import(new URL("edge-node.js", pkg).href);
 
 const args = process.argv.slice(2);
-const iterations = Number(args[args.indexOf("--iterations") + 1]) || 3000;
+const baseIterations = Number(args[args.indexOf("--iterations") + 1]) || 3000;
 const rounds = 7;
 
 const issuer = "https://auth.example.test";
@@ -59,8 +61,11 @@ if (!issued.ok) throw new Error(`cannot issue the bench token: ${JSON.stringify(
 const token = issued.token;
 const at = now + 60;
 
-const verifier = new credgate.Verifier(jwks, { issuer, audience });
-const edgeVerifier = new edge.Verifier(jwks, { issuer, audience });
+const uncached = { issuer, audience, cache: { max_entries: 0 } };
+const verifier = new credgate.Verifier(jwks, uncached);
+const edgeVerifier = new edge.Verifier(jwks, uncached);
+const cachedVerifier = new credgate.Verifier(jwks, { issuer, audience });
+const cachedEdgeVerifier = new edge.Verifier(jwks, { issuer, audience });
 const checkInput = {
   token,
   client_ip: "203.0.113.9",
@@ -84,9 +89,15 @@ const candidates = [
   ["credgate Verifier.verify (token only)", () => verifier.verify(token, at)],
   ["credgate verifyToken (one-off: JWKS parsed per call)", () => credgate.verifyToken({ token, jwks, issuer, audience, now: at })],
   ["jose jwtVerify (bare EdDSA verify)", () => jwtVerify(token, joseKey, joseOptions)],
+  ["credgate Verifier.check, cached token", () => cachedVerifier.check(checkInput)],
+  ["credgate/edge Verifier.check, cached token", () => cachedEdgeVerifier.check(checkInput)],
+  ["credgate/edge Verifier.verify, cached token", () => cachedEdgeVerifier.verify(token, at)],
 ];
+// A cached call takes microseconds: more of them per round.
+const CACHED = 5;
 
-async function round(fn) {
+async function round(fn, index) {
+  const iterations = index >= CACHED ? 20 * baseIterations : baseIterations;
   const start = process.hrtime.bigint();
   if (fn() instanceof Promise) {
     for (let i = 1; i < iterations; i++) await fn();
@@ -98,24 +109,30 @@ async function round(fn) {
 
 console.log(`wasm-node bench: token ${token.length} bytes, ${process.version}`);
 const samples = candidates.map(() => []);
-for (const [, fn] of candidates) await round(fn); // warm-up
+for (const [i, [, fn]] of candidates.entries()) await round(fn, i); // warm-up
 for (let r = 0; r < rounds; r++) {
-  for (const [i, [, fn]] of candidates.entries()) samples[i].push(await round(fn));
+  for (const [i, [, fn]] of candidates.entries()) samples[i].push(await round(fn, i));
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = candidates.map(([name], i) => [name, median(samples[i])]);
 for (const [name, us] of results) {
-  console.log(`wasm-node bench: ${name.padEnd(52)} ${us.toFixed(1).padStart(7)} µs/op (median of ${rounds} rounds × ${iterations})`);
+  console.log(`wasm-node bench: ${name.padEnd(52)} ${us.toFixed(1).padStart(7)} µs/op (median of ${rounds} rounds)`);
 }
-const [credgateCheck, edgeCheck, , , jose] = results.map(([, us]) => us);
+const [credgateCheck, edgeCheck, , , jose, cachedCheck, cachedEdgeCheck] = results.map(([, us]) => us);
 for (const [name, value] of [["credgate", credgateCheck], ["credgate/edge", edgeCheck]]) {
   const ratio = value / jose;
   console.log(
     `wasm-node bench: ratio ${name} Verifier.check / jose jwtVerify = ${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? "met" : "NOT met"})`,
   );
 }
-verifier.free();
-edgeVerifier.free();
+for (const [name, cached, plain] of [["credgate", cachedCheck, credgateCheck], ["credgate/edge", cachedEdgeCheck, edgeCheck]]) {
+  const speedup = plain / cached;
+  console.log(
+    `wasm-node bench: ${name} Verifier.check cached ${cached.toFixed(2)} µs (target < 5 µs: ${cached < 5 ? "met" : "NOT met"}), ` +
+      `${speedup.toFixed(0)}× faster than uncached (target ≥ 20×: ${speedup >= 20 ? "met" : "NOT met"})`,
+  );
+}
+for (const v of [verifier, edgeVerifier, cachedVerifier, cachedEdgeVerifier]) v.free();
 
 for (const name of ["credgate_bg.wasm", "credgate_edge_bg.wasm"]) {
   console.log(`wasm-node bench: module ${sizeLine(fileURLToPath(new URL(name, pkg)))}`);

@@ -81,11 +81,74 @@ function write(text, memory, metaAt, textAt) {
 }
 
 /**
- * Reads a `Verifier.check` input into the module's memory: the token or Authorization header,
- * the client IP and the request's words and ids, concatenated as UTF-8 at `textAt` (room for
- * 3 × MAX_TEXT bytes), and at `metaAt` [seq, now (NaN: absent), bearer (0 none, 1 token,
- * 2 authorization), the seven parts' lengths in UTF-16 code units, whether vault, key and org
- * are present]. Returns the bytes written, or -1: read it the general way.
+ * A request's members as JSON.stringify would write them, when it is plain data of the
+ * expected types: [type, action, vault, key, org] (absent ones `undefined`), else `undefined`.
+ */
+function requestMembers(request) {
+  if (!plain(request)) return undefined;
+  let type;
+  let action;
+  let vault;
+  let key;
+  let org;
+  const names = Object.keys(request);
+  for (let i = 0; i < names.length; i++) {
+    switch (names[i]) {
+      case "type":
+        type = request.type;
+        break;
+      case "action":
+        action = request.action;
+        break;
+      case "vault":
+        vault = request.vault;
+        break;
+      case "key":
+        key = request.key;
+        break;
+      case "org":
+        org = request.org;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  if (typeof type !== "string" || typeof action !== "string" || !wellFormed(type) || !wellFormed(action)) return undefined;
+  if (!optional(vault) || !optional(key) || !optional(org)) return undefined;
+  return [type, action, vault ?? undefined, key ?? undefined, org ?? undefined];
+}
+
+/**
+ * Writes seven parts (the first two free, then the request's five) as one UTF-8 text at
+ * `textAt`, and at `metaAt` [seq, `number` (NaN: absent), `flag`, the parts' lengths in UTF-16
+ * code units, whether vault, key and org are present]: the bytes written, or -1.
+ */
+function writeParts(first, second, members, number, flag, memory, metaAt, textAt) {
+  const [type, action, vault, key, org] = members;
+  const written = write(first + second + type + action + (vault ?? "") + (key ?? "") + (org ?? ""), memory, metaAt, textAt);
+  if (written < 0) return -1;
+  seq = (seq + 1) | 0 || 1;
+  const meta = floats;
+  meta[0] = seq;
+  meta[1] = number === undefined ? NaN : number;
+  meta[2] = flag;
+  meta[3] = first.length;
+  meta[4] = second.length;
+  meta[5] = type.length;
+  meta[6] = action.length;
+  meta[7] = vault === undefined ? 0 : vault.length;
+  meta[8] = key === undefined ? 0 : key.length;
+  meta[9] = org === undefined ? 0 : org.length;
+  meta[10] = vault === undefined ? 0 : 1;
+  meta[11] = key === undefined ? 0 : 1;
+  meta[12] = org === undefined ? 0 : 1;
+  return written;
+}
+
+/**
+ * Reads a `Verifier.check` input into the module's memory (`writeParts`): the token or
+ * Authorization header, the client IP, the request; `now` (NaN: absent); the bearer (0 none,
+ * 1 token, 2 authorization). Returns the bytes written, or -1: read it the general way.
  */
 export function readCheck(input, memory, metaAt, textAt) {
   try {
@@ -123,67 +186,32 @@ export function readCheck(input, memory, metaAt, textAt) {
     if (hasToken && hasHeader) return -1;
     if (now === null) now = undefined;
     if (now !== undefined && !Number.isSafeInteger(now)) return -1;
-    if (!plain(request)) return -1;
-    let type;
-    let action;
-    let vault;
-    let key;
-    let org;
-    const members = Object.keys(request);
-    for (let i = 0; i < members.length; i++) {
-      switch (members[i]) {
-        case "type":
-          type = request.type;
-          break;
-        case "action":
-          action = request.action;
-          break;
-        case "vault":
-          vault = request.vault;
-          break;
-        case "key":
-          key = request.key;
-          break;
-        case "org":
-          org = request.org;
-          break;
-        default:
-          return -1;
-      }
-    }
-    if (typeof type !== "string" || typeof action !== "string" || !wellFormed(type) || !wellFormed(action)) return -1;
-    if (!optional(vault) || !optional(key) || !optional(org)) return -1;
+    const members = requestMembers(request);
+    if (members === undefined) return -1;
     const bearer = hasToken ? token : hasHeader ? authorization : "";
-    vault ??= undefined;
-    key ??= undefined;
-    org ??= undefined;
-    const written = write(bearer + ip + type + action + (vault ?? "") + (key ?? "") + (org ?? ""), memory, metaAt, textAt);
+    const written = writeParts(bearer, ip, members, now, hasToken ? 1 : hasHeader ? 2 : 0, memory, metaAt, textAt);
     if (written < 0) return -1;
-    // The request as the core writes it: its members sorted, absent ones left out.
-    const out = { action };
-    if (key !== undefined) out.key = key;
-    if (org !== undefined) out.org = org;
-    out.type = type;
-    if (vault !== undefined) out.vault = vault;
-    seq = (seq + 1) | 0 || 1;
     heldSeq = seq;
     heldIp = ip;
-    heldRequest = out;
-    const meta = floats;
-    meta[0] = seq;
-    meta[1] = now === undefined ? NaN : now;
-    meta[2] = hasToken ? 1 : hasHeader ? 2 : 0;
-    meta[3] = bearer.length;
-    meta[4] = ip.length;
-    meta[5] = type.length;
-    meta[6] = action.length;
-    meta[7] = vault === undefined ? 0 : vault.length;
-    meta[8] = key === undefined ? 0 : key.length;
-    meta[9] = org === undefined ? 0 : org.length;
-    meta[10] = vault === undefined ? 0 : 1;
-    meta[11] = key === undefined ? 0 : 1;
-    meta[12] = org === undefined ? 0 : 1;
+    heldRequest = requestOf(...members);
     return written;
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * Reads `PermissionSet.authorize(request, org)` into the module's memory (`writeParts`): the
+ * org argument (as wasm-bindgen passes a string: a lone surrogate becomes U+FFFD; flag 1 when
+ * it is a string, 0 when absent), then the request. -1: read it the general way.
+ */
+export function readRequest(request, org, memory, metaAt, textAt) {
+  try {
+    if (!enabled || (org !== undefined && org !== null && typeof org !== "string")) return -1;
+    const members = requestMembers(request);
+    if (members === undefined) return -1;
+    const given = typeof org === "string";
+    return writeParts(given ? org : "", "", members, undefined, given ? 1 : 0, memory, metaAt, textAt);
   } catch {
     return -1;
   }
@@ -198,45 +226,79 @@ export function readString(value, memory, metaAt, textAt) {
   return enabled && typeof value === "string" ? write(value, memory, metaAt, textAt) : -1;
 }
 
+/** The answer of `PermissionSet.authorize`, its members sorted (`undefined`: left out). */
+export function decision(allowed, matched, near, reason) {
+  if (matched !== undefined && near === undefined) return { allowed, matched, ok: true, outcome: "answer", reason };
+  if (matched === undefined && near !== undefined) return { allowed, near_misses: near, ok: true, outcome: "answer", reason };
+  if (matched === undefined && near === undefined) return { allowed, ok: true, outcome: "answer", reason };
+  return { allowed, matched, near_misses: near, ok: true, outcome: "answer", reason };
+}
+
 /**
- * The answer of `Verifier.check` for the input `readCheck` read (`seq`), or `undefined` when
- * that input is no longer the one held. `undefined` arguments are members left out; `audit`
- * false is an answer without a record (an invalid request).
+ * The answer of `Verifier.check`, its members in the order of the general path's (sorted by
+ * name); an `undefined` argument is a member left out.
  */
-export function checked(s, audit, allowed, reason, status, message, www, matched, near, claims, clientId, org, jti, auditMatched, time) {
-  if (s !== heldSeq) return undefined;
-  heldSeq = 0;
-  const request = heldRequest;
-  const ip = heldIp;
-  heldRequest = heldIp = undefined;
-  if (!audit) {
+export function checked(allowed, audit, claims, matched, message, near, reason, status, www) {
+  if (audit === undefined) {
     if (claims === undefined && matched === undefined && near === undefined && www !== undefined) {
       return { allowed, message, ok: true, outcome: "answer", reason, status, www_authenticate: www };
     }
-    return general(allowed, undefined, claims, matched, message, near, reason, status, www);
-  }
-  const record = { allowed, client_id: clientId, client_ip: ip, jti, matched: auditMatched, org, reason, request, status, time };
-  if (claims !== undefined && near === undefined) {
-    if (matched !== undefined && www === undefined) {
-      return { allowed, audit: record, claims, matched, message, ok: true, outcome: "answer", reason, status };
+  } else if (claims !== undefined) {
+    if (matched !== undefined && near === undefined && www === undefined) {
+      return { allowed, audit, claims, matched, message, ok: true, outcome: "answer", reason, status };
     }
-    if (matched === undefined && www !== undefined) {
-      return { allowed, audit: record, claims, message, ok: true, outcome: "answer", reason, status, www_authenticate: www };
+    if (matched === undefined && near === undefined && www !== undefined) {
+      return { allowed, audit, claims, message, ok: true, outcome: "answer", reason, status, www_authenticate: www };
     }
+    if (matched === undefined && near !== undefined && www !== undefined) {
+      return { allowed, audit, claims, message, near_misses: near, ok: true, outcome: "answer", reason, status, www_authenticate: www };
+    }
+  } else if (matched === undefined && near === undefined && www !== undefined) {
+    return { allowed, audit, message, ok: true, outcome: "answer", reason, status, www_authenticate: www };
   }
-  if (claims !== undefined && matched === undefined && near !== undefined && www !== undefined) {
-    return { allowed, audit: record, claims, message, near_misses: near, ok: true, outcome: "answer", reason, status, www_authenticate: www };
-  }
-  if (claims === undefined && matched === undefined && near === undefined && www !== undefined) {
-    return { allowed, audit: record, message, ok: true, outcome: "answer", reason, status, www_authenticate: www };
-  }
-  return general(allowed, record, claims, matched, message, near, reason, status, www);
-}
-
-/** Any other combination of members, in the same order (never seen from today's core). */
-function general(allowed, audit, claims, matched, message, near, reason, status, www) {
+  // Any other combination (none comes from today's core), in the same order.
   const members = [["allowed", allowed], ["audit", audit], ["claims", claims], ["matched", matched], ["message", message], ["near_misses", near], ["ok", true], ["outcome", "answer"], ["reason", reason], ["status", status], ["www_authenticate", www]];
   return Object.fromEntries(members.filter(([, value]) => value !== undefined));
+}
+
+/**
+ * An audit record. `ip` and `request` `undefined`: the client IP and request `readCheck` read
+ * for `s`, the input's own strings (`undefined` when that input is no longer the one held).
+ */
+export function record(s, allowed, clientId, ip, jti, matched, org, reason, request, status, time) {
+  if (ip === undefined) {
+    if (s !== heldSeq) return undefined;
+    heldSeq = 0;
+    ip = heldIp;
+    request = heldRequest;
+    heldIp = heldRequest = undefined;
+  }
+  return { allowed, client_id: clientId, client_ip: ip, jti, matched, org, reason, request, status, time };
+}
+
+/** A request as the core writes it: its members sorted, absent (`undefined`) ones left out. */
+export function requestOf(type, action, vault, key, org) {
+  const out = { action };
+  if (key !== undefined) out.key = key;
+  if (org !== undefined) out.org = org;
+  out.type = type;
+  if (vault !== undefined) out.vault = vault;
+  return out;
+}
+
+/** A revocation entry, as the general path writes it. */
+export function entryOf(client, id, time) {
+  return client ? { client_id: id, not_before: time } : { jti: id, revoked_at: time };
+}
+
+/** The result of `Verifier.loadRevocations`. */
+export function loadedOf(entries, epoch, issuedAt) {
+  return { entries, epoch, issued_at: issuedAt, ok: true, outcome: "result" };
+}
+
+/** `Verifier.cacheStats`. */
+export function statsOf(bytes, entries, evictions, hits, misses) {
+  return { bytes, entries, evictions, hits, misses };
 }
 
 /** The result of `Verifier.verify`. */

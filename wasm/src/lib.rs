@@ -22,13 +22,17 @@
 
 use credgate_core::authorize::PermissionSet as CorePermissionSet;
 use credgate_core::error::{Error, InputError};
-use credgate_core::facade::{self, Failure, Kind, Reply};
+#[cfg(feature = "full")]
+use credgate_core::facade::Kind;
+use credgate_core::facade::{self, Failure};
 use credgate_core::token::{KeySet, Verifier as CoreVerifier};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
-use convert::{from_js, strings_to_js, to_js};
+#[cfg(feature = "full")]
+use convert::to_js;
+use convert::{from_js, strings_to_js};
 
 mod convert;
 mod host;
@@ -89,6 +93,7 @@ fn set(target: &JsValue, name: &str, value: &JsValue) {
 }
 
 /// A returned value: the answer's members and the wire's `outcome` (`"result"` / `"answer"`).
+#[cfg(feature = "full")]
 fn returned(kind: Kind, mut value: Value) -> CallResult {
     if let Value::Object(map) = &mut value {
         let outcome = match kind {
@@ -98,15 +103,6 @@ fn returned(kind: Kind, mut value: Value) -> CallResult {
         map.insert("outcome".to_owned(), Value::from(outcome));
     }
     to_js(&value)
-}
-
-/// The boundary for a prepared helper's typed answer (its [`Reply`] kind says which).
-fn reply<T: Reply>(answer: Result<T, Error>) -> CallResult {
-    let answer = answer?;
-    let kind = answer.kind();
-    let value = serde_json::to_value(&answer)
-        .map_err(|e| invalid_input(format_args!("the answer could not be encoded: {e}")))?;
-    returned(kind, value)
 }
 
 /// The boundary for a body that uses `?`: its failure thrown as a `CredgateError`.
@@ -188,15 +184,10 @@ impl Verifier {
                 .ok_or_else(|| invalid_input("the revocation list must be a string"))?;
             let list =
                 facade::revocation_list(&text, self.inner.keys(), &self.inner.options().issuer)?;
-            let loaded = facade::LoadedRevocations {
-                ok: true,
-                epoch: list.epoch(),
-                issued_at: list.issued_at(),
-                entries: list.entries().to_vec(),
-            };
+            let loaded = hot::loaded(&list);
             self.inner.load_revocations(list).map_err(Error::from)?;
             self.hot.get_mut().clear();
-            reply(Ok(loaded))
+            Ok(loaded)
         })
     }
 
@@ -220,10 +211,7 @@ impl Verifier {
     #[wasm_bindgen(getter, js_name = revocationsEpoch, unchecked_return_type = "number | bigint | undefined")]
     pub fn revocations_epoch(&self) -> JsValue {
         match self.inner.revocations() {
-            Some(list) => match convert::to_js(&Value::from(list.epoch())) {
-                Ok(epoch) => epoch,
-                Err(_) => JsValue::UNDEFINED,
-            },
+            Some(list) => hot::unsigned_js(list.epoch()),
             None => JsValue::UNDEFINED,
         }
     }
@@ -232,11 +220,7 @@ impl Verifier {
     /// `evictions`, `entries`, `bytes`.
     #[wasm_bindgen(getter, js_name = cacheStats, unchecked_return_type = "CacheStats")]
     pub fn cache_stats(&self) -> Result<JsValue, JsValue> {
-        answer_with(|| {
-            let stats = serde_json::to_value(self.inner.cache_stats())
-                .map_err(|e| invalid_input(format!("cache statistics: {e}")))?;
-            to_js(&stats)
-        })
+        Ok(hot::stats(&self.inner.cache_stats()))
     }
 
     /// Verifies a token and returns its claims, like `verifyToken`; throws `token.*`.
@@ -282,7 +266,10 @@ impl Verifier {
             let mut input = object(&input, "the input")?;
             default_now(&mut input)?;
             let request: facade::CheckRequest = facade::input(Value::Object(input))?;
-            reply(facade::check_with(&self.inner, &request)).map(hot::freeze_claims)
+            let checked = facade::check_with(&self.inner, &request)?;
+            let bearer = request.token.as_ref().or(request.authorization.as_ref());
+            let bearer = bearer.map_or("", String::as_str);
+            hot::answer(&self.inner, &self.hot, &checked, None, bearer)
         })
     }
 }
@@ -341,15 +328,17 @@ impl PermissionSet {
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] org: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
+            // Plain arguments the short way (`hot`); anything else read as JSON, as always.
+            if let Some(answer) = hot::authorize(&self.inner, &request, &org) {
+                return answer;
+            }
             let org: Option<String> = match org.as_string() {
                 Some(org) => Some(org),
                 None => facade::input(from_js(&org)?)?,
             };
-            reply(facade::authorize_with(
-                &self.inner,
-                &from_js(&request)?,
-                org.as_deref(),
-            ))
+            let authorized =
+                facade::authorize_with(&self.inner, &from_js(&request)?, org.as_deref())?;
+            Ok(hot::decision(&authorized.decision))
         })
     }
 }

@@ -191,6 +191,50 @@ for (const [name, build] of [["full", full], ["edge", edge]]) {
       }
     });
 
+    test("check and authorize answer as the one-off functions do (the core's JSON form, converted member by member)", () => {
+      const options = { ...OPTIONS, leeway: 5, revoked_jtis: ["jti-0002"] };
+      const verifier = new build.Verifier(JWKS, options);
+      const set = new build.PermissionSet(["balances:read:vault:vlt_1", "transaction:read:org", "key:update:key:key_9", "vault:read:vault:vlt_2"]);
+      let compared = 0;
+      for (const input of inputs(random(11))) {
+        if (input.now === undefined || input.now === null) continue; // the one-off reads the clock itself
+        const mine = outcome(() => verifier.check(input));
+        const oneOff = outcome(() => full.check({ ...input, jwks: JWKS, ...options }));
+        if (mine.returned || oneOff.returned) {
+          assert.deepStrictEqual(mine, oneOff, JSON.stringify(input, (k, v) => (typeof v === "bigint" ? `${v}n` : v)));
+          assert.deepStrictEqual(Object.keys(mine.returned), Object.keys(oneOff.returned));
+          if (mine.returned.audit) assert.deepStrictEqual(Object.keys(mine.returned.audit), Object.keys(oneOff.returned.audit));
+          compared++;
+        } else {
+          assert.equal(mine.thrown.code, oneOff.thrown.code);
+        }
+        for (const org of [undefined, "org_1", "org_2"]) {
+          const [a, b] = both({ fast: () => set.authorize(input.request, org), general: () => set.authorize(input.request, org) });
+          assert.deepStrictEqual(a, b);
+          const permissions = set.permissions;
+          const c = outcome(() => full.authorize({ permissions, request: input.request, ...(org && { org }) }));
+          if (a.returned) {
+            assert.deepStrictEqual(a, c);
+            assert.deepStrictEqual(Object.keys(a.returned), Object.keys(c.returned));
+          } else if (input.request !== undefined) {
+            // (Without a request, the one-off's input lacks a member: input.invalid.)
+            assert.equal(a.thrown.code, c.thrown.code);
+          }
+        }
+      }
+      assert.ok(compared > 300, `${compared} answers compared`);
+      // The results of loadRevocations and cacheStats too.
+      const { revocations } = full.signRevocations({
+        signing_key: K1, issuer: ISSUER, epoch: 2n ** 53n + 3n, now: NOW + 1,
+        entries: [{ client_id: "cid_x", not_before: NOW - 5 }, { jti: "jti-x", revoked_at: NOW }],
+      });
+      assert.deepStrictEqual(verifier.loadRevocations(revocations), full.loadRevocations({ revocations, jwks: JWKS, issuer: ISSUER }));
+      assert.equal(verifier.revocationsEpoch, 2n ** 53n + 3n);
+      assert.deepStrictEqual(Object.keys(verifier.cacheStats), ["bytes", "entries", "evictions", "hits", "misses"]);
+      verifier.free();
+      set.free();
+    });
+
     test("check: input that is not plain data goes the general way, with the same answer or error", () => {
       const fast = new build.Verifier(JWKS, OPTIONS);
       const general = new build.Verifier(JWKS, OPTIONS);

@@ -1089,6 +1089,7 @@ export interface InitOutput {
     readonly rotateSecret: (a: any) => [number, number, number];
     readonly setTypeDefaults: (a: any) => [number, number, number];
     readonly signRevocations: (a: any) => [number, number, number];
+    readonly start: () => void;
     readonly suggest: (a: any) => [number, number, number];
     readonly updateCredential: (a: any) => [number, number, number];
     readonly validateSpec: (a: any) => [number, number, number];

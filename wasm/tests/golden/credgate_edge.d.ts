@@ -918,6 +918,7 @@ export interface InitOutput {
     readonly permissionset_authorize: (a: number, b: any, c: any) => [number, number, number];
     readonly permissionset_new: (a: any) => [number, number, number];
     readonly permissionset_permissions: (a: number) => [number, number, number];
+    readonly start: () => void;
     readonly verifier_cacheStats: (a: number) => [number, number, number];
     readonly verifier_check: (a: number, b: any) => [number, number, number];
     readonly verifier_loadRevocations: (a: number, b: any) => [number, number, number];
