@@ -20,6 +20,7 @@
 //! | [`token`] | signing keys, JWKS, issuance and verification (SPEC §6) |
 //! | [`cache`] | the verifier's store of verified tokens: bounded, least recently used out first |
 //! | [`revocation`] | signed revocation lists: signing, verification, lookup (SPEC §5, docs/LIFECYCLE.md) |
+//! | [`remote`] | a JWKS fetched from a URL: when to fetch, what an answer means, which keys serve (docs/REMOTE.md) |
 //! | [`oauth`] | the token endpoint logic (SPEC §7) |
 //! | [`bearer`] | RFC 6750 headers and challenges |
 //! | [`check`] | the edge path and audit records (SPEC §8) |
@@ -60,6 +61,7 @@ pub mod oauth;
 pub mod permission;
 pub mod preview;
 pub mod reason;
+pub mod remote;
 pub mod request;
 pub mod revocation;
 pub mod spec;

@@ -118,10 +118,15 @@ pub struct JwksError {
 }
 
 impl JwksError {
-    fn new(detail: impl Into<String>) -> Self {
+    pub(crate) fn new(detail: impl Into<String>) -> Self {
         Self {
             detail: detail.into(),
         }
+    }
+
+    /// What exactly is wrong, for a person.
+    pub fn detail(&self) -> &str {
+        &self.detail
     }
 
     /// The stable SPEC §8 code.

@@ -107,6 +107,7 @@ from ._errors import (
     TokenError,
     ValidationError,
 )
+from ._remote import AsyncRemoteKeySet, RemoteKeySet
 from ._types import (
     Action,
     AuthMethod,
@@ -151,6 +152,7 @@ __all__ = [
     "PermissionSet",
     "Request",
     # classes and answers
+    "AsyncRemoteKeySet",
     "BearerRefusal",
     "BearerToken",
     "Credential",
@@ -163,6 +165,7 @@ __all__ = [
     "Narrowing",
     "NewCredential",
     "Permission",
+    "RemoteKeySet",
     "RevocationEntry",
     "RevocationEntryLike",
     "RevocationList",

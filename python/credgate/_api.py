@@ -12,15 +12,19 @@ a :class:`~credgate.Error` (``input.invalid`` when it cannot even be converted).
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import json
 import math
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import (
     Any,
+    Awaitable,
+    Callable,
     Dict,
     Iterable,
     Iterator,
@@ -31,13 +35,15 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    TypeVar,
     Union,
     cast,
 )
 
 from . import _credgate
 from ._credgate import Claims, Decision, KeySet, PermissionSet, Request
-from ._errors import Error, Problem, ValidationError, error_for_code, problems_of
+from ._errors import Error, Problem, TokenError, ValidationError, error_for_code, problems_of
+from ._remote import AsyncRemoteKeySet, RemoteKeySet
 from ._types import (
     Action,
     AuthMethod,
@@ -88,6 +94,7 @@ __all__ = [
     "RevocationList",
     "SigningKey",
     "Verifier",
+    "KeysLike",
     "CacheStats",
     "CACHE_ENTRIES",
     "CACHE_BYTES",
@@ -892,6 +899,21 @@ class CacheStats:
     bytes: int
 
 
+_R = TypeVar("_R")
+
+#: What a :class:`Verifier` takes as its keys.
+KeysLike = Union[
+    KeySet, Mapping[str, Any], str, bytes, Iterable["SigningKey"], RemoteKeySet, AsyncRemoteKeySet
+]
+
+
+def _unknown_key(outcome: object) -> bool:
+    """Whether a verification outcome (a Decision or an exception) is ``token.unknown_key``."""
+    if isinstance(outcome, TokenError):
+        return outcome.code == "token.unknown_key"
+    return isinstance(outcome, Decision) and outcome.reason == "token.unknown_key"
+
+
 class Verifier:
     """A prepared token verifier: a parsed key set plus issuer, audience and leeway, and
     optionally a signed revocation list (``revocations``, replaced by
@@ -904,13 +926,24 @@ class Verifier:
     most; 0 turns the cache off): a token seen again skips parsing and the signature, and
     nothing else. Expiry, revocation, the client IP and the permission are checked on every
     call; a new revocation list empties the cache. :meth:`cache_stats` reads its counters.
+
+    ``keys`` may be a :class:`RemoteKeySet`: each call then takes the remote's usable keys
+    (fetching them when none are held; :class:`JwksError` when there are none) and, when a
+    token names an unknown ``kid``, asks the remote for a newer set (at most once per
+    cooldown) and checks once more. With an :class:`AsyncRemoteKeySet`, use the ``*_async``
+    methods (``await verifier.check_async(...)``); its sync methods raise :class:`InputError`
+    (a ``TypeError``). The
+    ``*_async`` methods work with every kind of keys. With a remote, ``revocations`` is not
+    taken at construction (there are no keys to check it against yet): call
+    :meth:`refresh_keys` (or ``await`` :meth:`refresh_keys_async`), then
+    :meth:`load_revocations`.
     """
 
-    __slots__ = ("_core",)
+    __slots__ = ("_core", "_remote", "_loaded", "_lock")
 
     def __init__(
         self,
-        keys: Union[KeySet, Mapping[str, Any], str, bytes, Iterable[SigningKey]],
+        keys: KeysLike,
         *,
         issuer: str,
         audience: str,
@@ -926,9 +959,99 @@ class Verifier:
             if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit < 2**63:
                 raise _input_error(f"{name} must be a non-negative int, not {limit!r}")
         jtis = _list(revoked_jtis, "revoked_jtis")
+        self._remote: Union[RemoteKeySet, AsyncRemoteKeySet, None] = None
+        if isinstance(keys, (RemoteKeySet, AsyncRemoteKeySet)):
+            if revocations is not None:
+                raise _input_error(
+                    "revocations cannot be checked before a remote key set is fetched: call"
+                    " refresh_keys() and then load_revocations()"
+                )
+            self._remote = keys
+            initial = KeySet({"keys": []})
+        else:
+            initial = _keyset(keys)
+        # The remote's generation the core holds (0: none yet), and the lock that orders loads.
+        self._loaded = 0
+        self._lock = threading.Lock()
         self._core = _credgate.VerifierCore(
-            _keyset(keys), issuer, audience, leeway, jtis, revocations, cache_entries, cache_bytes
+            initial, issuer, audience, leeway, jtis, revocations, cache_entries, cache_bytes
         )
+
+    @property
+    def remote(self) -> Union[RemoteKeySet, AsyncRemoteKeySet, None]:
+        """The remote key set the keys come from, or ``None``."""
+        return self._remote
+
+    def _load(self, usable: Tuple[KeySet, int]) -> int:
+        """Hold the remote's usable keys when they are newer than the ones held; the
+        generation they are of."""
+        keys, generation = usable
+        with self._lock:
+            if generation > self._loaded:
+                self._core.set_keys(keys)
+                self._loaded = generation
+        return generation
+
+    def _sync_remote(self) -> Optional[RemoteKeySet]:
+        remote = self._remote
+        if isinstance(remote, AsyncRemoteKeySet):
+            raise _input_error(
+                "this Verifier's keys are an AsyncRemoteKeySet: use the *_async methods"
+                " (await verifier.check_async(...))"
+            )
+        return remote
+
+    def _with_keys(self, attempt: Callable[[], _R]) -> _R:
+        """Run ``attempt`` with the remote's current keys; after ``token.unknown_key``, once
+        more when the remote found newer keys."""
+        remote = self._sync_remote()
+        if remote is None:
+            return attempt()
+        seen = self._load(remote._usable())
+        try:
+            outcome = attempt()
+        except TokenError as error:
+            if not _unknown_key(error) or not remote.refresh_unknown_key(seen):
+                raise
+        else:
+            if not _unknown_key(outcome) or not remote.refresh_unknown_key(seen):
+                return outcome
+        self._load(remote._usable())
+        return attempt()
+
+    async def _with_keys_async(self, attempt: Callable[[], _R]) -> _R:
+        remote = self._remote
+        if isinstance(remote, RemoteKeySet):  # may block on a fetch: not in the event loop
+            return await asyncio.get_running_loop().run_in_executor(None, self._with_keys, attempt)
+        if remote is None:
+            return attempt()
+        seen = self._load(await remote._usable())
+        try:
+            outcome = attempt()
+        except TokenError as error:
+            if not _unknown_key(error) or not await remote.refresh_unknown_key(seen):
+                raise
+        else:
+            if not _unknown_key(outcome) or not await remote.refresh_unknown_key(seen):
+                return outcome
+        self._load(await remote._usable())
+        return attempt()
+
+    def refresh_keys(self) -> KeySet:
+        """Hold the remote key set's usable keys now (fetching them if none are held) and
+        return them; without a remote, the keys. :class:`JwksError` when none are usable."""
+        remote = self._sync_remote()
+        if remote is not None:
+            self._load(remote._usable())
+        return self.keys
+
+    async def refresh_keys_async(self) -> KeySet:
+        """:meth:`refresh_keys` for an :class:`AsyncRemoteKeySet` (or any keys)."""
+        remote = self._remote
+        if isinstance(remote, AsyncRemoteKeySet):
+            self._load(await remote._usable())
+            return self.keys
+        return await self._with_keys_async(lambda: self.keys)
 
     @property
     def keys(self) -> KeySet:
@@ -982,7 +1105,8 @@ class Verifier:
 
     def verify(self, token: str, *, now: Optional[Time] = None) -> Claims:
         """The token's claims, or :class:`TokenError` with the first failing check's code."""
-        return self._core.verify(token, to_unix(now))
+        t = to_unix(now)
+        return self._with_keys(lambda: self._core.verify(token, t))
 
     def check(
         self,
@@ -997,7 +1121,8 @@ class Verifier:
         Every outcome is returned: 200 allow, 400 ``request.invalid`` for an invalid request,
         401 for a token failure (with a challenge), 403 for a denial.
         """
-        return self._core.check(token, to_unix(now), client_ip, request)
+        t = to_unix(now)
+        return self._with_keys(lambda: self._core.check(token, t, client_ip, request))
 
     def check_authorization(
         self,
@@ -1010,7 +1135,41 @@ class Verifier:
         """Like :meth:`check`, reading the token from an ``Authorization`` header value
         (``None`` when absent). A missing or malformed header is a refusal (401/400 with
         ``bearer.*`` and a ``www_authenticate`` challenge), not an exception."""
-        return self._core.check_authorization(authorization, to_unix(now), client_ip, request)
+        t = to_unix(now)
+        return self._with_keys(
+            lambda: self._core.check_authorization(authorization, t, client_ip, request)
+        )
+
+    async def verify_async(self, token: str, *, now: Optional[Time] = None) -> Claims:
+        """:meth:`verify`, awaiting an :class:`AsyncRemoteKeySet`'s fetches."""
+        t = to_unix(now)
+        return await self._with_keys_async(lambda: self._core.verify(token, t))
+
+    async def check_async(
+        self,
+        token: str,
+        *,
+        client_ip: str,
+        request: RequestLike,
+        now: Optional[Time] = None,
+    ) -> Decision:
+        """:meth:`check`, awaiting an :class:`AsyncRemoteKeySet`'s fetches."""
+        t = to_unix(now)
+        return await self._with_keys_async(lambda: self._core.check(token, t, client_ip, request))
+
+    async def check_authorization_async(
+        self,
+        authorization: Optional[str],
+        *,
+        client_ip: str,
+        request: RequestLike,
+        now: Optional[Time] = None,
+    ) -> Decision:
+        """:meth:`check_authorization`, awaiting an :class:`AsyncRemoteKeySet`'s fetches."""
+        t = to_unix(now)
+        return await self._with_keys_async(
+            lambda: self._core.check_authorization(authorization, t, client_ip, request)
+        )
 
     def __repr__(self) -> str:
         return (

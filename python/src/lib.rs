@@ -32,6 +32,8 @@ use pyo3::types::{
 };
 use serde_json::{Map, Number, Value};
 
+mod remote;
+
 /// Whether a container entered with `depth` containers around it is nested too deeply.
 ///
 /// The limit is the core's [`MAX_DEPTH`], counted as the core counts it for text and host
@@ -941,11 +943,12 @@ impl KeySet {
 ///
 /// It holds the core's [`token::Verifier`] behind a lock, because the core's verifier holds
 /// a revocation list that `load_revocations` replaces (docs/LIFECYCLE.md): verification
-/// takes the lock for reading with the GIL released, a load takes it for writing.
+/// takes the lock for reading with the GIL released, a load takes it for writing. The same
+/// goes for the keys, which `set_keys` replaces (a remote key set refreshed, docs/REMOTE.md).
 #[pyclass(frozen, module = "credgate._credgate")]
 struct VerifierCore {
     inner: RwLock<token::Verifier>,
-    keys: Py<KeySet>,
+    keys: RwLock<Py<KeySet>>,
 }
 
 /// The verifier for reading. A lock is poisoned only by a panic while held, which the core
@@ -1023,13 +1026,29 @@ impl VerifierCore {
         }
         Ok(Self {
             inner: RwLock::new(verifier),
-            keys: keys.clone().unbind(),
+            keys: RwLock::new(keys.clone().unbind()),
         })
     }
 
     #[getter]
     fn keys(&self, py: Python<'_>) -> Py<KeySet> {
-        self.keys.clone_ref(py)
+        self.keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone_ref(py)
+    }
+
+    /// Trusts `keys` from now on, in place of the keys held; the cache of verified tokens
+    /// is emptied. GIL released while waiting for verifications in flight.
+    fn set_keys(&self, py: Python<'_>, keys: &Bound<'_, KeySet>) {
+        let set = keys.get().inner.clone();
+        let lock = &self.inner;
+        py.detach(|| {
+            lock.write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .set_keys(set);
+        });
+        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = keys.clone().unbind();
     }
 
     #[getter]
@@ -1172,5 +1191,6 @@ fn _credgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PermissionSet>()?;
     m.add_class::<KeySet>()?;
     m.add_class::<VerifierCore>()?;
+    m.add_class::<remote::RemoteKeySetState>()?;
     Ok(())
 }

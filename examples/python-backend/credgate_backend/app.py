@@ -1,8 +1,9 @@
 """The ASGI application (FastAPI): the routes, and the order in which each one checks.
 
 Every decision is credgate's: the token endpoint calls ``parse_token_request`` and
-``issue_token``; protected routes call ``Verifier.check_authorization`` and store the
-decision record it returns. Reading requests safely is ``inputs.py``'s, the failed-request
+``issue_token``; protected routes call ``Verifier.check_authorization`` (with
+``CREDGATE_JWKS_URL``, ``check_authorization_async`` over a ``credgate.AsyncRemoteKeySet``)
+and store the decision record it returns. Reading requests safely is ``inputs.py``'s, the failed-request
 limit ``limits.py``'s, persistence ``store.py``'s; this module wires them to HTTP. Client
 input is answered with 400/401/403/404/409/429, never 500.
 """
@@ -13,11 +14,12 @@ import hashlib
 import os
 import re
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 import credgate
 
@@ -61,6 +63,14 @@ class Service:
         # The cached verifier: the kids it was built with, the revocation epoch it holds (-1:
         # none), and itself.
         self._verifier: Optional[Tuple[Tuple[str, ...], int, credgate.Verifier]] = None
+        # With CREDGATE_JWKS_URL: one verifier over the keys fetched from it, for good (the
+        # remote key set refreshes itself; the verifier keeps its verified-token cache).
+        self.remote_keys: Optional[credgate.AsyncRemoteKeySet] = None
+        self.remote_verifier: Optional[credgate.Verifier] = None
+        if settings.jwks_url is not None:
+            self.remote_keys = credgate.AsyncRemoteKeySet(settings.jwks_url, clock=settings.now)
+            self.remote_verifier = credgate.Verifier(self.remote_keys, issuer=settings.issuer,
+                                                     audience=settings.audience)
         if self.store.active_signing_key() is None:
             self.rotate_key()
 
@@ -155,6 +165,18 @@ def _refusal(decision: credgate.Decision) -> Refused:
     return Refused(_json(body, decision.status, {"WWW-Authenticate": challenge} if challenge else {}))
 
 
+def _keys_unavailable(svc: Service, error: credgate.JwksError) -> Refused:
+    """503 while the resource server holds no usable keys (the JWKS URL failing since before
+    the first fetch, or for longer than stale-if-error), with ``Retry-After`` from the state
+    machine's backoff: a 401 would send clients to fetch new tokens for nothing."""
+    now = svc.settings.now()
+    retry_at = svc.remote_keys.status()["retry_at"] if svc.remote_keys is not None else None
+    wait = max(1, retry_at - now) if isinstance(retry_at, int) else 1
+    return Refused(_json({"error": "temporarily_unavailable",
+                          "error_description": f"the token signing keys are unavailable: {error.message}"},
+                         503, {"Retry-After": str(wait)}))
+
+
 def etag_matches(if_none_match: Optional[str], etag: str) -> bool:
     """RFC 9110 §13.1.2: ``*``, or any listed tag equal to ``etag`` (weak comparison)."""
     if if_none_match is None:
@@ -186,7 +208,9 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     # ------------------------------------------------------------ public
 
     @app.get("/healthz")
-    def healthz() -> Dict[str, str]:
+    def healthz() -> Dict[str, Any]:
+        if svc.remote_keys is not None:  # what the resource server holds and does (docs/REMOTE.md)
+            return {"status": "ok", "jwks": svc.remote_keys.status()}
         return {"status": "ok"}
 
     @app.get("/.well-known/jwks.json")
@@ -254,31 +278,59 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         Authentication comes first: a path id outside the grammar (credgate's RequestError)
         is 400 only for a caller whose token is good, 401 otherwise."""
 
-        def dependency(request: Request) -> credgate.Decision:
+        def inputs(request: Request) -> Tuple[str, Optional[str], Union[credgate.Request, credgate.RequestError]]:
             p = request.path_params
             ip = svc.client_ip(request)
             authorization = request.headers.get("authorization")
             try:
-                req = credgate.Request(kind, action, vault=p.get("vault"), key=p.get("key"))
+                return ip, authorization, credgate.Request(kind, action, vault=p.get("vault"), key=p.get("key"))
             except credgate.RequestError as e:
-                # The same check for the org-level form of the request, to learn whether the
-                # caller is authenticated; its permission verdict is not used or audited.
-                probe = svc.verifier().check_authorization(
-                    authorization, client_ip=ip, request=credgate.Request(kind, action), now=svc.settings.now())
-                if _unauthenticated(probe):
-                    raise _refusal(probe) from None
-                raise Refused(_json({"error": "invalid_request", "error_description": e.message,
-                                     "reason": e.code}, 400)) from None
-            decision = svc.verifier().check_authorization(
-                authorization, client_ip=ip, request=req, now=svc.settings.now(),
-            )
+                return ip, authorization, e
+
+        def bad_path(probe: credgate.Decision, e: credgate.RequestError) -> Refused:
+            # `probe` checked the org-level form of the request, to learn whether the caller is
+            # authenticated; its permission verdict is not used or audited.
+            if _unauthenticated(probe):
+                return _refusal(probe)
+            return Refused(_json({"error": "invalid_request", "error_description": e.message, "reason": e.code}, 400))
+
+        def admit(request: Request, decision: credgate.Decision) -> credgate.Decision:
             if decision.audit is not None:
                 svc.store.audit(decision.audit, request.method, request.url.path)
             if not decision.allowed:
                 raise _refusal(decision)
             return decision
 
-        return Depends(dependency)
+        def dependency(request: Request) -> credgate.Decision:
+            ip, authorization, req = inputs(request)
+            if isinstance(req, credgate.RequestError):
+                probe = svc.verifier().check_authorization(
+                    authorization, client_ip=ip, request=credgate.Request(kind, action), now=svc.settings.now())
+                raise bad_path(probe, req)
+            decision = svc.verifier().check_authorization(
+                authorization, client_ip=ip, request=req, now=svc.settings.now(),
+            )
+            return admit(request, decision)
+
+        remote = svc.remote_verifier
+        if remote is None:
+            return Depends(dependency)
+
+        async def remote_dependency(request: Request) -> credgate.Decision:
+            """The same over the keys of CREDGATE_JWKS_URL: awaits a fetch when one is needed
+            (one for all concurrent requests); no usable keys is 503, not the caller's fault."""
+            ip, authorization, req = inputs(request)
+            target = credgate.Request(kind, action) if isinstance(req, credgate.RequestError) else req
+            try:
+                decision = await remote.check_authorization_async(
+                    authorization, client_ip=ip, request=target, now=svc.settings.now())
+            except credgate.JwksError as e:
+                raise _keys_unavailable(svc, e) from None
+            if isinstance(req, credgate.RequestError):
+                raise bad_path(decision, req)
+            return await run_in_threadpool(admit, request, decision)  # the audit row: SQLite
+
+        return Depends(remote_dependency)
 
     def org(d: credgate.Decision) -> str:
         assert d.claims is not None  # allowed decisions always carry the claims

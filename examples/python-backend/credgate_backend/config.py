@@ -137,6 +137,10 @@ class Settings:
     - ``CREDGATE_TOKEN_FAILURE_BURST`` / ``CREDGATE_TOKEN_FAILURE_REFILL``: the failed-token-
       request limit per client id and per address: a bucket of 10 attempts, one more every
       6 seconds (``limits.py``).
+    - ``CREDGATE_JWKS_URL``: an ``http(s)`` URL of the issuer's JWKS. Set, the protected
+      routes trust only the keys fetched from it (``credgate.AsyncRemoteKeySet``: a resource
+      server that verifies tokens issued elsewhere), not the local signing keys. Not with
+      ``CREDGATE_VERIFY_REVOCATIONS`` (the local revocation list is signed with local keys).
     """
 
     db_path: Path = Path("credgate-backend.sqlite3")
@@ -153,11 +157,18 @@ class Settings:
     token_failure_burst: int = 10
     token_failure_refill_seconds: int = 6
     rate_limit_max_keys: int = 10_000
+    jwks_url: Optional[str] = None
 
     def __post_init__(self) -> None:
         if self.approval_policy not in APPROVAL_POLICIES:
             raise ConfigError(f"CREDGATE_APPROVAL_POLICY must be always, production or never,"
                               f" not `{self.approval_policy[:20]}`")
+        if self.jwks_url is not None:
+            if not self.jwks_url.lower().startswith(("https://", "http://")):
+                raise ConfigError(f"CREDGATE_JWKS_URL must be an http(s) URL, not `{self.jwks_url[:60]}`")
+            if self.verify_revocations:
+                raise ConfigError("CREDGATE_VERIFY_REVOCATIONS checks the local revocation list, signed with the"
+                                  " local keys; with CREDGATE_JWKS_URL the routes trust other keys: unset one")
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -185,6 +196,7 @@ class Settings:
             default_org=e.get("CREDGATE_ORG", cls.default_org),
             token_failure_burst=_int(e, "CREDGATE_TOKEN_FAILURE_BURST", cls.token_failure_burst, 1),
             token_failure_refill_seconds=_int(e, "CREDGATE_TOKEN_FAILURE_REFILL", cls.token_failure_refill_seconds, 1),
+            jwks_url=e.get("CREDGATE_JWKS_URL") or None,
         )
 
     def now(self) -> int:
