@@ -22,15 +22,21 @@
 
 use credgate_core::authorize::PermissionSet as CorePermissionSet;
 use credgate_core::error::{Error, InputError};
-use credgate_core::facade::{self, Failure, Kind, Reply};
-use credgate_core::token::Verifier as CoreVerifier;
+#[cfg(feature = "full")]
+use credgate_core::facade::Kind;
+use credgate_core::facade::{self, Failure};
+use credgate_core::token::{KeySet, Verifier as CoreVerifier};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
-use convert::{from_js, strings_to_js, to_js};
+#[cfg(feature = "full")]
+use convert::to_js;
+use convert::{from_js, strings_to_js};
 
 mod convert;
 mod host;
+mod hot;
 #[cfg(feature = "full")]
 mod ops;
 mod types;
@@ -87,6 +93,7 @@ fn set(target: &JsValue, name: &str, value: &JsValue) {
 }
 
 /// A returned value: the answer's members and the wire's `outcome` (`"result"` / `"answer"`).
+#[cfg(feature = "full")]
 fn returned(kind: Kind, mut value: Value) -> CallResult {
     if let Value::Object(map) = &mut value {
         let outcome = match kind {
@@ -96,15 +103,6 @@ fn returned(kind: Kind, mut value: Value) -> CallResult {
         map.insert("outcome".to_owned(), Value::from(outcome));
     }
     to_js(&value)
-}
-
-/// The boundary for a prepared helper's typed answer (its [`Reply`] kind says which).
-fn reply<T: Reply>(answer: Result<T, Error>) -> CallResult {
-    let answer = answer?;
-    let kind = answer.kind();
-    let value = serde_json::to_value(&answer)
-        .map_err(|e| invalid_input(format_args!("the answer could not be encoded: {e}")))?;
-    returned(kind, value)
 }
 
 /// The boundary for a body that uses `?`: its failure thrown as a `CredgateError`.
@@ -146,6 +144,8 @@ fn default_now(input: &mut Map<String, Value>) -> CallResult<()> {
 #[wasm_bindgen]
 pub struct Verifier {
     inner: CoreVerifier,
+    /// The JS forms of what the core's cache holds (the hot path: `hot`).
+    hot: RefCell<hot::Store>,
 }
 
 #[wasm_bindgen]
@@ -161,7 +161,10 @@ impl Verifier {
             let mut input = object(&options, "the options")?;
             input.insert("jwks".to_owned(), from_js(&jwks)?);
             let inner = facade::verifier(facade::input(Value::Object(input))?)?;
-            Ok(Verifier { inner })
+            Ok(Verifier {
+                inner,
+                hot: RefCell::default(),
+            })
         })
     }
 
@@ -181,14 +184,26 @@ impl Verifier {
                 .ok_or_else(|| invalid_input("the revocation list must be a string"))?;
             let list =
                 facade::revocation_list(&text, self.inner.keys(), &self.inner.options().issuer)?;
-            let loaded = facade::LoadedRevocations {
-                ok: true,
-                epoch: list.epoch(),
-                issued_at: list.issued_at(),
-                entries: list.entries().to_vec(),
-            };
+            let loaded = hot::loaded(&list);
             self.inner.load_revocations(list).map_err(Error::from)?;
-            reply(Ok(loaded))
+            self.hot.get_mut().clear();
+            Ok(loaded)
+        })
+    }
+
+    /// Trusts these keys from now on, in place of the JWKS held so far (a key set fetched
+    /// again; `jwks.invalid` is thrown and the held keys stay). The cache of verified tokens
+    /// is emptied; a held revocation list stays.
+    #[wasm_bindgen(js_name = setKeys)]
+    pub fn set_keys(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Jwks")] jwks: JsValue,
+    ) -> Result<(), JsValue> {
+        answer_with(|| {
+            let keys = KeySet::from_value(&from_js(&jwks)?).map_err(Error::from)?;
+            self.inner.set_keys(keys);
+            self.hot.get_mut().clear();
+            Ok(())
         })
     }
 
@@ -196,10 +211,7 @@ impl Verifier {
     #[wasm_bindgen(getter, js_name = revocationsEpoch, unchecked_return_type = "number | bigint | undefined")]
     pub fn revocations_epoch(&self) -> JsValue {
         match self.inner.revocations() {
-            Some(list) => match convert::to_js(&Value::from(list.epoch())) {
-                Ok(epoch) => epoch,
-                Err(_) => JsValue::UNDEFINED,
-            },
+            Some(list) => hot::unsigned_js(list.epoch()),
             None => JsValue::UNDEFINED,
         }
     }
@@ -208,15 +220,12 @@ impl Verifier {
     /// `evictions`, `entries`, `bytes`.
     #[wasm_bindgen(getter, js_name = cacheStats, unchecked_return_type = "CacheStats")]
     pub fn cache_stats(&self) -> Result<JsValue, JsValue> {
-        answer_with(|| {
-            let stats = serde_json::to_value(self.inner.cache_stats())
-                .map_err(|e| invalid_input(format!("cache statistics: {e}")))?;
-            to_js(&stats)
-        })
+        Ok(hot::stats(&self.inner.cache_stats()))
     }
 
     /// Verifies a token and returns its claims, like `verifyToken`; throws `token.*`.
-    /// `now` defaults to the current time.
+    /// `now` defaults to the current time. The claims are frozen, and shared by every
+    /// answer about the same token while the verifier's cache holds it.
     #[wasm_bindgen(unchecked_return_type = "VerifiedToken")]
     pub fn verify(
         &self,
@@ -224,27 +233,43 @@ impl Verifier {
         #[wasm_bindgen(unchecked_optional_param_type = "UnixSeconds | null")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
+            if !token.is_string() {
+                return Err(invalid_input("the token must be a string"));
+            }
+            let now = integer(&now)?.unwrap_or_else(host::now);
+            let verify = |token: &str| hot::verify(&self.inner, &self.hot, token, now);
+            if let Some(verified) = hot::with_string(&token, verify) {
+                return verified;
+            }
             let token = token
                 .as_string()
                 .ok_or_else(|| invalid_input("the token must be a string"))?;
-            let now = integer(&now)?.unwrap_or_else(host::now);
-            reply(facade::verify_with(&self.inner, &token, now))
+            verify(&token)
         })
     }
 
     /// The edge path for one request, like `check`: every decision is returned. Give the
     /// `token`, or else the raw `authorization` header value (RFC 6750; absent or `null` is a
-    /// missing header: 401 `bearer.missing`). `now` defaults to the current time.
+    /// missing header: 401 `bearer.missing`). `now` defaults to the current time. The
+    /// `claims` are frozen, and shared by every answer about the same token while the
+    /// verifier's cache holds it.
     #[wasm_bindgen(unchecked_return_type = "CheckResult")]
     pub fn check(
         &self,
         #[wasm_bindgen(unchecked_param_type = "VerifierCheckInput")] input: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
+            // Plain input the short way (`hot`); anything else read as JSON, as always.
+            if let Some(answer) = hot::check(&self.inner, &self.hot, &input) {
+                return answer;
+            }
             let mut input = object(&input, "the input")?;
             default_now(&mut input)?;
             let request: facade::CheckRequest = facade::input(Value::Object(input))?;
-            reply(facade::check_with(&self.inner, &request))
+            let checked = facade::check_with(&self.inner, &request)?;
+            let bearer = request.token.as_ref().or(request.authorization.as_ref());
+            let bearer = bearer.map_or("", String::as_str);
+            hot::answer(&self.inner, &self.hot, &checked, None, bearer)
         })
     }
 }
@@ -303,15 +328,17 @@ impl PermissionSet {
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] org: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
+            // Plain arguments the short way (`hot`); anything else read as JSON, as always.
+            if let Some(answer) = hot::authorize(&self.inner, &request, &org) {
+                return answer;
+            }
             let org: Option<String> = match org.as_string() {
                 Some(org) => Some(org),
                 None => facade::input(from_js(&org)?)?,
             };
-            reply(facade::authorize_with(
-                &self.inner,
-                &from_js(&request)?,
-                org.as_deref(),
-            ))
+            let authorized =
+                facade::authorize_with(&self.inner, &from_js(&request)?, org.as_deref())?;
+            Ok(hot::decision(&authorized.decision))
         })
     }
 }

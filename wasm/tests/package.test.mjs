@@ -38,6 +38,7 @@ test("the tarball holds the module, the JS, the types and the README, nothing el
     "package/credgate_edge.js",
     "package/credgate_edge_bg.wasm",
     "package/credgate_edge_bg.wasm.d.ts",
+    "package/credgate_hot.js",
     "package/edge-node.d.ts",
     "package/edge-node.js",
     "package/edge-wasm-module.node.js",

@@ -41,6 +41,7 @@ const EDGE_MODULES = `[
     (name = "worker.mjs", esModule = embed "worker.mjs"),
     (name = "routes.mjs", esModule = embed "routes.mjs"),
     (name = "credgate/edge", esModule = embed "credgate_edge.js"),
+    (name = "credgate/credgate_hot.js", esModule = embed "credgate_hot.js"),
     (name = "credgate/credgate_edge_bg.wasm", wasm = embed "credgate_edge_bg.wasm"),
   ]`;
 
@@ -127,6 +128,7 @@ before(async () => {
   copyFileSync(here("../src/worker.mjs"), join(dir, "worker.mjs"));
   copyFileSync(here("../src/routes.mjs"), join(dir, "routes.mjs"));
   copyFileSync(join(pkg, "credgate_edge.js"), join(dir, "credgate_edge.js"));
+  copyFileSync(join(pkg, "credgate_hot.js"), join(dir, "credgate_hot.js"));
   copyFileSync(join(pkg, "credgate_edge_bg.wasm"), join(dir, "credgate_edge_bg.wasm"));
   writeFileSync(join(dir, "upstream.mjs"), UPSTREAM);
   writeFileSync(join(dir, "jwks.json"), JSON.stringify(publicJwks([K1])));

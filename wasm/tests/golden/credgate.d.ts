@@ -868,7 +868,9 @@ export class Verifier {
     /**
      * The edge path for one request, like `check`: every decision is returned. Give the
      * `token`, or else the raw `authorization` header value (RFC 6750; absent or `null` is a
-     * missing header: 401 `bearer.missing`). `now` defaults to the current time.
+     * missing header: 401 `bearer.missing`). `now` defaults to the current time. The
+     * `claims` are frozen, and shared by every answer about the same token while the
+     * verifier's cache holds it.
      */
     check(input: VerifierCheckInput): CheckResult;
     /**
@@ -885,8 +887,15 @@ export class Verifier {
      */
     constructor(jwks: Jwks, options: VerifierOptions);
     /**
+     * Trusts these keys from now on, in place of the JWKS held so far (a key set fetched
+     * again; `jwks.invalid` is thrown and the held keys stay). The cache of verified tokens
+     * is emptied; a held revocation list stays.
+     */
+    setKeys(jwks: Jwks): void;
+    /**
      * Verifies a token and returns its claims, like `verifyToken`; throws `token.*`.
-     * `now` defaults to the current time.
+     * `now` defaults to the current time. The claims are frozen, and shared by every
+     * answer about the same token while the verifier's cache holds it.
      */
     verify(token: string, now?: UnixSeconds | null): VerifiedToken;
     /**
@@ -1080,6 +1089,7 @@ export interface InitOutput {
     readonly rotateSecret: (a: any) => [number, number, number];
     readonly setTypeDefaults: (a: any) => [number, number, number];
     readonly signRevocations: (a: any) => [number, number, number];
+    readonly start: () => void;
     readonly suggest: (a: any) => [number, number, number];
     readonly updateCredential: (a: any) => [number, number, number];
     readonly validateSpec: (a: any) => [number, number, number];
@@ -1088,6 +1098,7 @@ export interface InitOutput {
     readonly verifier_loadRevocations: (a: number, b: any) => [number, number, number];
     readonly verifier_new: (a: any, b: any) => [number, number, number];
     readonly verifier_revocationsEpoch: (a: number) => any;
+    readonly verifier_setKeys: (a: number, b: any) => [number, number];
     readonly verifier_verify: (a: number, b: any, c: any) => [number, number, number];
     readonly verifySecret: (a: any) => [number, number, number];
     readonly verifyToken: (a: any) => [number, number, number];
