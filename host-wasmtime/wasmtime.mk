@@ -26,12 +26,14 @@ WT_GUEST      := $(ROOT)/target/$(WT_TARGET)/wasm-wide/credgate_abi.wasm
 WT_BIN        := $(ROOT)/target/release/credgate
 WT_PORTABLE_FLAGS := --profile $(WT_PROFILE)
 WT_WIDE_FLAGS := --profile wasm-wide
-# Off for now: with +wide-arithmetic the embedded module answered `lint` wrongly under
-# wasmtime 48 (`i64::saturating_mul(90, 86400)`, an overflow-checked multiply lowered to
-# `i64.mul_wide_s`, gave a value above 90 days: `lint.stale_credential` was missed, while the
-# portable module and native agree; tests/guest.rs's byte-for-byte test caught it). Correct
-# answers come before the 1.6x: the flags stay empty until the proposal's lowering is
-# verified again (set them on the command line to measure).
+# Off for now: with +wide-arithmetic, rustc 1.95 (LLVM 22.1.2) miscompiles `i64::saturating_mul`
+# (the overflow test compares a stale stack value instead of the high half of
+# `i64.mul_wide_s`; LLVM's register-stackify bug with multi-result instructions,
+# llvm/llvm-project#199910, fixed by #200429 after LLVM 22). `lint` then missed
+# `lint.stale_credential`; wasmtime 48 computes `i64.mul_wide_s` correctly. README.md
+# ("wide-arithmetic: what goes wrong") has the reproducer and when to turn it back on (set the
+# flags on the command line to measure):
+#   WT_WIDE_RUSTFLAGS='--cfg curve25519_dalek_bits="64" -C target-feature=+wide-arithmetic'
 WT_WIDE_RUSTFLAGS ?=
 WT_ENV        := CREDGATE_ABI_WASM=$(WT_GUEST) CREDGATE_ABI_WASM_PORTABLE=$(WT_PORTABLE)
 
