@@ -407,9 +407,10 @@ def wasmtime_section(data: Optional[Dict[str, Any]], wasmtime_version: Optional[
         if g:
             out += [f"**{g['title']}**", ""] + table(g["subjects"], base) + [""]
     wide = ("**Wide arithmetic is off** in this run: `WT_WIDE_RUSTFLAGS` in host-wasmtime/wasmtime.mk is "
-            "empty, because with `+wide-arithmetic` the embedded guest miscomputed under wasmtime 48 "
-            "(`lint` missed `lint.stale_credential`: an overflow-checked `i64` multiply lowered to "
-            "`i64.mul_wide_s` gave a wrong value; tests/guest.rs's byte-for-byte test caught it). The "
+            "empty, because with `+wide-arithmetic` the guest is miscompiled by rustc 1.95's LLVM 22 "
+            "(`i64::saturating_mul` lowered to `i64.mul_wide_s` compares a stale value instead of the "
+            "product's high half: llvm/llvm-project#199910, fixed after LLVM 22; wasmtime itself "
+            "computes the instruction correctly), which 9 lint/suggest vectors caught. The "
             "embedded module is therefore the same code as the portable one (both profiles are the "
             "size-first one at opt-level 3), and the two `check` rows measure the same thing. With the proposal on, `check` ran about 1.6× faster in wasmtime (~340 → ~210 µs, "
             "2.6 M → 1.3 M fuel); correct answers come first.") if not flags else (
