@@ -15,10 +15,16 @@
 //! - the host's clock and entropy: when a call leaves out `now`, `entropy` or `jti`, they come
 //!   from `Date.now()` and `crypto.getRandomValues` (`host`). The core never reads either.
 //!
+//! The prepared objects' answers go out by one shorter way (`hot`: the input read member by
+//! member by the JS half, the answer built as object literals from JS values held per cached
+//! token), and a remote key set's state machine is bound as `RemoteKeySetState` (`remote`)
+//! for the package's JS layer (wasm/npm/remote.js), which fetches.
+//!
 //! Two builds come from this crate. The default (feature `full`) has one function per façade
-//! operation (`ops`) plus the prepared [`Verifier`] and [`PermissionSet`]; the edge build
-//! (`--no-default-features`) keeps only the prepared objects, at about half the
-//! size, for edge workers that verify and authorize but never issue.
+//! operation (`ops`) plus the prepared [`Verifier`] and [`PermissionSet`] and the remote key
+//! set state; the edge build (`--no-default-features`) keeps only the prepared objects and the
+//! remote key set state, at about half the size, for edge workers that verify and authorize
+//! but never issue.
 
 use credgate_core::authorize::PermissionSet as CorePermissionSet;
 use credgate_core::error::{Error, InputError};
