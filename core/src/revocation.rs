@@ -547,6 +547,53 @@ mod tests {
         KeySet::from_signing_keys([&key()]).unwrap()
     }
 
+    #[test]
+    fn an_entry_is_read_member_by_member_the_first_problem_reported() {
+        let read = |entry: serde_json::Value| {
+            serde_json::from_value::<RevocationEntry>(entry).map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            read(json!({"client_id": "cid_1", "not_before": 5})),
+            Ok(client("cid_1", 5))
+        );
+        assert_eq!(
+            read(json!({"revoked_at": 7, "jti": "j1"})),
+            Ok(RevocationEntry::Token {
+                jti: "j1".to_owned(),
+                revoked_at: 7
+            })
+        );
+        let shape = format!("unknown member `extra`: {ENTRY_SHAPE}");
+        for (entry, error) in [
+            (json!({}), ENTRY_SHAPE.to_owned()),
+            (json!({"not_before": 5}), ENTRY_SHAPE.to_owned()),
+            // The id first, then the time, then members beyond the two (the first by name).
+            (
+                json!({"client_id": "", "not_before": "x", "extra": 1}),
+                "`client_id` must be a non-empty string".to_owned(),
+            ),
+            (
+                json!({"client_id": "cid_1", "not_before": 1.5, "extra": 1}),
+                "`not_before` must be an integer number of seconds".to_owned(),
+            ),
+            (
+                json!({"jti": 5, "revoked_at": 1}),
+                "`jti` must be a non-empty string".to_owned(),
+            ),
+            (
+                json!({"jti": "j1", "revoked_at": 1, "zzz": 0, "extra": 1}),
+                shape.clone(),
+            ),
+            // Both kinds' members: read as a client entry, the token's are beyond it.
+            (
+                json!({"client_id": "cid_1", "not_before": 1, "jti": "j1"}),
+                format!("unknown member `jti`: {ENTRY_SHAPE}"),
+            ),
+        ] {
+            assert_eq!(read(entry.clone()), Err(error), "{entry}");
+        }
+    }
+
     fn client(id: &str, not_before: i64) -> RevocationEntry {
         RevocationEntry::Client {
             client_id: id.to_owned(),

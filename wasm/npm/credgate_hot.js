@@ -301,6 +301,14 @@ export function statsOf(bytes, entries, evictions, hits, misses) {
   return { bytes, entries, evictions, hits, misses };
 }
 
+/** An object of these members (`names`, comma-separated) and values, in this order. */
+export function literal(names, values) {
+  const out = {};
+  const list = names.split(",");
+  for (let i = 0; i < list.length; i++) out[list[i]] = values[i];
+  return out;
+}
+
 /** The result of `Verifier.verify`. */
 export function verified(claims) {
   return { claims, ok: true, outcome: "result" };

@@ -1,3 +1,3 @@
-// The Node.js entry of the edge build is initialised on import; its API is the generated one.
-export * from "./credgate_edge.js";
-export { default } from "./credgate_edge.js";
+// The Node.js entry of the edge build is initialised on import; its API is the edge entry's.
+export * from "./edge.js";
+export { default } from "./edge.js";

@@ -1,3 +1,3 @@
-// The Node.js entry is initialised on import; its API is the generated one.
-export * from "./credgate.js";
-export { default } from "./credgate.js";
+// The Node.js entry is initialised on import; its API is the web entry's.
+export * from "./web.js";
+export { default } from "./web.js";

@@ -2,9 +2,9 @@
 // so every export is ready to call. Browsers, bundlers and edge runtimes use `credgate/web`
 // (or the default condition) and call `init` / `initSync` themselves.
 import { readFileSync } from "node:fs";
-import { initSync } from "./credgate.js";
+import { initSync } from "./web.js";
 
 initSync({ module: readFileSync(new URL("./credgate_bg.wasm", import.meta.url)) });
 
-export * from "./credgate.js";
-export { default } from "./credgate.js";
+export * from "./web.js";
+export { default } from "./web.js";

@@ -626,7 +626,7 @@ pub fn answer(
 }
 
 /// An integer as the general path gives it: a number, or a `BigInt` beyond 2^53.
-fn integer_js(value: i64) -> JsValue {
+pub fn integer_js(value: i64) -> JsValue {
     if value.unsigned_abs() <= MAX_SAFE {
         JsValue::from_f64(value as f64)
     } else {

@@ -15,10 +15,16 @@
 //! - the host's clock and entropy: when a call leaves out `now`, `entropy` or `jti`, they come
 //!   from `Date.now()` and `crypto.getRandomValues` (`host`). The core never reads either.
 //!
+//! The prepared objects' answers go out by one shorter way (`hot`: the input read member by
+//! member by the JS half, the answer built as object literals from JS values held per cached
+//! token), and a remote key set's state machine is bound as `RemoteKeySetState` (`remote`)
+//! for the package's JS layer (wasm/npm/remote.js), which fetches.
+//!
 //! Two builds come from this crate. The default (feature `full`) has one function per façade
-//! operation (`ops`) plus the prepared [`Verifier`] and [`PermissionSet`]; the edge build
-//! (`--no-default-features`) keeps only the prepared objects, at about half the
-//! size, for edge workers that verify and authorize but never issue.
+//! operation (`ops`) plus the prepared [`Verifier`] and [`PermissionSet`] and the remote key
+//! set state; the edge build (`--no-default-features`) keeps only the prepared objects and the
+//! remote key set state, at about half the size, for edge workers that verify and authorize
+//! but never issue.
 
 use credgate_core::authorize::PermissionSet as CorePermissionSet;
 use credgate_core::error::{Error, InputError};
@@ -39,6 +45,7 @@ mod host;
 mod hot;
 #[cfg(feature = "full")]
 mod ops;
+mod remote;
 mod types;
 
 /// Talc instead of Rust's default dlmalloc: a few KB less code in every module and faster
@@ -146,6 +153,8 @@ pub struct Verifier {
     inner: CoreVerifier,
     /// The JS forms of what the core's cache holds (the hot path: `hot`).
     hot: RefCell<hot::Store>,
+    /// The remote key set state and generation the held keys came from (`useKeysFrom`).
+    keys_from: Option<(u64, u64)>,
 }
 
 #[wasm_bindgen]
@@ -164,6 +173,7 @@ impl Verifier {
             Ok(Verifier {
                 inner,
                 hot: RefCell::default(),
+                keys_from: None,
             })
         })
     }
@@ -203,7 +213,32 @@ impl Verifier {
             let keys = KeySet::from_value(&from_js(&jwks)?).map_err(Error::from)?;
             self.inner.set_keys(keys);
             self.hot.get_mut().clear();
+            self.keys_from = None;
             Ok(())
+        })
+    }
+
+    /// Trusts the keys a remote key set's state holds at `now` (default: the current time)
+    /// when they are not the ones held already (another state, or a newer generation), as
+    /// `setKeys` does; `true` when they were taken. Throws `jwks.invalid` when the state has
+    /// no usable keys (none fetched yet, or too stale while fetches fail): then nothing may
+    /// be verified. The JS `RemoteKeySet` calls this before each check.
+    #[wasm_bindgen(js_name = useKeysFrom)]
+    pub fn use_keys_from(
+        &mut self,
+        state: &remote::RemoteKeySetState,
+        #[wasm_bindgen(unchecked_optional_param_type = "UnixSeconds | null")] now: JsValue,
+    ) -> Result<bool, JsValue> {
+        answer_with(|| {
+            let now = integer(&now)?.unwrap_or_else(host::now);
+            let (keys, from) = state.keys(now)?;
+            if self.keys_from == Some(from) {
+                return Ok(false);
+            }
+            self.inner.set_keys(keys.clone());
+            self.hot.get_mut().clear();
+            self.keys_from = Some(from);
+            Ok(true)
         })
     }
 

@@ -442,6 +442,79 @@ export interface CacheStats {
   bytes: number;
 }
 
+/**
+ * How a remote key set caches, refreshes and retries (docs/REMOTE.md); seconds unless said,
+ * every field optional (the default in parentheses).
+ */
+export interface RemotePolicy {
+  /** Freshness of a set whose answer says nothing usable about it (300). */
+  default_max_age?: number | bigint;
+  /** The least freshness (30): `max-age=0`, `no-cache` and `no-store` get this. */
+  min_max_age?: number | bigint;
+  /** The most freshness (86 400), whatever the server says. */
+  max_max_age?: number | bigint;
+  /** The least time between a fetch and one caused by an unknown `kid` (30). */
+  unknown_key_cooldown?: number | bigint;
+  /** The wait after a first failed fetch (5), doubling up to `retry_max` (300). */
+  retry_min?: number | bigint;
+  retry_max?: number | bigint;
+  /** How long past its freshness the last good set keeps serving while fetches fail (86 400). */
+  stale_if_error?: number | bigint;
+  /** A fetch not answered within this time counts as failed (10). */
+  fetch_timeout?: number | bigint;
+  /** The most entries a JWKS `keys` array may have (32). */
+  max_keys?: number | bigint;
+  /** The largest body accepted, in bytes (65 536). */
+  max_response_bytes?: number | bigint;
+}
+
+/** A fetch the state machine orders: `GET` the key set URL this way. */
+export interface FetchOrder {
+  reason: "initial" | "refresh" | "unknown_key";
+  /** The held set's `ETag`, to send as `If-None-Match`. */
+  if_none_match: string | null;
+  /** Seconds before the fetch counts as failed: abort it then. */
+  timeout: number;
+  /** The most body bytes accepted: read at most one more. */
+  max_bytes: number;
+}
+
+/** What a remote key set holds and is doing (`RemoteKeySet.status()`). */
+export interface RemoteStatus {
+  /** `fresh` until `expires_at`, `stale` until `usable_until`, then `unusable`; `empty` before the first set. */
+  state: "empty" | "fresh" | "stale" | "unusable";
+  fetched_at: UnixSeconds | null;
+  expires_at: UnixSeconds | null;
+  /** The first second the held set is refused. */
+  usable_until: UnixSeconds | null;
+  etag: string | null;
+  kids: string[];
+  /** Consecutive failed fetches. */
+  failures: number;
+  last_error: string | null;
+  /** When a fetch may start again after failures. */
+  retry_at: UnixSeconds | null;
+  fetching: boolean;
+  /** Grows by one each time the held keys change. */
+  generation: number;
+}
+
+/** The global `fetch`'s type, where the consumer's libraries declare one (DOM, Node, Workers). */
+export type FetchFunction = typeof globalThis extends { fetch: infer F } ? F : (input: string, init?: object) => Promise<unknown>;
+
+/**
+ * A `RemoteKeySet`'s options: its policy, and how it fetches. `fetch` (default
+ * `globalThis.fetch`) and `now` (Unix seconds for the state machine, default the clock) can be
+ * injected; `timeout` is the real seconds a fetch may take before it is aborted (default the
+ * policy's `fetch_timeout`); `headers` are sent with every fetch.
+ */
+export interface RemoteKeySetOptions extends RemotePolicy {
+  fetch?: FetchFunction;
+  now?: () => number;
+  timeout?: number;
+  headers?: Record<string, string>;
+}
+
 export interface VerifyTokenInput extends VerifierOptions {
   token: string;
   jwks: Jwks;

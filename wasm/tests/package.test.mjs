@@ -42,11 +42,16 @@ test("the tarball holds the module, the JS, the types and the README, nothing el
     "package/edge-node.d.ts",
     "package/edge-node.js",
     "package/edge-wasm-module.node.js",
+    "package/edge.d.ts",
+    "package/edge.js",
     "package/node.d.ts",
     "package/node.js",
     "package/package.json",
+    "package/remote.js",
     "package/wasm-module.d.ts",
     "package/wasm-module.node.js",
+    "package/web.d.ts",
+    "package/web.js",
   ]);
   const manifest = JSON.parse(readFileSync(join(app, "node_modules/credgate/package.json"), "utf8"));
   for (const [entry, target] of Object.entries(manifest.exports)) {
@@ -65,10 +70,12 @@ test("installed: the edge build's entries, for Node and for a worker with a comp
     const decision = set.authorize({ type: "vault", action: "read" });
     let code;
     try { new Verifier({ keys: 1 }, { issuer: "a", audience: "b" }); } catch (e) { code = e.code; }
-    console.log(JSON.stringify([decision.allowed, code, typeof edge.verifyToken, typeof edge.codes]));
+    const remote = new edge.RemoteKeySet("http://127.0.0.1:9/jwks");
+    const overRemote = new Verifier(remote, { issuer: "a", audience: "b" });
+    console.log(JSON.stringify([decision.allowed, code, typeof edge.verifyToken, typeof edge.codes, overRemote.remote === remote, remote.status().state]));
   `;
   const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: app, encoding: "utf8" });
-  assert.deepEqual(JSON.parse(out), [true, "jwks.invalid", "undefined", "undefined"]);
+  assert.deepEqual(JSON.parse(out), [true, "jwks.invalid", "undefined", "undefined", true, "empty"]);
 });
 
 test("installed: the Node entry, the web entry with a compiled module, and the .wasm export", () => {

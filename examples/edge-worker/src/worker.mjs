@@ -13,7 +13,12 @@
 // and in Node.js (where the package's `node` condition supplies that module).
 //
 // Environment:
-//   JWKS              the JWKS (JSON text or object) whose keys sign access tokens
+//   JWKS              the JWKS (JSON text or object) whose keys sign access tokens, or
+//   JWKS_URL          the issuer's JWKS URL instead (one of the two): fetched when first needed,
+//                     cached as its Cache-Control says, refreshed ahead of expiry in the
+//                     background, fetched again (at most once per 30 s) for a token whose kid it
+//                     lacks, and kept through failures for a day (credgate's RemoteKeySet,
+//                     docs/REMOTE.md); with no usable key set every token is refused (503)
 //   ISSUER, AUDIENCE  expected `iss` and `aud`
 //   LEEWAY            optional clock-skew seconds (default 0)
 //   CLIENT_IP_SOURCE  required, no default: where the client IP comes from, the header that
@@ -38,7 +43,7 @@
 // JWKS the Verifier refuses) is never guessed around: every request is answered 500 and
 // nothing is forwarded; the problem is logged once per configuration.
 
-import { initSync, Verifier } from "credgate/edge";
+import { initSync, RemoteKeySet, Verifier } from "credgate/edge";
 import wasmModule from "credgate/credgate_edge_bg.wasm";
 import { canonicalPath, route } from "./routes.mjs";
 
@@ -178,18 +183,39 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 let cached = null;
 
+/** The JWKS_URL, when the worker fetches its keys (an http(s) URL), else null. Throws ConfigError. */
+export function jwksUrlConfig(env) {
+  const url = env.JWKS_URL;
+  if (url === undefined || url === null || url === "") return null;
+  if (env.JWKS !== undefined) throw new ConfigError("JWKS and JWKS_URL are both set: give the keys or where to fetch them, not both");
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) {
+    throw new ConfigError(`JWKS_URL ${JSON.stringify(String(url))} is not an http(s) URL`);
+  }
+  return parsed.href;
+}
+
 /**
- * The Verifier for this environment, built once and rebuilt only when the JWKS or an option
- * changes (key rotation); with REVOCATIONS_URL, the state of its revocation list too.
+ * The Verifier for this environment, built once and rebuilt only when the JWKS (or its URL)
+ * or an option changes (key rotation with inline keys); with REVOCATIONS_URL, the state of
+ * its revocation list too. Its cache of verified tokens is on (the default): a client's
+ * repeated token is not signature-checked again.
  */
 function verifierFor(env) {
   const jwks = typeof env.JWKS === "string" ? env.JWKS : JSON.stringify(env.JWKS);
-  const key = [jwks, env.ISSUER, env.AUDIENCE, env.LEEWAY ?? 0, env.REVOCATIONS_URL, env.REVOCATIONS_REFRESH, env.REVOCATIONS_MAX_AGE].join("\n");
+  const key = [jwks, env.JWKS_URL, env.ISSUER, env.AUDIENCE, env.LEEWAY ?? 0, env.REVOCATIONS_URL, env.REVOCATIONS_REFRESH, env.REVOCATIONS_MAX_AGE].join("\n");
   if (cached?.key !== key) {
     cached?.verifier?.free();
     try {
       const revocations = revocationsConfig(env);
-      const verifier = new Verifier(JSON.parse(jwks), {
+      const url = jwksUrlConfig(env);
+      const keys = url === null ? JSON.parse(jwks) : new RemoteKeySet(url, { log: (line) => console.error(`credgate edge worker: ${line}`) });
+      const verifier = new Verifier(keys, {
         issuer: env.ISSUER,
         audience: env.AUDIENCE,
         leeway: Number(env.LEEWAY ?? 0),
@@ -197,6 +223,7 @@ function verifierFor(env) {
       cached = {
         key,
         verifier,
+        remote: verifier.remote ?? null,
         revocations: revocations && { config: revocations, etag: null, epoch: null, lastSuccess: null, lastAttempt: null },
       };
     } catch (e) {
@@ -229,7 +256,10 @@ function refreshRevocations(entry, now) {
         return;
       }
       if (response.status !== 200) throw new Error(`HTTP ${response.status} from ${state.config.url}`);
-      const loaded = entry.verifier.loadRevocations(await response.text());
+      const text = await response.text();
+      // A list is verified with the keys: with JWKS_URL, once they are held.
+      await entry.verifier.ready();
+      const loaded = entry.verifier.loadRevocations(text);
       state.etag = response.headers.get("etag");
       state.epoch = loaded.epoch;
       state.lastSuccess = now;
@@ -268,7 +298,7 @@ function deny(status, body, wwwAuthenticate, extra = {}) {
 }
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     let ipConfig;
     let entry;
     try {
@@ -304,11 +334,25 @@ export default {
         return deny(503, { error: "revocations_unavailable" }, null, { "retry-after": String(entry.revocations.config.refresh || 1) });
       }
     }
-    const result = entry.verifier.check({
-      authorization: request.headers.get("authorization"),
-      client_ip: ip,
-      request: target.request,
-    });
+    const input = { authorization: request.headers.get("authorization"), client_ip: ip, request: target.request };
+    let result;
+    if (entry.remote === null) {
+      result = entry.verifier.check(input);
+    } else {
+      // Waits for the first key set, and fetches again (at most once per cooldown) for a
+      // token whose kid the held set lacks; a refresh due later runs in the background, kept
+      // alive past the response where the runtime allows it.
+      try {
+        result = await entry.verifier.checkAsync(input);
+      } catch (e) {
+        if (e?.code !== "jwks.invalid") throw e;
+        console.error(`credgate edge worker: no usable key set from JWKS_URL, refusing the request: ${e.message}`);
+        return deny(503, { error: "jwks_unavailable" }, null, { "retry-after": "5" });
+      } finally {
+        const pending = entry.remote.pending;
+        if (pending !== undefined && typeof ctx?.waitUntil === "function") ctx.waitUntil(pending);
+      }
+    }
     if (env.AUDIT_LOG === "console" && result.audit) console.log(JSON.stringify(result.audit));
     if (!result.allowed) {
       return deny(result.status, { error: result.reason }, result.www_authenticate);

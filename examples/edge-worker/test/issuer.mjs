@@ -1,20 +1,25 @@
-// A token issuer's revocation endpoint for the tests, on a loopback port: it signs its list
-// with the package's own `signRevocations` and serves it at GET
-// /.well-known/credgate-revocations with `ETag` and `Cache-Control`, answering 304 to a
-// matching `If-None-Match`, as the example backend does. Started and stopped by each test
-// file through the handle it returns.
+// A token issuer's public endpoints for the tests, on a loopback port: its revocation list,
+// signed with the package's own `signRevocations`, at GET /.well-known/credgate-revocations,
+// and its JWKS (the package's `publicJwks` of its signing keys) at GET /.well-known/jwks.json,
+// both with `ETag` and `Cache-Control`, answering 304 to a matching `If-None-Match`, as the
+// example backend does. Started and stopped by each test file through the handle it returns.
 
 import { createServer } from "node:http";
-import { signRevocations } from "credgate";
+import { publicJwks, signRevocations } from "credgate";
 
 export const REVOCATIONS_PATH = "/.well-known/credgate-revocations";
+export const JWKS_PATH = "/.well-known/jwks.json";
 
 /**
  * Starts the issuer. `now()` gives the issuer's clock (Unix seconds). Returns
- * `{ url, requests, revokeClient(clientId, notBefore), serve(text), close() }`: `requests`
- * records each request's `If-None-Match`; `serve` overrides the body (a stale or broken list).
+ * `{ url, jwksUrl, requests, revokeClient(clientId, notBefore), serve(text), publish(keys),
+ * failJwks(status), close() }`: `requests` records each request's path and `If-None-Match`;
+ * `serve` overrides the list's body (a stale or broken list); `publish` replaces the signing
+ * keys the JWKS lists (a rotation); `failJwks` answers the JWKS with that status (null: again).
  */
 export async function startIssuer({ signingKey, issuer, now = () => Math.floor(Date.now() / 1000) }) {
+  let jwksKeys = [signingKey];
+  let jwksStatus = null;
   let epoch = 0;
   let entries = [];
   let list = null;
@@ -30,6 +35,20 @@ export async function startIssuer({ signingKey, issuer, now = () => Math.floor(D
   const server = createServer((req, res) => {
     const path = new URL(req.url, "http://issuer.invalid").pathname;
     requests.push({ method: req.method, path, ifNoneMatch: req.headers["if-none-match"] ?? null });
+    if (req.method === "GET" && path === JWKS_PATH) {
+      if (jwksStatus !== null) {
+        res.writeHead(jwksStatus).end();
+        return;
+      }
+      const jwksEtag = `"jwks-${jwksKeys.map((k) => k.kid).join("-")}"`;
+      const headers = { etag: jwksEtag, "cache-control": "public, max-age=300" };
+      if (req.headers["if-none-match"] === jwksEtag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
+      res.writeHead(200, { ...headers, "content-type": "application/jwk-set+json" }).end(JSON.stringify(publicJwks(jwksKeys)));
+      return;
+    }
     if (req.method !== "GET" || path !== REVOCATIONS_PATH) {
       res.writeHead(404).end();
       return;
@@ -51,7 +70,18 @@ export async function startIssuer({ signingKey, issuer, now = () => Math.floor(D
   return {
     port,
     url: `http://127.0.0.1:${port}${REVOCATIONS_PATH}`,
+    jwksUrl: `http://127.0.0.1:${port}${JWKS_PATH}`,
     requests,
+    /** The requests for the JWKS so far. */
+    jwksRequests: () => requests.filter((r) => r.path === JWKS_PATH),
+    /** The issuer's signing keys change: the JWKS lists these from now on. */
+    publish(keys) {
+      jwksKeys = keys;
+    },
+    /** The JWKS endpoint answers `status` (null: the key set again). */
+    failJwks(status) {
+      jwksStatus = status;
+    },
     /** The issuer disables a credential: its tokens issued before `notBefore` are revoked. */
     revokeClient(clientId, notBefore = now()) {
       entries = [...entries, { client_id: clientId, not_before: notBefore }];

@@ -525,3 +525,116 @@ describe("revocation lists (REVOCATIONS_URL)", () => {
     assert.deepEqual(revocationsConfig({ REVOCATIONS_URL: issuer.url }), { url: issuer.url, refresh: 60, maxAge: null });
   });
 });
+
+describe("a remote key set (JWKS_URL)", () => {
+  // The worker's clock (Date.now: credgate's `check` and the key set's state machine read it)
+  // is set by the test, so max-ages and cooldowns pass without waiting.
+  const realNow = Date.now;
+  let clock = Math.floor(realNow() / 1000);
+  const T0 = clock;
+  let issuer;
+  let errors;
+  const realError = console.error;
+
+  before(async () => {
+    Date.now = () => clock * 1000;
+    console.error = (...args) => errors.push(args.join(" "));
+    issuer = await startIssuer({ signingKey: K1, issuer: ISSUER, now: () => clock });
+  });
+  after(async () => {
+    Date.now = realNow;
+    console.error = realError;
+    await issuer.close();
+  });
+  beforeEach(() => {
+    errors = [];
+  });
+
+  const instance = async (name) => (await import(`../src/worker.mjs?jwks=${name}`)).default;
+  const fetching = () => environment({ JWKS: undefined, JWKS_URL: issuer.jwksUrl });
+  const call = async (w, env, auth, ctx) => {
+    const res = await w.fetch(request("/v1/vaults/vlt_1/balances", { auth }), env, ctx);
+    return { status: res.status, body: await res.json() };
+  };
+
+  test("keys fetched on first use and cached; a rotated key with a new kid is picked up with one fetch; made-up kids cause no storm", async () => {
+    issuer.publish([K1]);
+    const w = await instance("rotation");
+    const { env, forwarded } = fetching();
+    const before = issuer.jwksRequests().length;
+    for (let i = 0; i < 5; i++) assert.equal((await call(w, env, `Bearer ${token()}`)).status, 200);
+    assert.equal(issuer.jwksRequests().length - before, 1, "one fetch, then the cached set");
+    assert.equal(forwarded.length, 5);
+
+    // The issuer rotates: it signs with k2 and publishes both keys.
+    issuer.publish([K1, K2]);
+    clock = T0 + 40; // past the unknown-kid cooldown (30 s)
+    const rotated = await Promise.all(Array.from({ length: 10 }, () => call(w, env, `Bearer ${token({ signingKey: K2 })}`)));
+    assert.deepEqual([...new Set(rotated.map((r) => r.status))], [200]);
+    assert.equal(issuer.jwksRequests().length - before, 2, "one fetch for ten requests with the new kid");
+    assert.equal(issuer.jwksRequests().at(-1).ifNoneMatch, '"jwks-k1"');
+
+    // Tokens naming kids the issuer never had: refused, and no fetch within the cooldown.
+    const forged = key("k9");
+    const refused = await Promise.all(Array.from({ length: 10 }, () => call(w, env, `Bearer ${token({ signingKey: forged })}`)));
+    assert.deepEqual([...new Set(refused.map((r) => JSON.stringify(r)))], [JSON.stringify({ status: 401, body: { error: "token.unknown_key" } })]);
+    assert.equal(issuer.jwksRequests().length - before, 2, "no refetch storm");
+    assert.deepEqual(errors, []);
+  });
+
+  test("refreshed ahead of expiry in the background (If-None-Match, 304), kept through failures, refused when nothing is usable", async () => {
+    issuer.publish([K1]);
+    issuer.failJwks(null);
+    clock = T0 + 1000;
+    const w = await instance("refresh");
+    const { env } = fetching();
+    const start = issuer.jwksRequests().length;
+    assert.equal((await call(w, env, `Bearer ${token()}`)).status, 200);
+    clock += 271; // the set's refresh_at: max-age 300 minus a tenth
+    const waited = [];
+    assert.equal((await call(w, env, `Bearer ${token()}`, { waitUntil: (p) => waited.push(p) })).status, 200, "answered from the held set");
+    assert.equal(waited.length, 1, "the background refresh is handed to waitUntil");
+    assert.equal(await waited[0], false, "304: unchanged");
+    assert.equal(issuer.jwksRequests().length - start, 2);
+    assert.equal(issuer.jwksRequests().at(-1).ifNoneMatch, '"jwks-k1"');
+
+    // The JWKS endpoint fails: the held set keeps serving (stale-if-error), failures are logged.
+    issuer.failJwks(503);
+    clock += 400;
+    const failing = [];
+    assert.equal((await call(w, env, `Bearer ${token()}`, { waitUntil: (p) => failing.push(p) })).status, 200);
+    assert.equal(await failing[0], false);
+    assert.match(errors.join("\n"), /answered 503/);
+    issuer.failJwks(null);
+
+    // A worker that has never fetched a set: every request refused (503), nothing forwarded.
+    const down = await instance("down");
+    const unreachable = environment({ JWKS: undefined, JWKS_URL: "http://127.0.0.1:9/.well-known/jwks.json" });
+    const res = await down.fetch(request("/v1/vaults/vlt_1/balances"), unreachable.env);
+    assert.equal(res.status, 503);
+    assert.deepEqual(await res.json(), { error: "jwks_unavailable" });
+    assert.equal(res.headers.get("retry-after"), "5");
+    assert.equal(unreachable.forwarded.length, 0);
+  });
+
+  test("a revocation list is verified with the fetched keys", async () => {
+    issuer.publish([K1]);
+    clock = T0 + 3000;
+    const w = await instance("revocations");
+    const env = environment({ JWKS: undefined, JWKS_URL: issuer.jwksUrl, REVOCATIONS_URL: issuer.url }).env;
+    const old = token({ age: 10 });
+    assert.equal((await call(w, env, `Bearer ${old}`)).status, 200);
+    issuer.revokeClient(credential.client_id, clock);
+    clock += 61;
+    assert.deepEqual(await call(w, env, `Bearer ${old}`), { status: 401, body: { error: "token.revoked" } });
+  });
+
+  test("JWKS and JWKS_URL together, or a URL that is not http(s), is a 500", async (t) => {
+    t.mock.method(console, "error", () => {});
+    for (const extra of [{ JWKS_URL: issuer.jwksUrl }, { JWKS: undefined, JWKS_URL: "ftp://issuer.test/jwks" }, { JWKS: undefined, JWKS_URL: "not a url" }]) {
+      const w = await instance(`config-${Object.keys(extra).join("-")}-${extra.JWKS_URL}`);
+      const res = await w.fetch(request("/v1/vaults/vlt_1/balances"), environment(extra).env);
+      assert.equal(res.status, 500, JSON.stringify(extra));
+    }
+  });
+});

@@ -24,6 +24,7 @@ const pkg = here("../node_modules/credgate/");
 const ISSUER = "https://auth.example.test";
 const AUDIENCE = "https://api.example.test";
 const K1 = { kid: "k1", seed: createHash("sha256").update("edge-worker-k1").digest("hex") };
+const K2 = { kid: "k2", seed: createHash("sha256").update("edge-worker-k2").digest("hex") };
 
 const UPSTREAM = `export default {
   async fetch(request) {
@@ -37,20 +38,29 @@ const UPSTREAM = `export default {
 };
 `;
 
+// The package's edge entry and the modules it imports, under the names a bundler would give
+// them (relative imports resolve against "credgate/edge").
+const PACKAGE_FILES = ["edge.js", "credgate_edge.js", "remote.js", "credgate_hot.js", "credgate_edge_bg.wasm"];
 const EDGE_MODULES = `[
     (name = "worker.mjs", esModule = embed "worker.mjs"),
     (name = "routes.mjs", esModule = embed "routes.mjs"),
-    (name = "credgate/edge", esModule = embed "credgate_edge.js"),
+    (name = "credgate/edge", esModule = embed "edge.js"),
+    (name = "credgate/credgate_edge.js", esModule = embed "credgate_edge.js"),
+    (name = "credgate/remote.js", esModule = embed "remote.js"),
     (name = "credgate/credgate_hot.js", esModule = embed "credgate_hot.js"),
     (name = "credgate/credgate_edge_bg.wasm", wasm = embed "credgate_edge_bg.wasm"),
   ]`;
+
+const SHARED_BINDINGS = `(name = "ISSUER", text = "${ISSUER}"),
+    (name = "AUDIENCE", text = "${AUDIENCE}"),
+    (name = "UPSTREAM", service = "upstream")`;
 
 const EDGE_BINDINGS = `(name = "JWKS", text = embed "jwks.json"),
     (name = "ISSUER", text = "${ISSUER}"),
     (name = "AUDIENCE", text = "${AUDIENCE}"),
     (name = "UPSTREAM", service = "upstream")`;
 
-function config(port, unconfiguredPort, revokingPort, issuerPort) {
+function config(port, unconfiguredPort, revokingPort, issuerPort, remotePorts) {
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -60,11 +70,28 @@ const config :Workerd.Config = (
     (name = "upstream", worker = .upstream),
     (name = "edge-revoking", worker = .edgeRevoking),
     (name = "issuer", external = (address = "127.0.0.1:${issuerPort}", http = ())),
+    (name = "edge-remote", worker = .edgeRemote),
+    (name = "edge-remote-late", worker = .edgeRemote),
   ],
   sockets = [
     (name = "http", address = "127.0.0.1:${port}", http = (), service = "edge"),
     (name = "unconfigured", address = "127.0.0.1:${unconfiguredPort}", http = (), service = "edge-unconfigured"),
     (name = "revoking", address = "127.0.0.1:${revokingPort}", http = (), service = "edge-revoking"),
+    (name = "remote", address = "127.0.0.1:${remotePorts[0]}", http = (), service = "edge-remote"),
+    (name = "remote-late", address = "127.0.0.1:${remotePorts[1]}", http = (), service = "edge-remote-late"),
+  ],
+);
+
+# The same worker fetching its keys from the issuer's JWKS_URL (its outbound fetches go to the
+# test's loopback issuer). Two services of it: two isolates, each with its own key set.
+const edgeRemote :Workerd.Worker = (
+  modules = ${EDGE_MODULES},
+  compatibilityDate = "2026-11-01",
+  globalOutbound = "issuer",
+  bindings = [
+    ${SHARED_BINDINGS},
+    (name = "JWKS_URL", text = "http://127.0.0.1:${issuerPort}/.well-known/jwks.json"),
+    (name = "CLIENT_IP_SOURCE", text = "cf-connecting-ip"),
   ],
 );
 
@@ -120,6 +147,7 @@ let base;
 let unconfigured;
 let revoking;
 let issuer;
+let remoteOrigins;
 let output = "";
 const dir = mkdtempSync(join(tmpdir(), "credgate-workerd-"));
 
@@ -127,16 +155,16 @@ before(async () => {
   assert.ok(existsSync(workerd), "workerd is installed (npm devDependency)");
   copyFileSync(here("../src/worker.mjs"), join(dir, "worker.mjs"));
   copyFileSync(here("../src/routes.mjs"), join(dir, "routes.mjs"));
-  copyFileSync(join(pkg, "credgate_edge.js"), join(dir, "credgate_edge.js"));
-  copyFileSync(join(pkg, "credgate_hot.js"), join(dir, "credgate_hot.js"));
-  copyFileSync(join(pkg, "credgate_edge_bg.wasm"), join(dir, "credgate_edge_bg.wasm"));
+  for (const file of PACKAGE_FILES) copyFileSync(join(pkg, file), join(dir, file));
   writeFileSync(join(dir, "upstream.mjs"), UPSTREAM);
   writeFileSync(join(dir, "jwks.json"), JSON.stringify(publicJwks([K1])));
   const port = await freePort();
   const unconfiguredPort = await freePort();
   const revokingPort = await freePort();
+  const remotePorts = [await freePort(), await freePort()];
   issuer = await startIssuer({ signingKey: K1, issuer: ISSUER });
-  writeFileSync(join(dir, "config.capnp"), config(port, unconfiguredPort, revokingPort, issuer.port));
+  writeFileSync(join(dir, "config.capnp"), config(port, unconfiguredPort, revokingPort, issuer.port, remotePorts));
+  remoteOrigins = remotePorts.map((p) => `http://127.0.0.1:${p}`);
   base = `http://127.0.0.1:${port}`;
   unconfigured = `http://127.0.0.1:${unconfiguredPort}`;
   revoking = `http://127.0.0.1:${revokingPort}`;
@@ -178,8 +206,8 @@ const { credential, client_secret } = createCredential({
   org: "org_1",
 });
 
-function token() {
-  const out = issueToken({ credential, client_secret, client_ip: "203.0.113.9", signing_key: K1, issuer: ISSUER, audience: AUDIENCE });
+function token(signingKey = K1) {
+  const out = issueToken({ credential, client_secret, client_ip: "203.0.113.9", signing_key: signingKey, issuer: ISSUER, audience: AUDIENCE });
   assert.equal(out.ok, true);
   return out.token;
 }
@@ -296,5 +324,30 @@ describe("workerd: revocation lists", () => {
     assert.equal((await get(revoking)).status, 401);
     issuer.serve(null);
     assert.equal((await get(revoking)).status, 401);
+  });
+});
+
+describe("workerd: a remote key set (JWKS_URL)", () => {
+  test("the keys are fetched on first use and cached; an unknown kid is refused without a refetch storm; a new isolate picks up a rotated key", async () => {
+    const get = async (origin, auth) => {
+      const res = await fetch(`${origin}/v1/vaults/vlt_1/balances`, { headers: { authorization: auth, "cf-connecting-ip": "203.0.113.9" } });
+      return { status: res.status, body: await res.json() };
+    };
+    const before = issuer.jwksRequests().length;
+    for (let i = 0; i < 3; i++) assert.equal((await get(remoteOrigins[0], `Bearer ${token()}`)).status, 200, output);
+    assert.equal(issuer.jwksRequests().length - before, 1, "one fetch, then the cached set");
+
+    // The issuer rotates to k2 and publishes both keys.
+    issuer.publish([K1, K2]);
+    const rotated = `Bearer ${token(K2)}`;
+    // Within the unknown-kid cooldown (30 s) of its fetch, the first isolate refuses the new
+    // kid without fetching again, however many requests name it.
+    for (let i = 0; i < 5; i++) assert.deepEqual(await get(remoteOrigins[0], rotated), { status: 401, body: { error: "token.unknown_key" } });
+    assert.equal(issuer.jwksRequests().length - before, 1, "no refetch storm");
+    // An isolate that fetches now gets both keys.
+    assert.equal((await get(remoteOrigins[1], rotated)).status, 200, output);
+    assert.equal((await get(remoteOrigins[1], `Bearer ${token()}`)).status, 200);
+    assert.equal(issuer.jwksRequests().length - before, 2);
+    issuer.publish([K1]);
   });
 });

@@ -13,6 +13,7 @@ import {
   publicJwks,
   setTypeDefaults,
   validateSpec,
+  RemoteKeySet,
   Verifier,
   verifyToken,
   type CheckResult,
@@ -21,11 +22,12 @@ import {
   type CredgateError,
   type Decision,
   type Jwks,
+  type RemoteStatus,
   type Request,
 } from "credgate";
 import init, { initSync } from "credgate/web";
 import wasmModule from "credgate/credgate_bg.wasm";
-import { initSync as initEdge, Verifier as EdgeVerifier } from "credgate/edge";
+import { initSync as initEdge, RemoteKeySet as EdgeRemoteKeySet, Verifier as EdgeVerifier } from "credgate/edge";
 import edgeModule from "credgate/credgate_edge_bg.wasm";
 
 initSync({ module: wasmModule });
@@ -77,6 +79,18 @@ verifier.free();
 const edgeVerifier = new EdgeVerifier(jwks, { issuer: "https://auth.example.test", audience: "https://api.example.test" });
 const edgeStatus: number = edgeVerifier.check({ authorization: null, client_ip: "203.0.113.9", request }).status;
 edgeVerifier.free();
+// A key set fetched from a URL: the same Verifier takes it; async checks wait for keys.
+const remote = new RemoteKeySet("https://auth.example.test/.well-known/jwks.json", { max_keys: 8, timeout: 2.5, now: () => 1_700_000_000, fetch });
+const remoteVerifier = new Verifier(remote, { issuer: "https://auth.example.test", audience: "https://api.example.test" });
+const remoteChecked: Promise<CheckResult> = remoteVerifier.checkAsync({ token, client_ip: "203.0.113.9", request });
+const remoteVerified: Promise<Claims> = remoteVerifier.verifyAsync(token).then((v) => v.claims);
+const remoteStatus: RemoteStatus["state"] = remote.status().state;
+const waitFor: Promise<boolean> | undefined = remote.pending;
+remoteVerifier.setKeys(jwks);
+const edgeRemote = new EdgeVerifier(new EdgeRemoteKeySet("https://auth.example.test/jwks"), { issuer: "a", audience: "b" });
+const edgeReady: Promise<void> = edgeRemote.ready();
+// @ts-expect-error: a policy member that does not exist
+new RemoteKeySet("https://auth.example.test/jwks", { max_age: 5 });
 const oneOff: CheckResult = check({ token, jwks, issuer: "a", audience: "b", client_ip: "203.0.113.9", request, now: 1_700_000_000 });
 
 const set = new PermissionSet(setTypeDefaults("wallets").permissions);
@@ -109,4 +123,4 @@ const expiryNumber: number = claims.exp;
 // @ts-expect-error: a Verifier needs its options
 new Verifier(jwks);
 
-console.log(ready, verified, verifiedAt, noHeader, edgeStatus, org, why, status, challenge, viaHeader, oneOff, allowed, texts, canonical, bearerStatus, badRequest, expiry, expiryNumber);
+console.log(remoteChecked, remoteVerified, remoteStatus, waitFor, edgeReady, ready, verified, verifiedAt, noHeader, edgeStatus, org, why, status, challenge, viaHeader, oneOff, allowed, texts, canonical, bearerStatus, badRequest, expiry, expiryNumber);

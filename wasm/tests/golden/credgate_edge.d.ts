@@ -437,6 +437,79 @@ export interface CacheStats {
     bytes: number;
 }
 
+/**
+ * How a remote key set caches, refreshes and retries (docs/REMOTE.md); seconds unless said,
+ * every field optional (the default in parentheses).
+ */
+export interface RemotePolicy {
+    /** Freshness of a set whose answer says nothing usable about it (300). */
+    default_max_age?: number | bigint;
+    /** The least freshness (30): `max-age=0`, `no-cache` and `no-store` get this. */
+    min_max_age?: number | bigint;
+    /** The most freshness (86 400), whatever the server says. */
+    max_max_age?: number | bigint;
+    /** The least time between a fetch and one caused by an unknown `kid` (30). */
+    unknown_key_cooldown?: number | bigint;
+    /** The wait after a first failed fetch (5), doubling up to `retry_max` (300). */
+    retry_min?: number | bigint;
+    retry_max?: number | bigint;
+    /** How long past its freshness the last good set keeps serving while fetches fail (86 400). */
+    stale_if_error?: number | bigint;
+    /** A fetch not answered within this time counts as failed (10). */
+    fetch_timeout?: number | bigint;
+    /** The most entries a JWKS `keys` array may have (32). */
+    max_keys?: number | bigint;
+    /** The largest body accepted, in bytes (65 536). */
+    max_response_bytes?: number | bigint;
+}
+
+/** A fetch the state machine orders: `GET` the key set URL this way. */
+export interface FetchOrder {
+    reason: "initial" | "refresh" | "unknown_key";
+    /** The held set's `ETag`, to send as `If-None-Match`. */
+    if_none_match: string | null;
+    /** Seconds before the fetch counts as failed: abort it then. */
+    timeout: number;
+    /** The most body bytes accepted: read at most one more. */
+    max_bytes: number;
+}
+
+/** What a remote key set holds and is doing (`RemoteKeySet.status()`). */
+export interface RemoteStatus {
+    /** `fresh` until `expires_at`, `stale` until `usable_until`, then `unusable`; `empty` before the first set. */
+    state: "empty" | "fresh" | "stale" | "unusable";
+    fetched_at: UnixSeconds | null;
+    expires_at: UnixSeconds | null;
+    /** The first second the held set is refused. */
+    usable_until: UnixSeconds | null;
+    etag: string | null;
+    kids: string[];
+    /** Consecutive failed fetches. */
+    failures: number;
+    last_error: string | null;
+    /** When a fetch may start again after failures. */
+    retry_at: UnixSeconds | null;
+    fetching: boolean;
+    /** Grows by one each time the held keys change. */
+    generation: number;
+}
+
+/** The global `fetch`'s type, where the consumer's libraries declare one (DOM, Node, Workers). */
+export type FetchFunction = typeof globalThis extends { fetch: infer F } ? F : (input: string, init?: object) => Promise<unknown>;
+
+/**
+ * A `RemoteKeySet`'s options: its policy, and how it fetches. `fetch` (default
+ * `globalThis.fetch`) and `now` (Unix seconds for the state machine, default the clock) can be
+ * injected; `timeout` is the real seconds a fetch may take before it is aborted (default the
+ * policy's `fetch_timeout`); `headers` are sent with every fetch.
+ */
+export interface RemoteKeySetOptions extends RemotePolicy {
+    fetch?: FetchFunction;
+    now?: () => number;
+    timeout?: number;
+    headers?: Record<string, string>;
+}
+
 export interface VerifyTokenInput extends VerifierOptions {
     token: string;
     jwks: Jwks;
@@ -859,6 +932,62 @@ export class PermissionSet {
 }
 
 /**
+ * The core's remote key set, driven by the JS `RemoteKeySet` (which fetches). Its methods
+ * take `now` in Unix seconds (default: the current time).
+ */
+export class RemoteKeySetState {
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * The kids of the keys usable at `now`; throws `jwks.invalid` saying why when none are
+     * (never fetched, or too stale while fetches fail).
+     */
+    kids(now?: UnixSeconds | null): string[];
+    /**
+     * A state with nothing fetched, for this policy (every field optional: docs/REMOTE.md).
+     * A policy that cannot work is `input.invalid`.
+     */
+    constructor(policy?: RemotePolicy | null);
+    /**
+     * The fetch in flight got no answer (a network error, the host's timeout).
+     */
+    onFailure(now: UnixSeconds | null | undefined, detail: string): void;
+    /**
+     * The answer to the fetch in flight: `"updated"` (the keys changed) or `"unchanged"`;
+     * a refused answer throws `jwks.invalid` (the held set stays).
+     */
+    onResponse(now: UnixSeconds | null | undefined, status: number, cacheControl: string | null | undefined, etag: string | null | undefined, body: Uint8Array | number[]): "updated" | "unchanged";
+    /**
+     * A token named a `kid` the held set lacks: the fetch to start now, if one may (at most
+     * once per cooldown, never during backoff or while one is in flight), or `undefined`.
+     */
+    onUnknownKey(now?: UnixSeconds | null): FetchOrder | undefined;
+    /**
+     * The fetch to start now, if one is due (it is then in flight until `onResponse` or
+     * `onFailure`), or `undefined`.
+     */
+    poll(now?: UnixSeconds | null): FetchOrder | undefined;
+    /**
+     * What is held and happening at `now`: `state` (`empty`, `fresh`, `stale`, `unusable`),
+     * `fetched_at`, `expires_at`, `usable_until`, `etag`, `kids`, `failures`, `last_error`,
+     * `retry_at`, `fetching`, `generation`.
+     */
+    status(now?: UnixSeconds | null): RemoteStatus;
+    /**
+     * Whether keys are usable at `now` (else `Verifier.useKeysFrom` throws `jwks.invalid`).
+     */
+    usable(now?: UnixSeconds | null): boolean;
+    /**
+     * Grows by one each time the held keys change (0: none fetched yet).
+     */
+    readonly generation: number | bigint;
+    /**
+     * The policy, every field filled in.
+     */
+    readonly policy: Required<RemotePolicy>;
+}
+
+/**
  * A parsed JWKS and verification options, prepared once and used for every token.
  * Call `free()` when done (or rely on the FinalizationRegistry where available).
  */
@@ -893,6 +1022,14 @@ export class Verifier {
      */
     setKeys(jwks: Jwks): void;
     /**
+     * Trusts the keys a remote key set's state holds at `now` (default: the current time)
+     * when they are not the ones held already (another state, or a newer generation), as
+     * `setKeys` does; `true` when they were taken. Throws `jwks.invalid` when the state has
+     * no usable keys (none fetched yet, or too stale while fetches fail): then nothing may
+     * be verified. The JS `RemoteKeySet` calls this before each check.
+     */
+    useKeysFrom(state: RemoteKeySetState, now?: UnixSeconds | null): boolean;
+    /**
      * Verifies a token and returns its claims, like `verifyToken`; throws `token.*`.
      * `now` defaults to the current time. The claims are frozen, and shared by every
      * answer about the same token while the verifier's cache holds it.
@@ -914,10 +1051,21 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
     readonly __wbg_permissionset_free: (a: number, b: number) => void;
+    readonly __wbg_remotekeysetstate_free: (a: number, b: number) => void;
     readonly __wbg_verifier_free: (a: number, b: number) => void;
     readonly permissionset_authorize: (a: number, b: any, c: any) => [number, number, number];
     readonly permissionset_new: (a: any) => [number, number, number];
     readonly permissionset_permissions: (a: number) => [number, number, number];
+    readonly remotekeysetstate_generation: (a: number) => any;
+    readonly remotekeysetstate_kids: (a: number, b: any) => [number, number, number];
+    readonly remotekeysetstate_new: (a: any) => [number, number, number];
+    readonly remotekeysetstate_onFailure: (a: number, b: any, c: number, d: number) => [number, number];
+    readonly remotekeysetstate_onResponse: (a: number, b: any, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
+    readonly remotekeysetstate_onUnknownKey: (a: number, b: any) => [number, number, number];
+    readonly remotekeysetstate_policy: (a: number) => any;
+    readonly remotekeysetstate_poll: (a: number, b: any) => [number, number, number];
+    readonly remotekeysetstate_status: (a: number, b: any) => [number, number, number];
+    readonly remotekeysetstate_usable: (a: number, b: any) => [number, number, number];
     readonly start: () => void;
     readonly verifier_cacheStats: (a: number) => [number, number, number];
     readonly verifier_check: (a: number, b: any) => [number, number, number];
@@ -925,6 +1073,7 @@ export interface InitOutput {
     readonly verifier_new: (a: any, b: any) => [number, number, number];
     readonly verifier_revocationsEpoch: (a: number) => any;
     readonly verifier_setKeys: (a: number, b: any) => [number, number];
+    readonly verifier_useKeysFrom: (a: number, b: number, c: any) => [number, number, number];
     readonly verifier_verify: (a: number, b: any, c: any) => [number, number, number];
     readonly wasm_bindgen__convert__closures_____invoke__h6f355cd69c485836: (a: number, b: number, c: any, d: any) => [number, number, number];
     readonly __wbindgen_malloc: (a: number, b: number) => number;

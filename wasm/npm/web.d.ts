@@ -1,0 +1,63 @@
+// The generated API of `credgate.js`, with the package's `Verifier` (which also takes a
+// `RemoteKeySet`) and `RemoteKeySet` (a JWKS fetched from a URL): remote.js.
+import {
+  Verifier as GeneratedVerifier,
+  type CheckResult,
+  type Jwks,
+  type RemoteKeySetOptions,
+  type RemotePolicy,
+  type RemoteStatus,
+  type UnixSeconds,
+  type VerifiedToken,
+  type VerifierCheckInput,
+  type VerifierOptions,
+} from "./credgate.js";
+
+export * from "./credgate.js";
+export { default } from "./credgate.js";
+
+/**
+ * A JWKS fetched from a URL with `fetch`, cached, refreshed ahead of expiry and kept through
+ * failures (docs/REMOTE.md): give it to `new Verifier(remote, options)`. Nothing is fetched
+ * until keys are first needed; one fetch at a time serves every caller.
+ */
+export declare class RemoteKeySet {
+  /** Throws `input.invalid` for a URL that is not http(s), a bad option or a policy that cannot work. */
+  constructor(url: string | URL, options?: RemoteKeySetOptions);
+  /** The key set URL. */
+  readonly url: string;
+  /** The policy, every field filled in. */
+  readonly policy: Required<RemotePolicy>;
+  /** Grows by one each time the held keys change (0: none fetched yet). */
+  readonly generation: number | bigint;
+  /** The fetch in flight, settling once it is reported (never rejecting), for `waitUntil`. */
+  readonly pending: Promise<boolean> | undefined;
+  /** What is held and happening now. */
+  status(): RemoteStatus;
+  /** Resolves once keys are usable (fetching them when none are); rejects with `jwks.invalid`. */
+  ready(): Promise<void>;
+  /**
+   * A token named a kid missing from the keys of generation `seen`: fetch (at most once per
+   * cooldown, one fetch for all callers); whether the keys are now newer.
+   */
+  refreshUnknownKey(seen: number | bigint): Promise<boolean>;
+}
+
+/**
+ * A parsed JWKS, or a `RemoteKeySet`, and verification options, prepared once and used for
+ * every token. With a remote key set, `check` and `verify` use the keys it holds (throwing
+ * `jwks.invalid` while none are usable; a due refresh starts in the background);
+ * `checkAsync` and `verifyAsync` first wait for usable keys and, after
+ * `token.unknown_key`, for newer ones (at most once per cooldown), and check once more.
+ */
+export declare class Verifier extends GeneratedVerifier {
+  constructor(keys: Jwks | RemoteKeySet, options: VerifierOptions);
+  /** The remote key set the keys come from, or `undefined`. */
+  readonly remote: RemoteKeySet | undefined;
+  /** Resolves once the remote's keys are usable and held (at once without a remote). */
+  ready(): Promise<void>;
+  /** `check`, after waiting for usable keys; once more with newer keys after `token.unknown_key`. */
+  checkAsync(input: VerifierCheckInput): Promise<CheckResult>;
+  /** `verify`, after waiting for usable keys; once more with newer keys after `token.unknown_key`. */
+  verifyAsync(token: string, now?: UnixSeconds | null): Promise<VerifiedToken>;
+}

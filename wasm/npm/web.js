@@ -1,0 +1,9 @@
+// The full build's entry for browsers, bundlers and edge runtimes (`credgate`, `credgate/web`):
+// the generated API, with `Verifier` and `RemoteKeySet` from the package's JS layer
+// (remote.js). Initialise with `init()` or `initSync({ module })`.
+import * as generated from "./credgate.js";
+import { bind } from "./remote.js";
+
+export * from "./credgate.js";
+export { default } from "./credgate.js";
+export const { Verifier, RemoteKeySet } = bind(generated);
