@@ -161,6 +161,17 @@ export function revocationsConfig(env) {
     }
     return null;
   }
+  const parsed = httpUrl("REVOCATIONS_URL", url);
+  const refresh = env.REVOCATIONS_REFRESH === undefined ? DEFAULT_REVOCATIONS_REFRESH : seconds(env, "REVOCATIONS_REFRESH", 0);
+  const maxAge = env.REVOCATIONS_MAX_AGE === undefined ? null : seconds(env, "REVOCATIONS_MAX_AGE", 1);
+  if (maxAge !== null && maxAge <= refresh) {
+    throw new ConfigError(`REVOCATIONS_MAX_AGE (${maxAge}) must be longer than REVOCATIONS_REFRESH (${refresh}): one failed refresh would refuse every token`);
+  }
+  return { url: parsed.href, refresh, maxAge };
+}
+
+/** `url` (the setting `name`) as a URL, when it is an http(s) one. Throws ConfigError. */
+function httpUrl(name, url) {
   let parsed;
   try {
     parsed = new URL(url);
@@ -168,14 +179,9 @@ export function revocationsConfig(env) {
     parsed = null;
   }
   if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) {
-    throw new ConfigError(`REVOCATIONS_URL ${JSON.stringify(String(url))} is not an http(s) URL`);
+    throw new ConfigError(`${name} ${JSON.stringify(String(url))} is not an http(s) URL`);
   }
-  const refresh = env.REVOCATIONS_REFRESH === undefined ? DEFAULT_REVOCATIONS_REFRESH : seconds(env, "REVOCATIONS_REFRESH", 0);
-  const maxAge = env.REVOCATIONS_MAX_AGE === undefined ? null : seconds(env, "REVOCATIONS_MAX_AGE", 1);
-  if (maxAge !== null && maxAge <= refresh) {
-    throw new ConfigError(`REVOCATIONS_MAX_AGE (${maxAge}) must be longer than REVOCATIONS_REFRESH (${refresh}): one failed refresh would refuse every token`);
-  }
-  return { url: parsed.href, refresh, maxAge };
+  return parsed;
 }
 
 /** Unix seconds now: the worker's clock (credgate's `check` reads the same one). */
@@ -188,16 +194,7 @@ export function jwksUrlConfig(env) {
   const url = env.JWKS_URL;
   if (url === undefined || url === null || url === "") return null;
   if (env.JWKS !== undefined) throw new ConfigError("JWKS and JWKS_URL are both set: give the keys or where to fetch them, not both");
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = null;
-  }
-  if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) {
-    throw new ConfigError(`JWKS_URL ${JSON.stringify(String(url))} is not an http(s) URL`);
-  }
-  return parsed.href;
+  return httpUrl("JWKS_URL", url).href;
 }
 
 /**
