@@ -223,7 +223,10 @@ const NULL_GUEST: &str = r#"
   (memory (export "memory") 1)
   (global $heap (mut i32) (i32.const 1024))
   (data (i32.const 16) "{\"ok\":true}")
-  (func (export "credgate_abi_version") (result i32) (i32.const 1))
+  (func (export "credgate_abi_version") (result i32) (i32.const 2))
+  (func (export "credgate_verifier_new") (param i32 i32) (result i64) (i64.const 0))
+  (func (export "credgate_verifier_call") (param i32 i32 i32 i32 i32) (result i64) (i64.const 0))
+  (func (export "credgate_verifier_free") (param i32) (result i32) (i32.const 0))
   (func (export "credgate_alloc") (param $n i32) (result i32)
     (local $p i32)
     (local.set $p (global.get $heap))
@@ -461,10 +464,13 @@ fn main() {
     for host in ["native", "wasmtime", "wasmtime_wire"] {
         let ratio = median_of(&cache, &format!("{host}_check_uncached"))
             / median_of(&cache, &format!("{host}_check_cached"));
-        println!(
-            "  {host}: uncached / cached {ratio:.1}x (target >= 20x: {})",
-            if ratio >= 20.0 { "met" } else { "NOT met" }
-        );
+        let verdict = match (host, ratio >= 20.0) {
+            ("native", true) => "target >= 20x: met",
+            ("native", false) => "target >= 20x: NOT met",
+            // Issue 11's cache targets name native, Node and Python; this one is reported.
+            _ => "reported",
+        };
+        println!("  {host}: uncached / cached {ratio:.1}x ({verdict})");
     }
     println!();
 

@@ -149,13 +149,16 @@ async function timeBatch(call, batch) {
 const percentile = (sorted, f) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * f))];
 
 /** Interleaved, rotating: one sample of each subject per round. Fast subjects (far below
- * the clock's own cost to read) are timed in small batches sized to about 10 µs. */
+ * the clock's own cost to read) are timed in batches sized to about BATCH_NS, so a sample of
+ * a cached check is dozens of calls rather than two (a sample of two calls measured the switch
+ * from the subject before it as much as the call). */
+const BATCH_NS = 100_000;
 async function interleave(list, warmUp, samples) {
   const batches = [];
   for (const s of list) {
     let best = Infinity;
     for (let i = 0; i < 50; i++) best = Math.min(best, await timeBatch(s.call, 1));
-    batches.push(Math.min(1000, Math.max(1, Math.ceil(10_000 / best))));
+    batches.push(Math.min(1000, Math.max(1, Math.ceil(BATCH_NS / best))));
   }
   const times = list.map(() => []);
   for (let round = 0; round < warmUp + samples; round++) {
