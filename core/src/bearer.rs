@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::codes::Code;
 use crate::reason::Reason;
 
@@ -78,40 +80,93 @@ pub fn parse_authorization(header: Option<&str>) -> Result<&str, BearerError> {
     }
 }
 
+/// The RFC 6750 §3.1 `error` code of a refusal: what a client should do about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ChallengeError {
+    /// `invalid_request`: the request is malformed (400).
+    InvalidRequest,
+    /// `invalid_token`: the token is expired, revoked, malformed or otherwise invalid (401).
+    InvalidToken,
+    /// `insufficient_scope`: the token is valid but does not grant this request (403).
+    InsufficientScope,
+}
+
+impl ChallengeError {
+    /// The code as RFC 6750 spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+        }
+    }
+
+    /// Every code, in RFC 6750's order.
+    pub const ALL: [Self; 3] = [
+        Self::InvalidRequest,
+        Self::InvalidToken,
+        Self::InsufficientScope,
+    ];
+}
+
+impl fmt::Display for ChallengeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The RFC 6750 error code and fixed description of a refusal; `None` on allow and for a
+/// missing token, whose challenge carries no error code (RFC 6750 §3.1).
+fn challenge(reason: Reason) -> Option<(ChallengeError, &'static str)> {
+    Some(match reason {
+        Reason::Allow | Reason::BearerMissing => return None,
+        Reason::BearerMalformed => (
+            ChallengeError::InvalidRequest,
+            "the Authorization header is not Bearer <token>",
+        ),
+        Reason::RequestInvalid => (ChallengeError::InvalidRequest, "the request is not valid"),
+        Reason::Token(kind) => (ChallengeError::InvalidToken, kind.description()),
+        Reason::NoMatchingPermission => (
+            ChallengeError::InsufficientScope,
+            "the access token does not grant this action",
+        ),
+        Reason::IpNotAllowed => (
+            ChallengeError::InsufficientScope,
+            "the client IP address is not allowed for this token",
+        ),
+        Reason::IpInvalid => (
+            ChallengeError::InsufficientScope,
+            "the client IP address could not be read",
+        ),
+        Reason::OrgMismatch => (
+            ChallengeError::InsufficientScope,
+            "the access token belongs to another organisation",
+        ),
+    })
+}
+
+/// The RFC 6750 `error` code a refusal with this reason carries in its challenge (`None` on
+/// allow and for a missing token).
+pub fn challenge_error(reason: Reason) -> Option<ChallengeError> {
+    challenge(reason).map(|(error, _)| error)
+}
+
 /// The `WWW-Authenticate` challenge for a refused request (`None` on allow).
 ///
 /// Missing token: `Bearer realm` only (RFC 6750 §3.1); malformed header: `invalid_request`;
 /// token failures: `invalid_token`; IP, org and permission denials: `insufficient_scope`.
 pub fn www_authenticate(reason: Reason) -> Option<String> {
-    let (error, description) = match reason {
-        Reason::Allow => return None,
-        Reason::BearerMissing => return Some(format!("Bearer realm=\"{REALM}\"")),
-        Reason::BearerMalformed => (
-            "invalid_request",
-            "the Authorization header is not Bearer <token>",
+    if reason == Reason::Allow {
+        return None;
+    }
+    Some(match challenge(reason) {
+        None => format!("Bearer realm=\"{REALM}\""),
+        Some((error, description)) => format!(
+            "Bearer realm=\"{REALM}\", error=\"{error}\", error_description=\"{description}\""
         ),
-        Reason::RequestInvalid => ("invalid_request", "the request is not valid"),
-        Reason::Token(kind) => ("invalid_token", kind.description()),
-        Reason::NoMatchingPermission => (
-            "insufficient_scope",
-            "the access token does not grant this action",
-        ),
-        Reason::IpNotAllowed => (
-            "insufficient_scope",
-            "the client IP address is not allowed for this token",
-        ),
-        Reason::IpInvalid => (
-            "insufficient_scope",
-            "the client IP address could not be read",
-        ),
-        Reason::OrgMismatch => (
-            "insufficient_scope",
-            "the access token belongs to another organisation",
-        ),
-    };
-    Some(format!(
-        "Bearer realm=\"{REALM}\", error=\"{error}\", error_description=\"{description}\""
-    ))
+    })
 }
 
 #[cfg(test)]
@@ -141,6 +196,41 @@ mod tests {
         assert_eq!(
             parse_authorization(Some("Bearer =")),
             Err(BearerError::Malformed)
+        );
+    }
+
+    #[test]
+    fn every_refusal_challenge_names_its_error_code() {
+        for reason in Reason::all() {
+            let challenge = www_authenticate(reason);
+            match challenge_error(reason) {
+                Some(error) => {
+                    let header = challenge.unwrap_or_default();
+                    assert!(header.contains(&format!("error=\"{error}\"")), "{header}");
+                    let expected = match reason.status() {
+                        400 => ChallengeError::InvalidRequest,
+                        401 => ChallengeError::InvalidToken,
+                        _ => ChallengeError::InsufficientScope,
+                    };
+                    assert_eq!(error, expected, "{reason}");
+                }
+                None => {
+                    assert!(matches!(reason, Reason::Allow | Reason::BearerMissing));
+                    assert!(!challenge.unwrap_or_default().contains("error="));
+                }
+            }
+        }
+        let json: Vec<String> = ChallengeError::ALL
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap_or_default())
+            .collect();
+        assert_eq!(
+            json,
+            [
+                "\"invalid_request\"",
+                "\"invalid_token\"",
+                "\"insufficient_scope\""
+            ]
         );
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::authorize::Decision;
-use crate::bearer::{parse_authorization, www_authenticate};
+use crate::bearer::{challenge_error, parse_authorization, www_authenticate, ChallengeError};
 use crate::ip::IpVerdict;
 use crate::reason::Reason;
 use crate::request::Request;
@@ -25,6 +25,11 @@ pub struct CheckOutcome {
     pub status: u16,
     /// A person-readable explanation.
     pub message: String,
+    /// The RFC 6750 `error` code of a refusal (`invalid_request`, `invalid_token` or
+    /// `insufficient_scope`), the one its challenge names; absent on allow and for a missing
+    /// token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ChallengeError>,
     /// The `WWW-Authenticate` value to send with a refusal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub www_authenticate: Option<String>,
@@ -38,6 +43,7 @@ impl CheckOutcome {
     fn new(decision: Decision, message: String, claims: Option<Arc<Claims>>) -> Self {
         Self {
             status: decision.reason.status(),
+            error: challenge_error(decision.reason),
             www_authenticate: www_authenticate(decision.reason),
             decision,
             message,

@@ -70,6 +70,7 @@ pub mod usage;
 pub mod vocabulary;
 
 pub use authorize::{Decision, PermissionSet, Reason};
+pub use bearer::ChallengeError;
 pub use cache::{CacheLimits, CacheStats};
 pub use check::{CheckOutcome, DecisionRecord};
 pub use codes::Code;

@@ -37,6 +37,20 @@ impl<'de> Deserialize<'de> for UnixSeconds {
     }
 }
 
+impl UnixSeconds {
+    /// The magnitude from which a time given as seconds is far more likely milliseconds
+    /// passed by mistake (`Date.now()`): 10^11 seconds is the year 5138, while every time
+    /// since 1973-03-03 counted in milliseconds is at least 10^11.
+    pub const MILLISECONDS_FROM: i64 = 100_000_000_000;
+
+    /// Whether this looks like milliseconds rather than seconds: hosts that take a bare
+    /// number from people (JS, the CLI) refuse it with a hint instead of answering
+    /// `token.expired` for a time 50,000 years away. The core itself takes any `i64`.
+    pub fn looks_like_milliseconds(self) -> bool {
+        self.0.unsigned_abs() >= Self::MILLISECONDS_FROM.unsigned_abs()
+    }
+}
+
 /// A duration: a non-negative integer number of seconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
@@ -338,5 +352,20 @@ impl Headers {
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UnixSeconds;
+
+    #[test]
+    fn milliseconds_are_told_from_seconds() {
+        assert!(!UnixSeconds(1_764_650_000).looks_like_milliseconds());
+        assert!(!UnixSeconds(99_999_999_999).looks_like_milliseconds());
+        assert!(UnixSeconds(1_764_650_000_000).looks_like_milliseconds());
+        assert!(UnixSeconds(-1_764_650_000_000).looks_like_milliseconds());
+        assert!(UnixSeconds(i64::MIN).looks_like_milliseconds());
+        assert!(!UnixSeconds(0).looks_like_milliseconds());
     }
 }
