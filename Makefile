@@ -32,23 +32,48 @@ export CARGO_TERM_COLOR ?= never
 -include fuzz/fuzz.mk
 
 .PHONY: help demo test lint setup setup-rust venv test-native conformance conformance-native \
-        bench bench-native bench-criterion bench-report demo-native fmt
+        bench bench-native bench-criterion bench-report demo-native backend test-repo fmt
 
-## help: list the targets
+## help: list the targets (the README's two first, then the rest by name)
 help:
 	@echo "credgate — make targets:"
-	@grep -hE '^## [a-z-]+:' $(MAKEFILE_LIST) | sed -e 's/^## /  /' | sort
+	@grep -hE '^## (demo|test):' $(MAKEFILE_LIST) | sed -e 's/^## /  /'
+	@grep -hE '^## [a-z-]+:' $(MAKEFILE_LIST) | grep -vE '^## (demo|test):' | sed -e 's/^## /  /' | sort
 
 ## demo: the main job — the whole credential story, run through the wasmtime host (`credgate demo`)
 demo: demo-wasmtime
+
+# The example backend's state: its SQLite database and, unless CREDGATE_ADMINS is set, one
+# local owner made on first run (its token is kept in admin.txt, mode 0600, and printed).
+BACKEND_DIR   := $(ROOT)/target/backend
+BACKEND_PORT  ?= 8000
+
+## backend: run the example Python backend (examples/python-backend) on 127.0.0.1:BACKEND_PORT (8000), with a local admin
+backend: build-python
+	@mkdir -p $(BACKEND_DIR)
+	@if [ -z "$${CREDGATE_ADMINS:-}" ] && [ ! -s $(BACKEND_DIR)/admin.txt ]; then \
+	  (umask 077; cd $(PYTHON_BACKEND) && $(PY) -m credgate_backend --new-admin local:owner > $(BACKEND_DIR)/admin.txt); \
+	fi
+	@if [ -z "$${CREDGATE_ADMINS:-}" ]; then \
+	  echo "admin token (local:owner, kept in $(BACKEND_DIR)/admin.txt):"; \
+	  sed -n 's/^token[^:]*: //p' $(BACKEND_DIR)/admin.txt; \
+	fi
+	cd $(PYTHON_BACKEND) && \
+	  CREDGATE_ADMINS="$${CREDGATE_ADMINS:-$$(sed -n 's/^CREDGATE_ADMINS entry: //p' $(BACKEND_DIR)/admin.txt)}" \
+	  CREDGATE_DB="$${CREDGATE_DB:-$(BACKEND_DIR)/credgate-backend.sqlite3}" \
+	  exec $(PY) -m credgate_backend --port $(BACKEND_PORT)
 
 ## demo-native: the same story told by the core directly (no host)
 demo-native:
 	$(CARGO) run -q -p credgate-core --example story
 
 ## test: every test on every host: fmt, clippy, unit/property/interop tests, conformance, bindings
-test: lint check-vectors test-native conformance test-wasm test-python test-wasmtime test-admin fuzz-smoke
+test: lint check-vectors test-native conformance test-wasm test-python test-wasmtime test-admin test-repo fuzz-smoke
 	@echo "make test: all green"
+
+## test-repo: the repository as users meet it: LICENSE, CHANGELOG, SECURITY, package metadata and READMEs, make help, make backend
+test-repo: build-python
+	cd $(ROOT) && $(PY) -m pytest -q -p no:cacheprovider tests/repository
 
 ## setup: install every tool the hosts need (idempotent)
 setup: setup-rust setup-wasm setup-python setup-wasmtime setup-browser
