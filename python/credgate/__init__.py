@@ -29,6 +29,8 @@ hierarchy (:class:`Error`, a ``ValueError``), each with a stable ``code``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping as _Mapping
+
 from ._api import (
     ENTROPY_BYTES,
     SECRET_ENTROPY_BYTES,
@@ -41,6 +43,7 @@ from ._api import (
     RevokeClient,
     RevokeToken,
     SecretInfo,
+    Seconds,
     SignedRevocations,
     SpecDiff,
     Suggestion,
@@ -112,6 +115,7 @@ from ._types import (
     Action,
     AuthMethod,
     BearerCode,
+    ChallengeError,
     CheckReason,
     ClientCode,
     Code,
@@ -184,6 +188,7 @@ __all__ = [
     "UsageEntry",
     "UsageLike",
     "Verifier",
+    "Seconds",
     "CacheStats",
     "CACHE_BYTES",
     "CACHE_ENTRIES",
@@ -229,6 +234,7 @@ __all__ = [
     "Action",
     "AuthMethod",
     "BearerCode",
+    "ChallengeError",
     "CheckReason",
     "ClientCode",
     "Code",
@@ -253,3 +259,6 @@ __all__ = [
     "Status",
     "TokenCode",
 ]
+
+# Claims is a read-only mapping of the token's JSON form (dict(claims), isinstance checks).
+_Mapping.register(Claims)
