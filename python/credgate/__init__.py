@@ -110,6 +110,7 @@ from ._errors import (
     TokenError,
     ValidationError,
 )
+from ._http import TrustedProxies
 from ._remote import AsyncRemoteKeySet, RemoteKeySet
 from ._types import (
     Action,
@@ -189,6 +190,7 @@ __all__ = [
     "UsageLike",
     "Verifier",
     "Seconds",
+    "TrustedProxies",
     "CacheStats",
     "CACHE_BYTES",
     "CACHE_ENTRIES",
