@@ -9,6 +9,7 @@ the route) and turns the core's decision into a response: the status, the
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import ipaddress
 import json
@@ -36,6 +37,8 @@ __all__ = [
     "Authorized",
     "Refusal",
     "TrustedProxies",
+    "VerifierProvider",
+    "Verifiers",
     "Access",
     "AuditCallback",
     "client_address",
@@ -277,6 +280,42 @@ async def decide(
     if not decision.allowed or decision.claims is None:
         return refusal(decision)
     return Authorized(decision, decision.claims, Request.from_dict(form))
+
+
+#: A function giving the verifier for each request (sync, or a coroutine function).
+VerifierProvider = Callable[[], Union[Verifier, Awaitable[Verifier]]]
+
+
+class Verifiers:
+    """A :class:`~credgate.Verifier`, or a :data:`VerifierProvider` asked for each request (a
+    sync one runs in the loop's default executor, as it may read a database; a coroutine
+    function is awaited)."""
+
+    __slots__ = ("fixed", "provider")
+
+    def __init__(self, source: Union[Verifier, VerifierProvider]) -> None:
+        self.fixed: Optional[Verifier] = None
+        self.provider: Optional[VerifierProvider] = None
+        if callable(source) and not isinstance(source, Verifier):
+            self.provider = source
+        else:
+            self.fixed = verifier_arg(source)
+
+    async def get(self) -> Verifier:
+        if self.fixed is not None:
+            return self.fixed
+        provider = self.provider
+        assert provider is not None
+        if inspect.iscoroutinefunction(provider):
+            return verifier_arg(await provider())
+        loop = asyncio.get_running_loop()
+        got = await loop.run_in_executor(None, provider)
+        if inspect.isawaitable(got):
+            got = await got
+        return verifier_arg(got)
+
+    def __repr__(self) -> str:
+        return repr(self.fixed if self.fixed is not None else self.provider)
 
 
 def verifier_arg(verifier: Any) -> Verifier:

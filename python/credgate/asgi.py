@@ -32,6 +32,7 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    Union,
 )
 
 from ._api import Time, Verifier
@@ -42,9 +43,10 @@ from ._http import (
     Authorized,
     Refusal,
     TrustedProxies,
+    VerifierProvider,
+    Verifiers,
     client_address,
     decide,
-    verifier_arg,
 )
 from ._types import Action, ResourceType
 
@@ -135,13 +137,15 @@ class CredgateMiddleware:
     be a coroutine function; a sync one runs in the event loop, so keep it quick). The client
     address is the ASGI peer (``scope["client"]``) unless ``trusted_proxies`` (a
     :class:`TrustedProxies`) or ``client_ip(scope) -> str`` says otherwise; ``now`` is a clock
-    for tests. ``state_key`` names the entry of ``scope["state"]``.
+    for tests. ``state_key`` names the entry of ``scope["state"]``. ``verifier`` may be a
+    function returning the verifier for each request (a sync one runs in the default
+    executor, a coroutine function is awaited).
     """
 
     def __init__(
         self,
         app: ASGIApp,
-        verifier: Verifier,
+        verifier: Union[Verifier, VerifierProvider],
         *,
         routes: Sequence[Protect],
         on_decision: Optional[AuditCallback] = None,
@@ -151,7 +155,7 @@ class CredgateMiddleware:
         state_key: str = "credgate",
     ) -> None:
         self.app = app
-        self.verifier = verifier_arg(verifier)
+        self._verifiers = Verifiers(verifier)
         self.routes: Tuple[Protect, ...] = tuple(routes)
         for rule in self.routes:
             if not isinstance(rule, Protect):
@@ -187,7 +191,7 @@ class CredgateMiddleware:
             return
         rule, params = found
         answer = await decide(
-            self.verifier,
+            await self._verifiers.get(),
             rule.access,
             authorization=_headers(scope)("authorization"),
             client_ip=lambda: self.client_ip(scope),

@@ -45,14 +45,12 @@ from ._http import (
     Authorized,
     Refusal,
     TrustedProxies,
+    VerifierProvider,
+    Verifiers,
     client_address,
     decide,
-    verifier_arg,
 )
 from ._types import Action, ResourceType
-
-#: A function giving the verifier for each request (sync, or a coroutine function).
-VerifierProvider = Callable[[], Union[Verifier, Awaitable[Verifier]]]
 
 __all__ = [
     "Authorized",
@@ -115,7 +113,7 @@ class CredgateBearer:
     ``verifier`` may hold a :class:`~credgate.RemoteKeySet` or an
     :class:`~credgate.AsyncRemoteKeySet`: the dependency awaits its fetches. It may also be
     a function returning the verifier to use for each request (e.g. one rebuilt when your
-    keys rotate): a sync one runs in the thread pool, a coroutine function is awaited.
+    keys rotate): a sync one runs in the default executor, a coroutine function is awaited.
     """
 
     def __init__(
@@ -130,12 +128,7 @@ class CredgateBearer:
         scheme_name: str = "credgate",
         description: Optional[str] = None,
     ) -> None:
-        self._verifier: Optional[Verifier] = None
-        self._provider: Optional[VerifierProvider] = None
-        if callable(verifier) and not isinstance(verifier, Verifier):
-            self._provider = verifier
-        else:
-            self._verifier = verifier_arg(verifier)
+        self._verifiers = Verifiers(verifier)
         self.on_decision = _async_audit(on_decision)
         self.trusted_proxies = trusted_proxies
         self._client_ip = client_ip
@@ -160,13 +153,7 @@ class CredgateBearer:
 
     async def verifier(self) -> Verifier:
         """The verifier for the next request."""
-        if self._verifier is not None:
-            return self._verifier
-        provider = self._provider
-        assert provider is not None
-        if inspect.iscoroutinefunction(provider):
-            return verifier_arg(await provider())
-        return verifier_arg(await run_in_threadpool(provider))
+        return await self._verifiers.get()
 
     def client_ip(self, request: Request) -> str:
         """The client address the core checks against the token's allowlist."""
@@ -221,4 +208,4 @@ class CredgateBearer:
         app.add_exception_handler(CredgateRefused, refused_handler)
 
     def __repr__(self) -> str:
-        return f"CredgateBearer({self._verifier or self._provider!r})"
+        return f"CredgateBearer({self._verifiers!r})"
