@@ -222,3 +222,22 @@ def test_no_usable_keys_is_503(token: str) -> None:
         assert r.json()["reason"] == "jwks.invalid" and int(r.headers["retry-after"]) >= 1
     finally:
         server.close()
+
+
+@pytest.mark.parametrize(
+    "path, header",
+    [
+        ("/v1/vaults/%ED%A0%80/balances", "Bearer {token}"),
+        ("/v1/vaults/%00/balances", "Bearer {token}"),
+        ("/v1/vaults/" + "v" * 5000 + "/balances", "Bearer {token}"),
+        ("/v1/vaults/vlt_1/balances", "Bearer " + "A" * 100_000),
+        ("/v1/vaults/vlt_1/balances", "Bearer \u00e9t\u00e9"),
+    ],
+)
+def test_hostile_input_is_a_refusal_never_a_500(guard: CredgateBearer, token: str, path: str,
+                                                header: str) -> None:
+    c = client(make_app(guard))
+    value = header.format(token=token) if "{token}" in header else header
+    r = c.get(path, headers={"Authorization": value.encode("utf-8")})  # type: ignore[dict-item]
+    assert r.status_code in (400, 401, 403), r.text
+    assert r.json()["reason"] and r.headers["www-authenticate"].startswith("Bearer")
