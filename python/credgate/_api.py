@@ -1409,7 +1409,7 @@ class BearerRefusal:
     challenge in ``headers`` (falsy)."""
 
     reason: BearerCode
-    status: int
+    status: Literal[400, 401]
     www_authenticate: str
     message: str
 
@@ -1433,7 +1433,7 @@ def parse_bearer(authorization: Optional[str]) -> Union[BearerToken, BearerRefus
         return BearerToken(str(out["token"]))
     return BearerRefusal(
         reason=out["error"],
-        status=int(out["status"]),
+        status=cast(Literal[400, 401], int(out["status"])),
         www_authenticate=str(out.get("www_authenticate") or ""),
         message=str(out.get("message", "")),
     )
@@ -1915,7 +1915,7 @@ class TokenRefusal:
 
     error: OAuthErrorName
     error_description: str
-    status: int
+    status: Literal[400, 401]
     headers: Dict[str, str] = field(hash=False)
     reason: IssuanceReason
     message: str = field(repr=False)
@@ -1938,7 +1938,7 @@ def _refusal(out: Mapping[str, Any]) -> TokenRefusal:
     return TokenRefusal(
         error=out["error"],
         error_description=str(out["error_description"]),
-        status=int(out["status"]),
+        status=cast(Literal[400, 401], int(out["status"])),
         headers=dict(headers) if isinstance(headers, Mapping) else {},
         reason=out.get("reason", out["error"]),
         message=str(out.get("message", "")),
@@ -1973,7 +1973,7 @@ class TokenResponse:
     """A successful token response (RFC 6749 §5.1): send ``body`` as JSON with ``status`` and
     ``headers`` (truthy)."""
 
-    status: int
+    status: Literal[200]
     headers: Dict[str, str] = field(hash=False)
     body: Dict[str, Any] = field(repr=False, hash=False)
     token: str = field(repr=False)
@@ -2056,7 +2056,7 @@ def issue_token(
         return _refusal(out)
     claims = out.get("claims")
     return TokenResponse(
-        status=int(out.get("status", 200)),
+        status=cast(Literal[200], int(out.get("status", 200))),
         headers=dict(out.get("headers") or {}),
         body=dict(out["response"]),
         token=str(out["token"]),

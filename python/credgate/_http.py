@@ -21,11 +21,13 @@ from typing import (
     Dict,
     Iterable,
     List,
+    Literal,
     Mapping,
     Optional,
     Sequence,
     Tuple,
     Union,
+    cast,
 )
 
 from ._api import Time, Verifier, to_unix
@@ -74,7 +76,7 @@ class Refusal:
     ``decision`` is the core's, ``None`` for a 503 (no usable keys) or an ambiguous client
     address."""
 
-    status: int
+    status: Literal[400, 401, 403, 503]
     headers: Dict[str, str]
     body: Dict[str, Any]
     decision: Optional[Decision] = None
@@ -197,7 +199,8 @@ def refusal(decision: Decision) -> Refusal:
     """The core's refusal as a response."""
     challenge = decision.www_authenticate
     headers = {"WWW-Authenticate": challenge} if challenge else {}
-    return Refusal(decision.status, headers, _body(decision), decision)
+    status = cast(Literal[400, 401, 403], decision.status)  # a refusal: never 200
+    return Refusal(status, headers, _body(decision), decision)
 
 
 def _unauthenticated(decision: Decision) -> bool:

@@ -40,10 +40,12 @@ assert_type(claims.env, credgate.Environment)
 b = credgate.parse_bearer(None)
 if isinstance(b, credgate.BearerRefusal):
     assert_type(b.reason, credgate.BearerCode)
+    assert_type(b.status, Literal[400, 401])
 t = credgate.parse_token_request("POST", {}, "")
 if isinstance(t, credgate.TokenRefusal):
     assert_type(t.error, credgate.OAuthErrorName)
     assert_type(t.reason, credgate.IssuanceReason)
+    assert_type(t.status, Literal[400, 401])
 else:
     assert_type(t.auth_method, credgate.AuthMethod)
 try:
