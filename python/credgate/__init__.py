@@ -23,6 +23,9 @@ Quick tour::
                               request=credgate.Request("audit", "read"))
     assert decision.allowed and decision.status == 200
 
+Web apps: ``credgate.fastapi.CredgateBearer`` (a FastAPI ``Security`` dependency) and
+``credgate.asgi.CredgateMiddleware`` (any ASGI framework) let the core decide each request.
+
 Answers (reports, verdicts, decisions, refusals) are returned; failures are raised, as one
 hierarchy (:class:`Error`, a ``ValueError``), each with a stable ``code``.
 """

@@ -532,7 +532,8 @@ enum Outcome {
 
 /// A decision: `allowed`, `reason` (a SPEC §8 code), the HTTP `status`, `matched` on allow,
 /// `near_misses` on a permission deny; from `check`, also the `claims` of a verified token,
-/// the `www_authenticate` challenge of a refusal and the `audit` record. Truthy when allowed.
+/// the `www_authenticate` challenge of a refusal, its RFC 6750 `error` and the `audit`
+/// record. Truthy when allowed.
 #[pyclass(frozen, module = "credgate")]
 struct Decision {
     outcome: Outcome,
