@@ -23,11 +23,16 @@ Quick tour::
                               request=credgate.Request("audit", "read"))
     assert decision.allowed and decision.status == 200
 
+Web apps: ``credgate.fastapi.CredgateBearer`` (a FastAPI ``Security`` dependency) and
+``credgate.asgi.CredgateMiddleware`` (any ASGI framework) let the core decide each request.
+
 Answers (reports, verdicts, decisions, refusals) are returned; failures are raised, as one
 hierarchy (:class:`Error`, a ``ValueError``), each with a stable ``code``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping as _Mapping
 
 from ._api import (
     ENTROPY_BYTES,
@@ -41,6 +46,7 @@ from ._api import (
     RevokeClient,
     RevokeToken,
     SecretInfo,
+    Seconds,
     SignedRevocations,
     SpecDiff,
     Suggestion,
@@ -107,11 +113,13 @@ from ._errors import (
     TokenError,
     ValidationError,
 )
+from ._http import TrustedProxies
 from ._remote import AsyncRemoteKeySet, RemoteKeySet
 from ._types import (
     Action,
     AuthMethod,
     BearerCode,
+    ChallengeError,
     CheckReason,
     ClientCode,
     Code,
@@ -184,6 +192,8 @@ __all__ = [
     "UsageEntry",
     "UsageLike",
     "Verifier",
+    "Seconds",
+    "TrustedProxies",
     "CacheStats",
     "CACHE_BYTES",
     "CACHE_ENTRIES",
@@ -229,6 +239,7 @@ __all__ = [
     "Action",
     "AuthMethod",
     "BearerCode",
+    "ChallengeError",
     "CheckReason",
     "ClientCode",
     "Code",
@@ -253,3 +264,6 @@ __all__ = [
     "Status",
     "TokenCode",
 ]
+
+# Claims is a read-only mapping of the token's JSON form (dict(claims), isinstance checks).
+_Mapping.register(Claims)

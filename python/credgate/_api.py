@@ -67,6 +67,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "SECRET_ENTROPY_BYTES",
     "Time",
+    "Seconds",
     "PermissionLike",
     "RequestLike",
     "HeadersLike",
@@ -178,7 +179,8 @@ def to_unix(t: Optional[Time]) -> int:
             offset = t.utcoffset()
             if offset is None:
                 raise _input_error(
-                    "naive datetime: give it a timezone (e.g. tzinfo=timezone.utc)"
+                    "a naive datetime has no timezone: give an aware one, e.g."
+                    " `datetime.now(timezone.utc)` or `tzinfo=timezone.utc`"
                 )
             seconds = math.floor(t.timestamp())
         except Error:
@@ -212,6 +214,32 @@ def _duration(d: Any, what: str) -> Any:
     if isinstance(d, bool) or not isinstance(d, int):
         raise _input_error(f"{what} must be an int of seconds or a timedelta, not {_type(d)}")
     return d
+
+
+#: A length of time: whole seconds as an ``int``, or a ``timedelta``.
+Seconds = Union[int, timedelta]
+
+_U64_LIMIT = 2**64
+
+
+def _whole_seconds(d: Any, what: str) -> int:
+    """A non-negative whole number of seconds from an ``int`` or a ``timedelta`` (the one
+    conversion of ``leeway``). A negative, fractional (``1.5``, ``timedelta(milliseconds=1)``)
+    or out-of-range value, a ``bool`` or anything else is :class:`~credgate.InputError`."""
+    if isinstance(d, timedelta):
+        whole, rest = divmod(d, timedelta(seconds=1))
+        if rest:
+            raise _input_error(f"{what} must be whole seconds, not `{d!r}`")
+        seconds = int(whole)
+    elif isinstance(d, int) and not isinstance(d, bool):
+        seconds = int(d)
+    else:
+        raise _input_error(
+            f"{what} must be an int of seconds or a timedelta, not `{d!r}` ({_type(d)})"
+        )
+    if not 0 <= seconds < _U64_LIMIT:
+        raise _input_error(f"{what} must be a non-negative number of seconds, not `{d!r}`")
+    return seconds
 
 
 def _opt_int(v: Any) -> Optional[int]:
@@ -947,14 +975,13 @@ class Verifier:
         *,
         issuer: str,
         audience: str,
-        leeway: int = 0,
+        leeway: Seconds = 0,
         revoked_jtis: Iterable[str] = (),
         revocations: Optional[str] = None,
         cache_entries: int = CACHE_ENTRIES,
         cache_bytes: int = CACHE_BYTES,
     ) -> None:
-        if isinstance(leeway, bool) or not isinstance(leeway, int) or not 0 <= leeway < 2**64:
-            raise _input_error(f"leeway must be a non-negative int of seconds, not {leeway!r}")
+        leeway = _whole_seconds(leeway, "leeway")
         for name, limit in (("cache_entries", cache_entries), ("cache_bytes", cache_bytes)):
             if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit < 2**63:
                 raise _input_error(f"{name} must be a non-negative int, not {limit!r}")
@@ -1187,7 +1214,7 @@ def verify_token(
     issuer: str,
     audience: str,
     now: Optional[Time] = None,
-    leeway: int = 0,
+    leeway: Seconds = 0,
     revocations: Optional[str] = None,
 ) -> Claims:
     """One-off token verification (build a :class:`Verifier` for repeated use)."""
@@ -1204,7 +1231,7 @@ def check(
     client_ip: str,
     request: RequestLike,
     now: Optional[Time] = None,
-    leeway: int = 0,
+    leeway: Seconds = 0,
     revocations: Optional[str] = None,
 ) -> Decision:
     """One-off edge check (build a :class:`Verifier` for repeated use)."""
@@ -1382,7 +1409,7 @@ class BearerRefusal:
     challenge in ``headers`` (falsy)."""
 
     reason: BearerCode
-    status: int
+    status: Literal[400, 401]
     www_authenticate: str
     message: str
 
@@ -1406,7 +1433,7 @@ def parse_bearer(authorization: Optional[str]) -> Union[BearerToken, BearerRefus
         return BearerToken(str(out["token"]))
     return BearerRefusal(
         reason=out["error"],
-        status=int(out["status"]),
+        status=cast(Literal[400, 401], int(out["status"])),
         www_authenticate=str(out.get("www_authenticate") or ""),
         message=str(out.get("message", "")),
     )
@@ -1888,7 +1915,7 @@ class TokenRefusal:
 
     error: OAuthErrorName
     error_description: str
-    status: int
+    status: Literal[400, 401]
     headers: Dict[str, str] = field(hash=False)
     reason: IssuanceReason
     message: str = field(repr=False)
@@ -1911,7 +1938,7 @@ def _refusal(out: Mapping[str, Any]) -> TokenRefusal:
     return TokenRefusal(
         error=out["error"],
         error_description=str(out["error_description"]),
-        status=int(out["status"]),
+        status=cast(Literal[400, 401], int(out["status"])),
         headers=dict(headers) if isinstance(headers, Mapping) else {},
         reason=out.get("reason", out["error"]),
         message=str(out.get("message", "")),
@@ -1946,7 +1973,7 @@ class TokenResponse:
     """A successful token response (RFC 6749 §5.1): send ``body`` as JSON with ``status`` and
     ``headers`` (truthy)."""
 
-    status: int
+    status: Literal[200]
     headers: Dict[str, str] = field(hash=False)
     body: Dict[str, Any] = field(repr=False, hash=False)
     token: str = field(repr=False)
@@ -2029,7 +2056,7 @@ def issue_token(
         return _refusal(out)
     claims = out.get("claims")
     return TokenResponse(
-        status=int(out.get("status", 200)),
+        status=cast(Literal[200], int(out.get("status", 200))),
         headers=dict(out.get("headers") or {}),
         body=dict(out["response"]),
         token=str(out["token"]),

@@ -1,8 +1,32 @@
 """Type stubs of the private native module ``credgate._credgate`` (checked by mypy.stubtest)."""
 
-from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union, final
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    ItemsView,
+    Iterator,
+    KeysView,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Tuple,
+    Union,
+    ValuesView,
+    final,
+    overload,
+)
 
-from ._types import Action, CheckReason, Code, Environment, HttpStatus, ResourceType
+from ._types import (
+    Action,
+    ChallengeError,
+    CheckReason,
+    Code,
+    Environment,
+    HttpStatus,
+    ResourceType,
+)
 
 __all__ = [
     "CODES",
@@ -78,6 +102,8 @@ class Decision:
     @property
     def message(self) -> Optional[str]: ...
     @property
+    def error(self) -> Optional[ChallengeError]: ...
+    @property
     def www_authenticate(self) -> Optional[str]: ...
     @property
     def claims(self) -> Optional["Claims"]: ...
@@ -87,7 +113,7 @@ class Decision:
     def __bool__(self) -> bool: ...
 
 @final
-class Claims:
+class Claims(Mapping[str, Any]):
     @property
     def iss(self) -> str: ...
     @property
@@ -117,8 +143,22 @@ class Claims:
     @property
     def extra(self) -> Dict[str, Any]: ...
     def to_dict(self) -> Dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    @property
+    def __pydantic_serializer__(self) -> Any: ...
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any: ...
     def __getitem__(self, name: str, /) -> Any: ...
     def __contains__(self, name: object, /) -> bool: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def keys(self) -> KeysView[str]: ...
+    def values(self) -> ValuesView[Any]: ...
+    def items(self) -> ItemsView[str, Any]: ...
+    @overload
+    def get(self, name: str) -> Any: ...
+    @overload
+    def get(self, name: str, default: Any) -> Any: ...
     def __eq__(self, value: object, /) -> bool: ...
 
 @final

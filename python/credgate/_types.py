@@ -19,6 +19,7 @@ __all__ = [
     "AuthMethod",
     "LifecycleAction",
     "OAuthErrorName",
+    "ChallengeError",
     "HttpStatus",
     "DecisionCode",
     "IpReason",
@@ -63,6 +64,10 @@ OAuthErrorName = Literal[
     "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
     "unsupported_grant_type", "invalid_scope",
 ]
+#: An RFC 6750 §3.1 error of a refused request (``Decision.error``; the core's
+#: ``bearer::ChallengeError``): ``invalid_request`` (400), ``invalid_token`` (401),
+#: ``insufficient_scope`` (403).
+ChallengeError = Literal["invalid_request", "invalid_token", "insufficient_scope"]
 #: The HTTP status of a decision.
 HttpStatus = Literal[200, 400, 401, 403]
 

@@ -29,6 +29,7 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple,
+    PyType,
 };
 use serde_json::{Map, Number, Value};
 
@@ -531,7 +532,8 @@ enum Outcome {
 
 /// A decision: `allowed`, `reason` (a SPEC §8 code), the HTTP `status`, `matched` on allow,
 /// `near_misses` on a permission deny; from `check`, also the `claims` of a verified token,
-/// the `www_authenticate` challenge of a refusal and the `audit` record. Truthy when allowed.
+/// the `www_authenticate` challenge of a refusal, its RFC 6750 `error` and the `audit`
+/// record. Truthy when allowed.
 #[pyclass(frozen, module = "credgate")]
 struct Decision {
     outcome: Outcome,
@@ -583,6 +585,17 @@ impl Decision {
         match &self.outcome {
             Outcome::Authorize(_) => None,
             Outcome::Check(c) => Some(&c.outcome.message),
+        }
+    }
+
+    /// The RFC 6750 `error` code of a refusal from `check` (`invalid_request`,
+    /// `invalid_token` or `insufficient_scope`), the one its challenge names; `None` on
+    /// allow, for a missing token and for `authorize`. The core's `CheckOutcome.error`.
+    #[getter]
+    fn error(&self) -> Option<&'static str> {
+        match &self.outcome {
+            Outcome::Authorize(_) => None,
+            Outcome::Check(c) => c.outcome.error.map(|e| e.as_str()),
         }
     }
 
@@ -651,7 +664,9 @@ impl Decision {
 
 /// The claims of a verified access token, typed: `iss`, `sub`, `aud`, `client_id`, `iat`,
 /// `exp`, `nbf`, `jti`, `scope`, `org`, `ips`, `env`, plus `permissions` (the scope as a
-/// list) and `extra` (any other claims). `claims["name"]` reads the JSON form.
+/// list) and `extra` (any other claims). It is also a read-only mapping of the JSON form
+/// (`claims["sub"]`, `dict(claims)`, `keys`/`values`/`items`/`get`; registered as a
+/// `collections.abc.Mapping` by the package), with `to_dict()` and `to_json()`.
 #[pyclass(frozen, eq, module = "credgate")]
 #[derive(PartialEq)]
 struct Claims {
@@ -742,22 +757,101 @@ impl Claims {
         ser_to_py(py, serde_json::to_value(&self.inner))
     }
 
+    /// The pydantic schema of `Claims` (a claims object validates as itself and serializes
+    /// as its JSON form), so FastAPI routes and pydantic models can hold claims. Built by
+    /// `credgate._pydantic`, which imports pydantic only when pydantic asks.
+    #[classmethod]
+    fn __get_pydantic_core_schema__<'py>(
+        cls: &Bound<'py, PyType>,
+        source: &Bound<'py, PyAny>,
+        handler: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        cls.py()
+            .import("credgate._pydantic")?
+            .getattr("claims_schema")?
+            .call1((cls, source, handler))
+    }
+
+    /// How pydantic serializes claims where it infers the type (a FastAPI route returning
+    /// `Any`, a field typed `Any`): as the JSON form. A `pydantic_core.SchemaSerializer`
+    /// built by `credgate._pydantic` on first use.
+    #[getter]
+    fn __pydantic_serializer__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py.import("credgate._pydantic")?
+            .getattr("claims_serializer")?
+            .call0()
+    }
+
+    /// The JSON text of the claims (the token's members, as `json.dumps(claims.to_dict())`
+    /// would write them, without spaces).
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&self.inner).map_err(|e| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "credgate could not convert a core value: {e}"
+            ))
+        })
+    }
+
     /// The JSON form's member `name`; `KeyError` when there is none (as a dict answers).
     fn __getitem__<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let value = serde_json::to_value(&self.inner).unwrap_or(Value::Null);
-        match lookup_key(name).and_then(|n| value.get(n.as_ref()).cloned()) {
-            Some(v) => to_py(py, &v),
+        let members = self.members();
+        match lookup_key(name).and_then(|n| members.get(n.as_ref())) {
+            Some(v) => to_py(py, v),
             None => Err(PyKeyError::new_err(name.clone().unbind())),
         }
     }
 
     fn __contains__(&self, name: &Bound<'_, PyAny>) -> bool {
-        let value = serde_json::to_value(&self.inner).unwrap_or(Value::Null);
-        lookup_key(name).is_some_and(|n| value.get(n.as_ref()).is_some())
+        let members = self.members();
+        lookup_key(name).is_some_and(|n| members.contains_key(n.as_ref()))
+    }
+
+    /// The number of members of the JSON form.
+    fn __len__(&self) -> usize {
+        self.members().len()
+    }
+
+    /// The member names of the JSON form (sorted).
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        PyList::new(py, self.members().keys())?
+            .into_any()
+            .try_iter()
+            .map(Bound::into_any)
+    }
+
+    /// The member names, as a `collections.abc.KeysView` (as a dict's `keys()`).
+    fn keys<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        mapping_view(slf, &KEYS_VIEW, "KeysView")
+    }
+
+    /// The member values, JSON-ready (`dict`, `list`, `str`, `int`, `float`, `bool`,
+    /// `None`), as a `collections.abc.ValuesView`.
+    fn values<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        mapping_view(slf, &VALUES_VIEW, "ValuesView")
+    }
+
+    /// The `(name, value)` pairs, as a `collections.abc.ItemsView`.
+    fn items<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        mapping_view(slf, &ITEMS_VIEW, "ItemsView")
+    }
+
+    /// The member `name`, or `default` when there is none (as `dict.get`).
+    #[pyo3(signature = (name, default=None))]
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        default: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let members = self.members();
+        match lookup_key(name).and_then(|n| members.get(n.as_ref())) {
+            Some(v) => to_py(py, v),
+            None => Ok(default.unwrap_or_else(|| py.None().into_bound(py))),
+        }
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -771,6 +865,29 @@ impl Claims {
             self.inner.exp,
             py_repr(py, &self.inner.jti)?,
         ))
+    }
+}
+
+static KEYS_VIEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static VALUES_VIEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static ITEMS_VIEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// A `collections.abc` view (`KeysView`, `ValuesView`, `ItemsView`) of a mapping.
+fn mapping_view<'py>(
+    mapping: &Bound<'py, Claims>,
+    cell: &'static PyOnceLock<Py<PyAny>>,
+    name: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    package_attr(mapping.py(), cell, "collections.abc", name)?.call1((mapping,))
+}
+
+impl Claims {
+    /// The members of the JSON form (as the façade's `verify_token` output `claims`).
+    fn members(&self) -> Map<String, Value> {
+        match serde_json::to_value(&self.inner) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        }
     }
 }
 

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 PROGRAM = '''
-from typing import List, Literal, Optional, Union
+from datetime import timedelta
+from typing import Any, Dict, List, Literal, Mapping, Optional, Union
 from typing_extensions import assert_type
 
 import credgate
@@ -39,10 +40,12 @@ assert_type(claims.env, credgate.Environment)
 b = credgate.parse_bearer(None)
 if isinstance(b, credgate.BearerRefusal):
     assert_type(b.reason, credgate.BearerCode)
+    assert_type(b.status, Literal[400, 401])
 t = credgate.parse_token_request("POST", {}, "")
 if isinstance(t, credgate.TokenRefusal):
     assert_type(t.error, credgate.OAuthErrorName)
     assert_type(t.reason, credgate.IssuanceReason)
+    assert_type(t.status, Literal[400, 401])
 else:
     assert_type(t.auth_method, credgate.AuthMethod)
 try:
@@ -69,6 +72,20 @@ try:
     v.load_revocations("x")
 except credgate.RevocationsError as re_:
     assert_type(re_.code, credgate.Code)
+dc = v.check("x.y.z", client_ip="203.0.113.7", request=r)
+assert_type(dc.error, Optional[credgate.ChallengeError])
+mapping: Mapping[str, Any] = claims
+as_dict: Dict[str, Any] = dict(claims)
+assert_type(claims.to_json(), str)
+credgate.Verifier([k], issuer="i", audience="a", leeway=timedelta(seconds=30))
+credgate.Verifier([k], issuer="i", audience="a", leeway="30")  # expect-error
+from credgate.fastapi import Authorized, CredgateBearer
+guard = CredgateBearer(v)
+guard.require("balances", "read", vault="vault")
+guard.require("balance", "read")  # expect-error
+from credgate.asgi import Protect
+Protect("GET", "/v1/vaults", "vault", "read")
+Protect("GET", "/v1/vaults", "vault", "list")  # expect-error
 credgate.RevokeClient("cid", "yesterday")  # expect-error
 c.rotate_secret(grace="1h")  # expect-error
 credgate.Request("vualt", "read")  # expect-error

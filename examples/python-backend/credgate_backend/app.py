@@ -1,27 +1,29 @@
 """The ASGI application (FastAPI): the routes, and the order in which each one checks.
 
 Every decision is credgate's: the token endpoint calls ``parse_token_request`` and
-``issue_token``; protected routes call ``Verifier.check_authorization`` (with
-``CREDGATE_JWKS_URL``, ``check_authorization_async`` over a ``credgate.AsyncRemoteKeySet``)
-and store the decision record it returns. Reading requests safely is ``inputs.py``'s, the failed-request
+``issue_token``; the protected API routes are guarded by ``credgate.fastapi.CredgateBearer``
+(a ``Security`` dependency over the current verifier: the published keys, or with
+``CREDGATE_JWKS_URL`` a ``credgate.AsyncRemoteKeySet``), and ``/v1/audit/decisions`` by the
+framework-free ``credgate.asgi.CredgateMiddleware``; both store each decision record. Reading requests safely is ``inputs.py``'s, the failed-request
 limit ``limits.py``'s, persistence ``store.py``'s; this module wires them to HTTP. Client
 input is answered with 400/401/403/404/409/429, never 500.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
-import re
 import threading
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 import credgate
+from credgate.asgi import CredgateMiddleware, Protect
+from credgate.fastapi import Authorized, CredgateBearer
 
 from .config import Settings
 from .inputs import BodyTooLarge, ClientError, client_address, read_body, read_json_object
@@ -34,8 +36,6 @@ MAX_VAULT_NAME = 100
 # the core then refuses the request as it refuses any oversized body (400 invalid_request).
 _OVERSIZED_BODY = bytes(credgate.MAX_BODY_BYTES + 1)
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
-_CHALLENGE_ERROR = re.compile(r'error="([a-z_]+)"')
 
 
 def _json(body: Any, status: int = 200, headers: Optional[Dict[str, str]] = None) -> JSONResponse:
@@ -87,6 +87,15 @@ class Service:
         key = credgate.SigningKey.generate(f"k{now}-{os.urandom(4).hex()}")
         self.store.add_signing_key(key, now)
         return key
+
+    def current_verifier(self) -> credgate.Verifier:
+        """The verifier for the next request: over CREDGATE_JWKS_URL's keys, or the published
+        ones (:meth:`verifier`)."""
+        return self.remote_verifier or self.verifier()
+
+    def audit(self, record: Dict[str, Any], method: str, path: str) -> None:
+        """Store one decision record (credgate's ``Decision.audit``) with the HTTP route."""
+        self.store.audit(record, method, path)
 
     def published_keys(self) -> List[credgate.SigningKey]:
         return self.store.published_signing_keys(self.settings.now(), self.settings.key_retention)
@@ -144,37 +153,6 @@ class Service:
         self.failures_by_address.charge(ip)
         if client_id is not None and CLIENT_ID.fullmatch(client_id):
             self.failures_by_client.charge(client_id)
-
-
-def _unauthenticated(decision: credgate.Decision) -> bool:
-    """The caller was not authenticated: no, a malformed or an invalid bearer token."""
-    return decision.status == 401 or decision.reason.startswith("bearer.")
-
-
-def _refusal(decision: credgate.Decision) -> Refused:
-    """credgate's refusal as a response: its status, the RFC 6750 challenge and a JSON body."""
-    challenge = decision.www_authenticate
-    m = _CHALLENGE_ERROR.search(challenge or "")
-    body: Dict[str, Any] = {
-        "error": m.group(1) if m else ("invalid_request" if decision.status == 400 else "unauthorized"),
-        "error_description": decision.message,
-        "reason": decision.reason,
-    }
-    if decision.near_misses:
-        body["near_misses"] = decision.near_misses
-    return Refused(_json(body, decision.status, {"WWW-Authenticate": challenge} if challenge else {}))
-
-
-def _keys_unavailable(svc: Service, error: credgate.JwksError) -> Refused:
-    """503 while the resource server holds no usable keys (the JWKS URL failing since before
-    the first fetch, or for longer than stale-if-error), with ``Retry-After`` from the state
-    machine's backoff: a 401 would send clients to fetch new tokens for nothing."""
-    now = svc.settings.now()
-    retry_at = svc.remote_keys.status()["retry_at"] if svc.remote_keys is not None else None
-    wait = max(1, retry_at - now) if isinstance(retry_at, int) else 1
-    return Refused(_json({"error": "temporarily_unavailable",
-                          "error_description": f"the token signing keys are unavailable: {error.message}"},
-                         503, {"Retry-After": str(wait)}))
 
 
 def etag_matches(if_none_match: Optional[str], etag: str) -> bool:
@@ -272,69 +250,26 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     # ------------------------------------------------------------ protected API
 
-    def guard(kind: credgate.ResourceType, action: credgate.Action):  # type: ignore[no-untyped-def]
-        """A dependency: authorize this route's request with credgate and audit the decision.
+    # Every protected route: credgate decides (authentication first, then the client IP,
+    # the organisation and the permission) and answers refusals itself (400/401/403 with the
+    # RFC 6750 challenge; 503 while CREDGATE_JWKS_URL gives no usable keys); each decision
+    # record goes to the audit table.
+    bearer = CredgateBearer(
+        svc.current_verifier,
+        on_decision=lambda record, request: svc.audit(record, request.method, request.url.path),
+        client_ip=svc.client_ip,
+        now=svc.settings.now,
+        token_url="/oauth/token",
+    )
+    bearer.install(app)
 
-        Authentication comes first: a path id outside the grammar (credgate's RequestError)
-        is 400 only for a caller whose token is good, 401 otherwise."""
+    def guard(kind: credgate.ResourceType, action: credgate.Action, **ids: str) -> Any:
+        """``Security`` over credgate for ``(kind, action)``; ``ids`` name the path parameters
+        holding the vault and key ids (``vault="vault"``)."""
+        return Security(bearer.require(kind, action, **ids))
 
-        def inputs(request: Request) -> Tuple[str, Optional[str], Union[credgate.Request, credgate.RequestError]]:
-            p = request.path_params
-            ip = svc.client_ip(request)
-            authorization = request.headers.get("authorization")
-            try:
-                return ip, authorization, credgate.Request(kind, action, vault=p.get("vault"), key=p.get("key"))
-            except credgate.RequestError as e:
-                return ip, authorization, e
-
-        def bad_path(probe: credgate.Decision, e: credgate.RequestError) -> Refused:
-            # `probe` checked the org-level form of the request, to learn whether the caller is
-            # authenticated; its permission verdict is not used or audited.
-            if _unauthenticated(probe):
-                return _refusal(probe)
-            return Refused(_json({"error": "invalid_request", "error_description": e.message, "reason": e.code}, 400))
-
-        def admit(request: Request, decision: credgate.Decision) -> credgate.Decision:
-            if decision.audit is not None:
-                svc.store.audit(decision.audit, request.method, request.url.path)
-            if not decision.allowed:
-                raise _refusal(decision)
-            return decision
-
-        def dependency(request: Request) -> credgate.Decision:
-            ip, authorization, req = inputs(request)
-            if isinstance(req, credgate.RequestError):
-                probe = svc.verifier().check_authorization(
-                    authorization, client_ip=ip, request=credgate.Request(kind, action), now=svc.settings.now())
-                raise bad_path(probe, req)
-            decision = svc.verifier().check_authorization(
-                authorization, client_ip=ip, request=req, now=svc.settings.now(),
-            )
-            return admit(request, decision)
-
-        remote = svc.remote_verifier
-        if remote is None:
-            return Depends(dependency)
-
-        async def remote_dependency(request: Request) -> credgate.Decision:
-            """The same over the keys of CREDGATE_JWKS_URL: awaits a fetch when one is needed
-            (one for all concurrent requests); no usable keys is 503, not the caller's fault."""
-            ip, authorization, req = inputs(request)
-            target = credgate.Request(kind, action) if isinstance(req, credgate.RequestError) else req
-            try:
-                decision = await remote.check_authorization_async(
-                    authorization, client_ip=ip, request=target, now=svc.settings.now())
-            except credgate.JwksError as e:
-                raise _keys_unavailable(svc, e) from None
-            if isinstance(req, credgate.RequestError):
-                raise bad_path(decision, req)
-            return await run_in_threadpool(admit, request, decision)  # the audit row: SQLite
-
-        return Depends(remote_dependency)
-
-    def org(d: credgate.Decision) -> str:
-        assert d.claims is not None  # allowed decisions always carry the claims
-        return d.claims.org
+    def org(auth: Authorized) -> str:
+        return auth.claims.org
 
     def id_from(body: Dict[str, Any]) -> str:
         value = body.get("id")
@@ -343,11 +278,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         return value
 
     @app.get("/v1/vaults")
-    def list_vaults(d: credgate.Decision = guard("vault", "read")) -> Dict[str, Any]:
+    def list_vaults(d: Authorized = guard("vault", "read")) -> Dict[str, Any]:
         return {"vaults": svc.store.vaults(org(d))}
 
     @app.post("/v1/vaults", status_code=201)
-    async def create_vault(request: Request, d: credgate.Decision = guard("vault", "create")) -> JSONResponse:
+    async def create_vault(request: Request, d: Authorized = guard("vault", "create")) -> JSONResponse:
         body = await read_json_object(request)
         vault_id, name = id_from(body), body.get("name", "")
         if not isinstance(name, str) or len(name) > MAX_VAULT_NAME:
@@ -361,16 +296,17 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         return _json({"id": vault_id, "name": name or vault_id}, 201)
 
     @app.get("/v1/vaults/{vault}")
-    def get_vault(vault: str, d: credgate.Decision = guard("vault", "read")) -> JSONResponse:
+    def get_vault(vault: str, d: Authorized = guard("vault", "read", vault="vault")) -> JSONResponse:
         v = svc.store.vault(org(d), vault)
         return _json(v) if v else _json({"error": "not_found"}, 404)
 
     @app.get("/v1/vaults/{vault}/keys")
-    def list_keys(vault: str, d: credgate.Decision = guard("key", "read")) -> Dict[str, Any]:
+    def list_keys(vault: str, d: Authorized = guard("key", "read", vault="vault")) -> Dict[str, Any]:
         return {"vault": vault, "keys": svc.store.keys(org(d), vault)}
 
     @app.post("/v1/vaults/{vault}/keys", status_code=201)
-    async def create_key(request: Request, vault: str, d: credgate.Decision = guard("key", "create")) -> JSONResponse:
+    async def create_key(request: Request, vault: str,
+                         d: Authorized = guard("key", "create", vault="vault")) -> JSONResponse:
         body = await read_json_object(request)
         key_id = id_from(body)
         try:
@@ -389,21 +325,46 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         return _json({"vault": vault, "id": key_id}, 201)
 
     @app.get("/v1/vaults/{vault}/keys/{key}")
-    def get_key(vault: str, key: str, d: credgate.Decision = guard("key", "read")) -> JSONResponse:
+    def get_key(vault: str, key: str, d: Authorized = guard("key", "read", vault="vault", key="key")) -> JSONResponse:
         if not svc.store.key_exists(org(d), vault, key):
             return _json({"error": "not_found"}, 404)
         return _json({"vault": vault, "id": key})
 
     @app.get("/v1/vaults/{vault}/balances")
-    def vault_balances(vault: str, d: credgate.Decision = guard("balances", "read")) -> Dict[str, Any]:
+    def vault_balances(vault: str, d: Authorized = guard("balances", "read", vault="vault")) -> Dict[str, Any]:
         keys = svc.store.keys(org(d), vault)
         return {"vault": vault, "balances": [{"key": k, "asset": "BTC", "amount": "0"} for k in keys]}
 
     @app.get("/v1/vaults/{vault}/keys/{key}/balances")
-    def key_balances(vault: str, key: str, d: credgate.Decision = guard("balances", "read")) -> JSONResponse:
+    def key_balances(vault: str, key: str,
+                     d: Authorized = guard("balances", "read", vault="vault", key="key")) -> JSONResponse:
         if not svc.store.key_exists(org(d), vault, key):
             return _json({"error": "not_found"}, 404)
         return _json({"vault": vault, "key": key, "balances": [{"asset": "BTC", "amount": "0"}]})
+
+    # ------------------------------------------------------------ the ASGI middleware
+
+    @app.get("/v1/audit/decisions")
+    def audit_decisions(request: Request) -> Dict[str, Any]:
+        """The caller's organisation's latest decisions (at most 100 of the last 500). Guarded
+        by ``CredgateMiddleware`` below rather than a dependency: what a framework without
+        dependencies (Starlette, Litestar, a raw ASGI app) would use."""
+        auth: Authorized = request.state.credgate
+        rows = [r for r in svc.store.audit_log(500) if r["org"] == auth.claims.org]
+        return {"decisions": rows[:100]}
+
+    async def audit_row(record: Dict[str, Any], scope: Any) -> None:
+        await asyncio.to_thread(svc.audit, record, scope["method"], scope["path"])
+
+    proxies = svc.settings.trusted_proxies
+    app.add_middleware(
+        CredgateMiddleware,
+        verifier=svc.current_verifier,
+        routes=[Protect("GET", "/v1/audit/decisions", "audit", "read")],
+        on_decision=audit_row,
+        trusted_proxies=credgate.TrustedProxies([str(n) for n in proxies]) if proxies else None,
+        now=svc.settings.now,
+    )
 
     add_admin_routes(app, svc)
     return app
