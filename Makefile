@@ -38,7 +38,7 @@ export CARGO_TERM_COLOR ?= never
 help:
 	@echo "credgate — make targets:"
 	@grep -hE '^## (demo|test):' $(MAKEFILE_LIST) | sed -e 's/^## /  /'
-	@grep -hE '^## [a-z-]+:' $(MAKEFILE_LIST) | grep -vE '^## (demo|test):' | sed -e 's/^## /  /' | sort
+	@grep -hE '^## [a-z-]+:' $(MAKEFILE_LIST) | grep -vE '^## (demo|test):' | sed -e 's/^## /  /' | LC_ALL=C sort -t: -k1,1
 
 ## demo: the main job — the whole credential story, run through the wasmtime host (`credgate demo`)
 demo: demo-wasmtime

@@ -17,7 +17,7 @@ PYTHON_DEPS_STAMP := $(VENV)/.credgate-python-deps
 PYTHON_BUILD_STAMP:= $(VENV)/.credgate-python-build
 PYTHON_SOURCES    := $(shell find $(PYTHON_DIR)/src $(PYTHON_DIR)/credgate $(ROOT)/core/src \
                        -type f \( -name '*.rs' -o -name '*.py' -o -name '*.pyi' -o -name 'py.typed' \) 2>/dev/null) \
-                     $(PYTHON_DIR)/Cargo.toml $(PYTHON_DIR)/pyproject.toml $(PYTHON_DIR)/README.md \
+                     $(PYTHON_DIR)/Cargo.toml $(PYTHON_DIR)/pyproject.toml $(PYTHON_DIR)/README.md $(ROOT)/LICENSE \
                      $(ROOT)/core/Cargo.toml \
                      $(wildcard $(ROOT)/Cargo.lock)
 PIP               := $(PY) -m pip --disable-pip-version-check

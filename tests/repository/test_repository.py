@@ -62,6 +62,17 @@ def test_python_package_metadata() -> None:
     assert len(project["keywords"]) >= 3
     assert any(c.startswith("Programming Language :: Python :: 3") for c in project["classifiers"])
     assert any(c.startswith("Topic :: Security") for c in project["classifiers"])
+    assert project["license-files"] == ["LICENSE"]
+    assert (ROOT / "python" / "LICENSE").read_text() == (ROOT / "LICENSE").read_text()
+
+
+def test_the_installed_python_package_ships_the_license() -> None:
+    from importlib.metadata import distribution
+
+    dist = distribution("credgate")
+    assert dist.metadata["License-Expression"] == "Apache-2.0"
+    shipped = [f for f in dist.files or [] if f.name == "LICENSE"]
+    assert shipped and Path(str(shipped[0].locate())).read_text() == (ROOT / "LICENSE").read_text()
 
 
 @pytest.mark.parametrize("readme", PACKAGE_READMES, ids=lambda p: p.parent.name)
