@@ -38,12 +38,8 @@ fn run(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("run credgate");
     if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
+        // A command that does not read stdin may exit first: a broken pipe is its answer.
+        let _ = child.stdin.take().unwrap().write_all(text.as_bytes());
     }
     child.wait_with_output().unwrap()
 }
@@ -112,7 +108,8 @@ fn spec() -> Value {
         "environment": "sandbox"})
 }
 
-/// A key file (through `keygen --out`), its JWKS file, and a `credential create` output file.
+/// A key file, its JWKS file, and a `credential create` output file, made with the
+/// commands as they were before issue 12, so that each test fails on its own point.
 struct Setup {
     dir: TempDir,
     key: String,
@@ -122,8 +119,9 @@ struct Setup {
 
 fn setup(name: &str) -> Setup {
     let dir = TempDir::new(name);
-    let key = dir.path("key.json");
-    assert_exit(&credgate(&["keygen", "--kid", "ux-1", "--out", &key]), 0);
+    let o = credgate(&["keygen", "--kid", "ux-1"]);
+    assert_exit(&o, 0);
+    let key = dir.write("key.json", &stdout(&o));
     let o = credgate(&["jwks", &key]);
     assert_exit(&o, 0);
     let jwks = dir.write("jwks.json", &stdout(&o));
@@ -164,6 +162,20 @@ fn issue_args<'a>(credential: &'a str, key: &'a str, extra: &[&'a str]) -> Vec<&
     args
 }
 
+/// A token for the setup's credential, asked for as before issue 12 (`--secret` and the
+/// record), so that tests of other points do not depend on the composed outputs.
+fn issued_token(s: &Setup, extra: &[&str]) -> String {
+    let created: Value =
+        serde_json::from_str(&std::fs::read_to_string(&s.created).unwrap()).unwrap();
+    let record = s
+        .dir
+        .write("plain-record.json", &created["credential"].to_string());
+    let secret = created["client_secret"].as_str().unwrap();
+    let mut args = issue_args(&record, &s.key, &["--secret", secret]);
+    args.extend_from_slice(extra);
+    token_of(&credgate(&args))
+}
+
 fn token_of(o: &Output) -> String {
     json_out(o)["response"]["access_token"]
         .as_str()
@@ -187,7 +199,7 @@ fn check_args<'a>(jwks: &'a str, token: &'a str, kind: &'a str) -> Vec<&'a str> 
         "--vault",
         "vlt_1",
         "--now",
-        SOON_RFC3339,
+        "1700000100",
     ]
 }
 
@@ -197,6 +209,13 @@ fn check_args<'a>(jwks: &'a str, token: &'a str, kind: &'a str) -> Vec<&'a str> 
 #[test]
 fn outputs_feed_the_next_command() {
     let s = setup("pipeline");
+    // `keygen --out` writes what `--key` and `jwks` read.
+    let key = s.dir.path("key-out.json");
+    assert_exit(&credgate(&["keygen", "--kid", "ux-1", "--out", &key]), 0);
+    let o = credgate(&["jwks", &key]);
+    assert_exit(&o, 0);
+    let jwks = s.dir.write("jwks-out.json", &stdout(&o));
+    let s = Setup { key, jwks, ..s };
     // The file written by `credential create`, as is: the secret comes from it.
     let o = credgate(&issue_args(&s.created, &s.key, &[]));
     assert_exit(&o, 0);
@@ -316,7 +335,7 @@ fn secrets_stay_off_the_command_line() {
 #[test]
 fn exit_statuses_by_class() {
     let s = setup("exit");
-    let token = token_of(&credgate(&issue_args(&s.created, &s.key, &[])));
+    let token = issued_token(&s, &[]);
     // A real deny: 1.
     let mut args = check_args(&s.jwks, &token, "balances");
     args[12] = "vlt_2";
@@ -392,7 +411,7 @@ fn exit_statuses_by_class() {
 #[test]
 fn times_are_rfc3339_or_seconds() {
     let s = setup("times");
-    let token = token_of(&credgate(&issue_args(&s.created, &s.key, &[])));
+    let token = issued_token(&s, &[]);
     let verify =
         |now: &str| credgate(&["token", "verify", &token, "--jwks", &s.jwks, "--now", now]);
     let a = verify("1700000100");
@@ -469,11 +488,7 @@ fn validate_reads_stdin_and_denies_warnings() {
 #[test]
 fn token_inspect_decodes_without_verifying() {
     let s = setup("inspect");
-    let token = token_of(&credgate(&issue_args(
-        &s.created,
-        &s.key,
-        &["--jti", "j-ux"],
-    )));
+    let token = issued_token(&s, &["--jti", "j-ux"]);
     let o = credgate(&["token", "inspect", &token]);
     assert_exit(&o, 0);
     let out = json_out(&o);
