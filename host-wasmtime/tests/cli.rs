@@ -22,6 +22,7 @@ fn credgate_with_cache(cache: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_credgate"))
         .args(args)
         .env("CREDGATE_CACHE_DIR", cache)
+        .env_remove("CREDGATE_CLIENT_SECRET")
         .output()
         .expect("run credgate")
 }
@@ -77,6 +78,12 @@ fn help_everywhere() {
         vec!["validate", "--help"],
         vec!["credential", "create", "--help"],
         vec!["credential", "rotate", "--help"],
+        vec!["credential", "disable", "--help"],
+        vec!["credential", "enable", "--help"],
+        vec!["credential", "delete", "--help"],
+        vec!["token", "inspect", "--help"],
+        vec!["preview", "--help"],
+        vec!["completions", "--help"],
         vec!["explain", "--help"],
         vec!["revocations", "sign", "--help"],
         vec!["revocations", "verify", "--help"],
@@ -339,7 +346,7 @@ fn lifecycle_commands_explain_diff_suggest_rotate() {
     );
     let bad_file = dir.write("bad.json", r#"{"name": "x"}"#);
     let o = credgate(&["diff", &spec_file, &bad_file]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2), "an invalid spec given as input");
     assert!(stderr(&o).contains("after.name"), "{}", stderr(&o));
 
     let usage = json!([{"request": {"type": "balances", "action": "read", "vault": "vlt_1"}, "last_at": 1_700_000_000}]);
@@ -355,7 +362,7 @@ fn lifecycle_commands_explain_diff_suggest_rotate() {
     let o = credgate(&["suggest", &spec_file, "--usage", &spec_file]);
     assert_eq!(
         o.status.code(),
-        Some(1),
+        Some(2),
         "usage that is not a list: {}",
         stderr(&o)
     );
@@ -502,7 +509,7 @@ fn revocation_lists_sign_verify_and_refuse_in_check() {
         "--entries",
         &bad_file,
     ]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("input.invalid"), "{}", stderr(&o));
 
     let check = |extra: &[&str]| {
@@ -561,7 +568,7 @@ fn validate_reports_every_problem_with_codes() {
     assert_eq!(json_out(&o)["ok"], true);
     // Creating from an invalid spec is the engine's `spec.invalid` failure, every problem shown.
     let o = credgate(&["credential", "create", &bad, "--org", "org_1"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2), "an invalid spec given as input");
     let err = stderr(&o);
     assert!(
         err.starts_with("error: spec.invalid: 4 problem(s)\n"),
@@ -624,7 +631,11 @@ fn call_and_host_errors() {
     assert_eq!(json_out(&o)["canonical"], "audit:read:org");
     assert_eq!(json_out(&o)["outcome"], "result");
     let o = credgate(&["call", "parse_permission", r#"{"text":"audit:read"}"#]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an invalid permission given as input"
+    );
     assert_eq!(json_out(&o)["error"], "permission.invalid");
     assert_eq!(json_out(&o)["outcome"], "failure");
     // The wire text as is: one line, exactly the native façade's.

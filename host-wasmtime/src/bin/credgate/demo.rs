@@ -15,7 +15,7 @@ use credgate_wasmtime::{
 };
 use serde_json::{json, Value};
 
-use crate::{print_json, RequestArgs, Stop};
+use crate::{print_json, Stop};
 
 /// 2026-01-01T00:00:00Z.
 const T0: i64 = 1_767_225_600;
@@ -365,14 +365,7 @@ impl Story {
                 authorization: None,
                 now: UnixSeconds(now),
                 client_ip: ip.into(),
-                request: RequestArgs {
-                    kind: kind.into(),
-                    action: action.into(),
-                    vault: vault.map(str::to_owned),
-                    key: key.map(str::to_owned),
-                    org: org.map(str::to_owned),
-                }
-                .to_value(),
+                request: request(kind, action, vault, key, org),
             },
             verifier: VerifierInput {
                 jwks: self.jwks.clone(),
@@ -757,4 +750,24 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         }
     }
     lines
+}
+
+/// A request (SPEC §2) in its JSON form, without the members not given. The demo's words
+/// are the engine's to judge, as a caller's would be.
+fn request(
+    kind: &str,
+    action: &str,
+    vault: Option<&str>,
+    key: Option<&str>,
+    org: Option<&str>,
+) -> Value {
+    let mut request = serde_json::Map::new();
+    request.insert("type".into(), kind.into());
+    request.insert("action".into(), action.into());
+    for (name, value) in [("vault", vault), ("key", key), ("org", org)] {
+        if let Some(value) = value {
+            request.insert(name.into(), value.into());
+        }
+    }
+    Value::Object(request)
 }

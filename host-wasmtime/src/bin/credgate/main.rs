@@ -2,30 +2,42 @@
 //!
 //! Every command runs the engine through the wasmtime host: the embedded
 //! `credgate_abi.wasm` (or `--module PATH`), inside the host's fuel, deadline and memory
-//! limits. This binary reads files, the clock and OS entropy; the engine never does.
+//! limits. This binary reads files, stdin, the environment (the client secret), the clock
+//! and OS entropy; the engine never does.
 //!
-//! Exit status: 0 success (or allowed), 1 the engine refused (invalid input, denied
-//! request, failed verification: the SPEC code is printed), 2 usage error, 3 host failure
-//! (module, sandbox limit, file I/O).
+//! Exit status (`exit.rs` decides per engine code): 0 success or allowed, 1 the answer is
+//! a refusal (deny, refused token, failed verification, validation or lint problems), 2
+//! usage or input error, 3 host failure (module, sandbox limit, file I/O).
 
 mod cache;
 mod demo;
+mod exit;
+mod input;
+mod inspect;
 
-use std::io::Read;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use credgate_core::{Action, ResourceType};
 use credgate_wasmtime::{
-    conformance, AuthorizeInput, CheckInput, CheckRequest, Code, CreateCredentialInput,
+    conformance, AuthorizeInput, CheckInput, CheckRequest, CreateCredentialInput, CredentialAction,
     CredgateModule, DiffAnswer, DiffInput, Epoch, ExplainInput, Failure, Host, HostError,
     IssueAnswer, IssueTokenInput, Limits, LintInput, LoadRevocationsInput, PermissionList,
-    PublicJwksInput, RotateSecretInput, Seconds, SignRevocationsInput, SigningKeyInput,
-    SuggestAnswer, SuggestInput, UnixSeconds, ValidateSpecInput, VerifierInput, VerifyTokenInput,
+    PreviewInput, PublicJwksInput, ResourcesInput, RotateSecretInput, Seconds,
+    SignRevocationsInput, SigningKeyInput, SuggestAnswer, SuggestInput, UnixSeconds,
+    UpdateCredentialInput, ValidateSpecInput, VerifierInput, VerifyTokenInput,
 };
 use serde::Serialize;
 use serde_json::{json, Value};
+
+use exit::Class;
+use input::{
+    arg_or_stdin, client_secret, parse_time, read_credential, read_json, read_text, SecretSources,
+    WordParser,
+};
 
 /// Default issuer of tokens made and checked by this tool.
 pub const DEFAULT_ISSUER: &str = "https://auth.credgate.example";
@@ -39,10 +51,31 @@ pub const DEFAULT_AUDIENCE: &str = "https://api.credgate.example";
     about = "API credentials with Ed25519 access tokens: the credgate engine, run in a wasmtime sandbox",
     long_about = "API credentials with Ed25519 access tokens: the credgate engine, run in a wasmtime sandbox.\n\n\
         Every command runs the engine's WebAssembly module (embedded in this binary) through the \
-        wasmtime host, with a fuel budget, a deadline and a memory cap.\n\n\
-        Exit status: 0 success/allowed, 1 refused by the engine (the SPEC code is printed), \
-        2 usage error, 3 host failure.",
-    after_help = "Start with `credgate demo`."
+        wasmtime host, with a fuel budget, a deadline and a memory cap (the sandbox options, \
+        listed by `--help`).\n\n\
+        Times (`--now`, `--expires-at`) are RFC 3339 (`2026-12-02T10:00:00Z`) or Unix seconds. \
+        A file argument `-` reads stdin (once per command).",
+    after_help = "Start with `credgate demo`. `--help` shows the sandbox options, exit statuses and examples.",
+    after_long_help = concat!(
+        "Exit status:\n  ",
+        "0  success, or the request is allowed\n  ",
+        "1  the answer is a refusal: deny, refused token or secret, failed verification, ",
+        "validation or lint problems, a diff that grants new access, failing vectors\n  ",
+        "2  usage or input error: unknown flag or value, a time that is not one, text that is not ",
+        "JSON, an invalid spec, permission, request, key, JWKS or record given as input\n  ",
+        "3  host failure: the module, a sandbox limit (fuel, deadline, memory), a file that ",
+        "cannot be read or written, the clock, OS entropy\n\n",
+        "Examples:\n  ",
+        "credgate demo\n  ",
+        "credgate keygen --kid k1 --out key.json\n  ",
+        "credgate jwks key.json > jwks.json\n  ",
+        "credgate credential create spec.json --org org_1 > new.json\n  ",
+        "credgate token issue --credential new.json --key key.json --ip 203.0.113.5 \\\n      ",
+        "| jq -r .response.access_token > token.txt\n  ",
+        "credgate check --token - --jwks jwks.json --ip 203.0.113.5 --type balances --action read ",
+        "--vault vlt_1 < token.txt\n  ",
+        "credgate completions bash > /etc/bash_completion.d/credgate",
+    )
 )]
 struct Cli {
     #[command(flatten)]
@@ -51,27 +84,42 @@ struct Cli {
     command: Command,
 }
 
+/// The sandbox options: global, under their own heading, shown by `--help` only.
 #[derive(Args)]
+#[command(next_help_heading = "Sandbox options")]
 struct Global {
     /// Run this credgate_abi.wasm instead of the embedded module
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", hide_short_help = true)]
     module: Option<PathBuf>,
     /// Fuel budget per call (0 turns fuel metering off)
     #[arg(
         long,
         global = true,
         value_name = "UNITS",
-        default_value_t = 1_000_000_000
+        default_value_t = 1_000_000_000,
+        hide_short_help = true
     )]
     fuel: u64,
     /// Wall-clock deadline per call in milliseconds (0 turns it off)
-    #[arg(long, global = true, value_name = "MS", default_value_t = 1000)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "MS",
+        default_value_t = 1000,
+        hide_short_help = true
+    )]
     deadline_ms: u64,
     /// Cap on the guest's linear memory, in MiB
-    #[arg(long, global = true, value_name = "MIB", default_value_t = 64)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "MIB",
+        default_value_t = 64,
+        hide_short_help = true
+    )]
     memory_mib: usize,
     /// Compile the module instead of loading its cached machine code (~/.cache/credgate)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, hide_short_help = true)]
     no_cache: bool,
 }
 
@@ -84,39 +132,83 @@ enum Command {
         json: bool,
     },
     /// Make a new Ed25519 signing key from OS entropy; prints {"kid","seed"} (keep it secret)
+    #[command(after_long_help = "Examples:\n  \
+        credgate keygen --kid k1 --out key.json        # mode 0600, refuses to overwrite\n  \
+        credgate jwks key.json > jwks.json             # the public half, to publish\n  \
+        credgate token issue --key key.json ...")]
     Keygen {
         /// Key id (default: `k-` and 8 random hex characters)
         #[arg(long)]
         kid: Option<String>,
+        /// Write the key to FILE (created with mode 0600) instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Replace FILE if it exists (written to a new 0600 file, then renamed over it)
+        #[arg(long, requires = "out")]
+        force: bool,
     },
     /// Print the public JWKS of signing key files ({"kid","seed"} objects or arrays of them)
     Jwks {
-        /// Signing key files
+        /// Signing key files (`-` reads stdin)
         #[arg(required = true, value_name = "KEY.json")]
         keys: Vec<PathBuf>,
     },
-    /// Issue or verify access tokens
+    /// Issue, verify or inspect access tokens
     #[command(subcommand)]
     Token(TokenCommand),
     /// Decide a request at the edge: verify the bearer token, the client IP, the org and the permissions
+    #[command(after_long_help = "Examples:\n  \
+        credgate check --token \"$TOKEN\" --jwks jwks.json --ip 203.0.113.5 --type balances --action read --vault vlt_1\n  \
+        credgate check --token \"Bearer $TOKEN\" ...       # a whole Authorization header\n  \
+        credgate check --token - ... < token.txt        # the token from stdin\n\n\
+        Exit status: 0 allowed, 1 denied (the reason is printed), 2 an invalid request.")]
     Check(CheckArgs),
-    /// Validate a credential spec file (all problems at once) and lint it
+    /// Validate a credential spec (all problems at once) and lint it
+    #[command(after_long_help = "Examples:\n  \
+        credgate validate spec.json\n  \
+        generate-spec | credgate validate -              # the spec from stdin\n  \
+        credgate validate --deny-warnings spec.json     # in CI: lint findings fail too\n\n\
+        Exit status: 0 valid, 1 invalid (or findings with --deny-warnings), 2 not JSON.")]
     Validate {
-        /// The spec: {"name","description"?,"permission_set_type","permissions","ip_allowlist","environment"}
+        /// The spec: {"name","description"?,"permission_set_type","permissions","ip_allowlist","environment"}; `-` reads stdin
         #[arg(value_name = "SPEC.json")]
         spec: PathBuf,
+        /// Exit 1 when lint has findings (warnings), not only on validation errors
+        #[arg(long)]
+        deny_warnings: bool,
     },
-    /// Create credentials from a spec, or rotate their secret (entropy from the OS; a secret is shown once)
+    /// Create, rotate, disable, enable or delete credentials (entropy from the OS; a secret is shown once)
     #[command(subcommand)]
     Credential(CredentialCommand),
+    /// What a permission list allows: each type and action's reach, and optionally on given vaults and keys
+    #[command(after_long_help = "Examples:\n  \
+        credgate preview spec.json\n  \
+        credgate preview spec.json --resource vlt_1 --resource vlt_1/key_7\n  \
+        echo '[\"balances:read:vault:vlt_1\"]' | credgate preview -")]
+    Preview {
+        /// The permissions: a JSON array, or a spec or credential record file; `-` reads stdin
+        #[arg(value_name = "PERMISSIONS.json")]
+        permissions: PathBuf,
+        /// A vault (`VAULT`) or a key (`VAULT/KEY`) to show what is allowed on (repeatable)
+        #[arg(long, value_name = "VAULT[/KEY]")]
+        resource: Vec<String>,
+    },
     /// Explain a decision: why a request is allowed or denied, and the narrowest permission that allows it
+    #[command(after_long_help = "Examples:\n  \
+        credgate explain spec.json --type balances --action read --vault vlt_1\n  \
+        credgate explain new.json --type key --action delete --vault vlt_1 --key k1\n\n\
+        Exit status: 0 allowed, 1 denied.")]
     Explain(ExplainArgs),
     /// Compare two versions of a spec: what changed, and whether the new one grants new access (exit 1 when it does)
+    #[command(after_long_help = "Examples:\n  \
+        credgate diff current.json proposed.json\n  \
+        git show HEAD:spec.json | credgate diff - spec.json\n\n\
+        Exit status: 0 grants nothing new, 1 grants new access, 2 a spec is invalid.")]
     Diff {
-        /// The current version
+        /// The current version (`-` reads stdin)
         #[arg(value_name = "BEFORE.json")]
         before: PathBuf,
-        /// The proposed version
+        /// The proposed version (`-` reads stdin)
         #[arg(value_name = "AFTER.json")]
         after: PathBuf,
     },
@@ -128,8 +220,8 @@ enum Command {
         /// The usage: [{"request": {...}, "last_at": t, "count"?: n}, ...]
         #[arg(long, value_name = "USAGE.json")]
         usage: PathBuf,
-        /// Current time, Unix seconds: uses older than --unused-after-days count as unused
-        #[arg(long)]
+        /// Current time (RFC 3339 or Unix seconds): uses older than --unused-after-days count as unused
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
         now: Option<i64>,
         /// Days without use after which a permission is unused (default 90; needs --now)
         #[arg(long, value_name = "DAYS")]
@@ -155,6 +247,16 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(after_long_help = "Examples:\n  \
+        credgate completions bash > ~/.local/share/bash-completion/completions/credgate\n  \
+        credgate completions zsh > \"${fpath[1]}/_credgate\"\n  \
+        credgate completions fish > ~/.config/fish/completions/credgate.fish")]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
@@ -173,8 +275,8 @@ enum RevocationsCommand {
         /// The list's `iss`
         #[arg(long, default_value = DEFAULT_ISSUER)]
         issuer: String,
-        /// Signing time, Unix seconds (default: the system clock)
-        #[arg(long)]
+        /// Signing time, RFC 3339 or Unix seconds (default: the system clock)
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
         now: Option<i64>,
     },
     /// Verify a revocation list against a JWKS: prints its epoch, signing time and entries
@@ -196,45 +298,96 @@ enum RevocationsCommand {
 #[derive(Subcommand)]
 enum TokenCommand {
     /// Exchange a client secret for an access token (the token endpoint's logic, no HTTP)
+    #[command(after_long_help = "The client secret, first found of:\n  \
+        --secret-file PATH      a file (one trailing newline is removed); `-` reads stdin\n  \
+        --secret -              stdin (one trailing newline is removed)\n  \
+        --credential FILE       the output of `credential create` or `rotate` carries it\n  \
+        $CREDGATE_CLIENT_SECRET the environment\n  \
+        --secret VALUE          unsafe: visible in `ps` and kept in shell history\n\n\
+        Examples:\n  \
+        credgate credential create spec.json --org org_1 > new.json\n  \
+        credgate token issue --credential new.json --key key.json --ip 203.0.113.5\n  \
+        credgate token issue --credential record.json --secret-file secret.txt --key key.json --ip 203.0.113.5\n  \
+        credgate credential create spec.json --org org_1 | credgate token issue --credential - --key key.json --ip 203.0.113.5\n\n\
+        Exit status: 0 issued, 1 refused (the reason is printed), 2 no secret or bad input.")]
     Issue(IssueArgs),
     /// Verify an access token and print its claims
+    #[command(after_long_help = "Examples:\n  \
+        credgate token verify \"$TOKEN\" --jwks jwks.json\n  \
+        credgate token verify - --jwks jwks.json --now 2026-12-02T10:00:00Z < token.txt\n\n\
+        Exit status: 0 valid, 1 verification failed (the `token.*` code is printed).")]
     Verify(VerifyArgs),
+    /// Decode a token's header and claims WITHOUT verifying it (for debugging)
+    #[command(
+        after_long_help = "The output says `\"verified\": false`: nothing in it can be trusted. \
+        Use `credgate token verify` to verify.\n\n\
+        Examples:\n  \
+        credgate token inspect \"$TOKEN\"\n  \
+        credgate token inspect - < token.txt\n\n\
+        Exit status: 0 decoded, 2 not a compact JWS (three base64url parts, JSON objects)."
+    )]
+    Inspect {
+        /// The token (`-` reads stdin)
+        token: String,
+    },
+}
+
+/// The stored record of `credential disable|enable|delete`.
+#[derive(Args)]
+struct UpdateArgs {
+    /// The stored credential record, or the output of another `credential` command; `-` reads stdin
+    #[arg(long, value_name = "CREDENTIAL.json")]
+    credential: PathBuf,
+    /// Time of the change, RFC 3339 or Unix seconds (default: now)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    now: Option<i64>,
 }
 
 #[derive(Subcommand)]
 enum CredentialCommand {
-    /// Create a credential: prints {"credential","client_secret"}
+    /// Create a credential: prints {"credential","client_secret"} (feed it to `token issue --credential`)
+    #[command(after_long_help = "Examples:\n  \
+        credgate credential create spec.json --org org_1 > new.json\n  \
+        credgate credential create spec.json --org org_1 --expires-at 2027-06-30T00:00:00Z\n  \
+        credgate token issue --credential new.json --key key.json --ip 203.0.113.5\n\n\
+        Store only `.credential`; the client secret is shown once.")]
     Create {
-        /// The spec file
+        /// The spec file (`-` reads stdin)
         #[arg(value_name = "SPEC.json")]
         spec: PathBuf,
         /// The organisation the credential belongs to
         #[arg(long)]
         org: String,
-        /// Creation time, Unix seconds (default: now)
-        #[arg(long)]
+        /// Creation time, RFC 3339 or Unix seconds (default: now)
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
         now: Option<i64>,
-        /// The credential's own expiry, Unix seconds (default: never)
-        #[arg(long, value_name = "UNIX")]
+        /// The credential's own expiry, RFC 3339 or Unix seconds (default: never)
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
         expires_at: Option<i64>,
     },
     /// Rotate the client secret: prints {"credential","client_secret"}; the current secret keeps working for --grace seconds
     Rotate {
-        /// The stored credential record
+        /// The stored credential record, or the output of another `credential` command; `-` reads stdin
         #[arg(long, value_name = "CREDENTIAL.json")]
         credential: PathBuf,
         /// Seconds the current secret keeps working (0 to 30 days)
         #[arg(long, value_name = "SECONDS")]
         grace: u64,
-        /// Rotation time, Unix seconds (default: now)
-        #[arg(long)]
+        /// Rotation time, RFC 3339 or Unix seconds (default: now)
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
         now: Option<i64>,
     },
+    /// Disable a credential: prints {"credential"}; it cannot obtain tokens until enabled (issued tokens live until they expire)
+    Disable(UpdateArgs),
+    /// Enable a disabled credential: prints {"credential"}
+    Enable(UpdateArgs),
+    /// Delete a credential for good: prints {"credential"}; a deleted credential never changes again
+    Delete(UpdateArgs),
 }
 
 #[derive(Args)]
 struct ExplainArgs {
-    /// The permissions: a JSON array, or a spec or credential record file (its `permissions`)
+    /// The permissions: a JSON array, or a spec or credential record file (its `permissions`); `-` reads stdin
     #[arg(value_name = "PERMISSIONS.json")]
     permissions: PathBuf,
     #[command(flatten)]
@@ -252,20 +405,23 @@ struct TokenOptions {
     /// Expected/issued `aud`
     #[arg(long, default_value = DEFAULT_AUDIENCE)]
     audience: String,
-    /// Current time, Unix seconds (default: the system clock)
-    #[arg(long)]
+    /// Current time, RFC 3339 or Unix seconds (default: the system clock)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
     now: Option<i64>,
 }
 
 #[derive(Args)]
 struct IssueArgs {
-    /// The stored credential record (JSON)
+    /// The stored credential record, or the output of `credential create`/`rotate` (its secret is used); `-` reads stdin
     #[arg(long, value_name = "CREDENTIAL.json")]
     credential: PathBuf,
-    /// The client secret
-    #[arg(long)]
-    secret: String,
-    /// The signing key file ({"kid","seed"})
+    /// The client secret; `-` reads stdin. UNSAFE as a value: visible in `ps` and shell history
+    #[arg(long, value_name = "SECRET|-", conflicts_with = "secret_file")]
+    secret: Option<String>,
+    /// A file holding the client secret (one trailing newline is removed); `-` reads stdin
+    #[arg(long, value_name = "PATH")]
+    secret_file: Option<PathBuf>,
+    /// The signing key file ({"kid","seed"}, as `keygen` writes it)
     #[arg(long, value_name = "KEY.json")]
     key: PathBuf,
     /// The caller's IP address
@@ -322,20 +478,22 @@ struct CheckArgs {
 }
 
 /// Why a command stopped: what to print and which exit status.
-enum Stop {
-    /// The engine raised a failure: exit 1, `error: <code>: <message>` (for an invalid
-    /// spec: the count of problems, then one line per problem).
-    Refused(Failure),
+pub enum Stop {
+    /// The engine raised a failure: `error: <code>: <message>` (for an invalid spec: the
+    /// count of problems, then one line per problem); the status is the code's class.
+    Engine(Failure),
     /// The host failed (module, sandbox limit): exit 3.
     Host(HostError),
-    /// A file could not be read or parsed: exit 3.
+    /// A file could not be read or written, the clock or entropy failed: exit 3.
     Io(String),
+    /// What the user gave cannot be used (not JSON, no secret, not a token): exit 2.
+    Usage(String),
 }
 
 impl From<HostError> for Stop {
     fn from(e: HostError) -> Self {
         match e {
-            HostError::Guest(failure) => Stop::Refused(failure),
+            HostError::Guest(failure) => Stop::Engine(failure),
             other => Stop::Host(other),
         }
     }
@@ -347,7 +505,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
-        Err(Stop::Refused(failure)) => {
+        Err(Stop::Engine(failure)) => {
             // An invalid spec's message lists every problem: print them one a line instead.
             if failure.errors.is_empty() {
                 eprintln!("error: {}: {}", failure.code, failure.message);
@@ -361,15 +519,19 @@ fn main() -> ExitCode {
             for p in &failure.errors {
                 eprintln!("error: {}: {}: {}", p.path, p.code, p.message);
             }
-            ExitCode::from(1)
+            Class::of(failure.code).exit()
         }
         Err(Stop::Host(e)) => {
             eprintln!("error: {}: {e}", e.code());
-            ExitCode::from(3)
+            Class::Host.exit()
         }
         Err(Stop::Io(message)) => {
             eprintln!("error: io: {message}");
-            ExitCode::from(3)
+            Class::Host.exit()
+        }
+        Err(Stop::Usage(message)) => {
+            eprintln!("error: {message}");
+            Class::Usage.exit()
         }
     }
 }
@@ -392,27 +554,6 @@ fn host(g: &Global) -> Result<Host, Stop> {
     Ok(module.host())
 }
 
-fn read_text(path: &Path) -> Result<String, Stop> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Stop::Io(format!("cannot read `{}`: {e}", path.display())))
-}
-
-fn read_json(path: &Path) -> Result<Value, Stop> {
-    serde_json::from_str(&read_text(path)?)
-        .map_err(|e| Stop::Io(format!("`{}` is not JSON: {e}", path.display())))
-}
-
-fn read_stdin_if_dash(value: &str) -> Result<String, Stop> {
-    if value != "-" {
-        return Ok(value.to_string());
-    }
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| Stop::Io(format!("cannot read stdin: {e}")))?;
-    Ok(text.trim().to_string())
-}
-
 fn print_json(value: &impl serde::Serialize) -> Result<(), Stop> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Stop::Io(e.to_string()))?;
     println!("{text}");
@@ -432,6 +573,7 @@ fn now_or_clock(now: Option<i64>) -> Result<i64, Stop> {
 
 /// OS entropy: the CLI's only randomness (the engine takes entropy as an argument).
 fn os_entropy(n: usize) -> Result<Vec<u8>, Stop> {
+    use std::io::Read;
     let mut bytes = vec![0u8; n];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))
@@ -444,16 +586,16 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A request (SPEC §2) as flags; its JSON form is its serialization, without the members
-/// not given.
+/// not given. The type and action are the core's words: a typo is a usage error.
 #[derive(Args, Serialize)]
 pub struct RequestArgs {
-    /// Request type (vault, key, balances, transaction, address, policy, webhook, audit)
-    #[arg(long = "type", value_name = "TYPE")]
+    /// Request type
+    #[arg(long = "type", value_name = "TYPE", value_parser = WordParser::<ResourceType>::new())]
     #[serde(rename = "type")]
-    pub kind: String,
-    /// Request action (create, read, update, delete)
-    #[arg(long)]
-    pub action: String,
+    pub kind: ResourceType,
+    /// Request action
+    #[arg(long, value_parser = WordParser::<Action>::new())]
+    pub action: Action,
     /// The vault acted on
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -471,7 +613,7 @@ pub struct RequestArgs {
 impl RequestArgs {
     /// The request in its JSON form.
     pub fn to_value(&self) -> Value {
-        // A struct of strings always serializes.
+        // Words and strings always serialize.
         serde_json::to_value(self).unwrap_or_default()
     }
 }
@@ -485,18 +627,60 @@ fn read_keys(path: &Path) -> Result<Vec<SigningKeyInput>, Stop> {
         serde_json::from_value(value).map(|k| vec![k])
     };
     keys.map_err(|e| {
-        Stop::Io(format!(
+        Stop::Usage(format!(
             "`{}` is not a signing key file ({{\"kid\",\"seed\"}} or an array of them): {e}",
             path.display()
         ))
     })
 }
 
+/// Writes a new key file with mode 0600 from its creation: `create_new`, so an existing
+/// file is refused; with `force`, a fresh temporary file beside it is renamed over it.
+fn write_key_file(path: &Path, text: &str, force: bool) -> Result<(), Stop> {
+    use std::io::Write;
+    let open = |target: &Path| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(target)
+    };
+    let write = |target: &Path| {
+        open(target).and_then(|mut f| {
+            f.write_all(text.as_bytes())?;
+            f.write_all(b"\n")?;
+            f.sync_all()
+        })
+    };
+    if !force {
+        return write(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Stop::Usage(format!(
+                "`{}` exists: pass `--force` to replace it",
+                path.display()
+            )),
+            _ => Stop::Io(format!("cannot write `{}`: {e}", path.display())),
+        });
+    }
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        hex(&os_entropy(4)?)
+    ));
+    let temporary = PathBuf::from(temporary);
+    write(&temporary)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            Stop::Io(format!("cannot write `{}`: {e}", path.display()))
+        })
+}
+
 fn run(cli: Cli) -> Outcome {
     let g = &cli.global;
     match cli.command {
         Command::Demo { json } => demo::run(&mut host(g)?, json),
-        Command::Keygen { kid } => {
+        Command::Keygen { kid, out, force } => {
             let kid = match kid {
                 Some(kid) => kid,
                 None => format!("k-{}", hex(&os_entropy(4)?)),
@@ -509,7 +693,20 @@ fn run(cli: Cli) -> Outcome {
             host(g)?.public_jwks(&PublicJwksInput {
                 signing_keys: vec![key.clone()],
             })?;
-            print_json(&key)?;
+            match out {
+                Some(path) => {
+                    let text =
+                        serde_json::to_string_pretty(&key).map_err(|e| Stop::Io(e.to_string()))?;
+                    write_key_file(&path, &text, force)?;
+                    eprintln!(
+                        "note: wrote signing key `{}` to `{}` (mode 0600); publish `credgate jwks {}`",
+                        key.kid,
+                        path.display(),
+                        path.display()
+                    );
+                }
+                None => print_json(&key)?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Jwks { keys } => {
@@ -524,7 +721,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Token(TokenCommand::Issue(a)) => token_issue(g, a),
         Command::Token(TokenCommand::Verify(a)) => {
             let input = VerifyTokenInput {
-                token: read_stdin_if_dash(&a.token)?,
+                token: arg_or_stdin(&a.token, "the token")?,
                 now: UnixSeconds(now_or_clock(a.options.now)?),
                 verifier: verifier(
                     read_json(&a.jwks)?,
@@ -536,50 +733,24 @@ fn run(cli: Cli) -> Outcome {
             print_json(&host(g)?.verify_token(&input)?.claims)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check(a) => check(g, a),
-        Command::Validate { spec } => validate(g, &spec),
-        Command::Credential(CredentialCommand::Create {
-            spec,
-            org,
-            now,
-            expires_at,
-        }) => {
-            // An invalid spec is raised (`spec.invalid`, every problem printed by `main`).
-            let created = host(g)?.create_credential(&CreateCredentialInput {
-                spec: read_json(&spec)?,
-                org,
-                now: UnixSeconds(now_or_clock(now)?),
-                entropy: hex(&os_entropy(credgate_core::credential::ENTROPY_BYTES)?),
-                expires_at: expires_at.map(UnixSeconds),
-            })?;
-            print_json(
-                &json!({ "credential": created.credential, "client_secret": created.client_secret }),
-            )?;
-            eprintln!("note: the client secret is shown once; store only the credential record");
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Credential(CredentialCommand::Rotate {
-            credential,
-            grace,
-            now,
-        }) => {
-            // A third live secret is the engine's `credential.secret_limit`.
-            let rotated = host(g)?.rotate_secret(&RotateSecretInput {
-                credential: read_json(&credential)?,
-                now: UnixSeconds(now_or_clock(now)?),
-                entropy: hex(&os_entropy(
-                    credgate_core::credential::SECRET_ENTROPY_BYTES,
-                )?),
-                grace_seconds: Seconds(grace),
-            })?;
-            print_json(
-                &json!({ "credential": rotated.credential, "client_secret": rotated.client_secret }),
-            )?;
+        Command::Token(TokenCommand::Inspect { token }) => {
+            let decoded = inspect::inspect(&arg_or_stdin(&token, "the token")?)?;
             eprintln!(
-                "note: the new client secret is shown once; store only the credential record"
+                "warning: not verified: the signature, issuer, audience and times were not checked"
             );
+            print_json(&decoded)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Check(a) => check(g, a),
+        Command::Validate {
+            spec,
+            deny_warnings,
+        } => validate(g, &spec, deny_warnings),
+        Command::Credential(command) => credential(g, command),
+        Command::Preview {
+            permissions,
+            resource,
+        } => preview(g, &permissions, &resource),
         Command::Explain(a) => explain(g, a),
         Command::Diff { before, after } => diff(g, &before, &after),
         Command::Suggest {
@@ -599,7 +770,7 @@ fn run(cli: Cli) -> Outcome {
             Ok(if summary.failed == 0 {
                 ExitCode::SUCCESS
             } else {
-                ExitCode::from(1)
+                Class::Refused.exit()
             })
         }
         Command::Call { op, input, list } => {
@@ -610,20 +781,116 @@ fn run(cli: Cli) -> Outcome {
                 return Ok(ExitCode::SUCCESS);
             }
             let op = op.unwrap_or_default();
-            let input = read_stdin_if_dash(input.as_deref().unwrap_or("-"))?;
-            // The wire text as is; exit 1 for a failure or a refusal (`"ok": false`).
+            let input = arg_or_stdin(input.as_deref().unwrap_or("-"), "the input")?;
+            // The wire text as is; a failure exits with its code's class, a refusal
+            // (`"ok": false`) with 1.
             let out = host(g)?.call_json(&op, &input)?;
             println!("{out}");
-            let failed = serde_json::from_str::<Value>(&out)
-                .map(|v| v.get("ok") == Some(&Value::Bool(false)))
-                .unwrap_or(true);
-            Ok(if failed {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
+            let value = serde_json::from_str::<Value>(&out).unwrap_or_default();
+            if value.get("ok") != Some(&Value::Bool(false)) {
+                return Ok(ExitCode::SUCCESS);
+            }
+            let code = value
+                .get("error")
+                .and_then(Value::as_str)
+                .and_then(credgate_core::Code::from_name);
+            Ok(match (value.get("outcome").and_then(Value::as_str), code) {
+                (Some("failure"), Some(code)) => Class::of(code).exit(),
+                _ => Class::Refused.exit(),
             })
         }
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "credgate", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// The `credential` commands; each takes a record or another command's output, and prints
+/// `{"credential", "client_secret"?}`, which the others and `token issue` take again.
+fn credential(g: &Global, command: CredentialCommand) -> Outcome {
+    let (a, action) = match command {
+        CredentialCommand::Create {
+            spec,
+            org,
+            now,
+            expires_at,
+        } => {
+            // An invalid spec is raised (`spec.invalid`, every problem printed by `main`).
+            let created = host(g)?.create_credential(&CreateCredentialInput {
+                spec: read_json(&spec)?,
+                org,
+                now: UnixSeconds(now_or_clock(now)?),
+                entropy: hex(&os_entropy(credgate_core::credential::ENTROPY_BYTES)?),
+                expires_at: expires_at.map(UnixSeconds),
+            })?;
+            print_json(
+                &json!({ "credential": created.credential, "client_secret": created.client_secret }),
+            )?;
+            eprintln!("note: the client secret is shown once; store only the credential record");
+            return Ok(ExitCode::SUCCESS);
+        }
+        CredentialCommand::Rotate {
+            credential,
+            grace,
+            now,
+        } => {
+            // A third live secret is the engine's `credential.secret_limit`.
+            let rotated = host(g)?.rotate_secret(&RotateSecretInput {
+                credential: read_credential(&credential)?.0,
+                now: UnixSeconds(now_or_clock(now)?),
+                entropy: hex(&os_entropy(
+                    credgate_core::credential::SECRET_ENTROPY_BYTES,
+                )?),
+                grace_seconds: Seconds(grace),
+            })?;
+            print_json(
+                &json!({ "credential": rotated.credential, "client_secret": rotated.client_secret }),
+            )?;
+            eprintln!(
+                "note: the new client secret is shown once; store only the credential record"
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        CredentialCommand::Disable(a) => (a, CredentialAction::Disable),
+        CredentialCommand::Enable(a) => (a, CredentialAction::Enable),
+        CredentialCommand::Delete(a) => (a, CredentialAction::Delete),
+    };
+    // A deleted credential is the engine's `credential.deleted` (exit 1).
+    let updated = host(g)?.update_credential(&UpdateCredentialInput {
+        credential: read_credential(&a.credential)?.0,
+        action,
+        now: UnixSeconds(now_or_clock(a.now)?),
+        spec: None,
+        expires_at: None,
+        secret: None,
+    })?;
+    print_json(&json!({ "credential": updated.credential }))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `preview`: the permissions' reach, and on `--resource VAULT[/KEY]` what is allowed there.
+fn preview(g: &Global, permissions: &Path, resources: &[String]) -> Outcome {
+    let mut vaults: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for resource in resources {
+        match resource.split_once('/') {
+            Some((vault, key)) => vaults
+                .entry(vault.to_owned())
+                .or_default()
+                .push(key.to_owned()),
+            None => {
+                vaults.entry(resource.clone()).or_default();
+            }
+        }
+    }
+    // A bad permission is `permission.*` with its index, a bad id `request.invalid`.
+    let previewed = host(g)?.preview(&PreviewInput {
+        permissions: read_permissions(permissions)?,
+        resources: (!resources.is_empty()).then_some(ResourcesInput { vaults }),
+    })?;
+    print_json(&previewed)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The verifier's members: the key set, what every token must meet, and optionally a
@@ -650,7 +917,7 @@ fn verifier(
 fn token_issue(g: &Global, a: IssueArgs) -> Outcome {
     let mut keys = read_keys(&a.key)?;
     let Some(signing_key) = keys.pop() else {
-        return Err(Stop::Io(format!(
+        return Err(Stop::Usage(format!(
             "`{}` holds no signing key",
             a.key.display()
         )));
@@ -660,10 +927,16 @@ fn token_issue(g: &Global, a: IssueArgs) -> Outcome {
         None => hex(&os_entropy(credgate_core::token::JTI_BYTES)?),
     };
     // The record goes to the engine as read: a bad one is its `credential.invalid`.
+    let (credential, from_credential) = read_credential(&a.credential)?;
+    let client_secret = client_secret(SecretSources {
+        arg: a.secret.as_deref(),
+        file: a.secret_file.as_deref(),
+        from_credential,
+    })?;
     let input = IssueTokenInput {
-        credential: Some(read_json(&a.credential)?),
+        credential: Some(credential),
         client_id: None,
-        client_secret: a.secret,
+        client_secret,
         client_ip: a.ip,
         now: UnixSeconds(now_or_clock(a.options.now)?),
         signing_key,
@@ -684,13 +957,13 @@ fn token_issue(g: &Global, a: IssueArgs) -> Outcome {
                 "status": refused.status, "reason": refused.reason,
             }))?;
             eprintln!("error: {}: {}", refused.reason, refused.error_description);
-            Ok(ExitCode::from(1))
+            Ok(Class::of(refused.reason).exit())
         }
     }
 }
 
 fn check(g: &Global, a: CheckArgs) -> Outcome {
-    let presented = read_stdin_if_dash(&a.token)?;
+    let presented = arg_or_stdin(&a.token, "the token")?;
     // A whole header (`Bearer …`) is the engine's to read: a malformed or missing bearer
     // token is its 400/401 answer, like any other refusal.
     let (token, authorization) = if presented.contains(' ') {
@@ -725,11 +998,11 @@ fn check(g: &Global, a: CheckArgs) -> Outcome {
             outcome.status,
             outcome.message
         );
-        Ok(ExitCode::from(1))
+        Ok(Class::of(outcome.reason().code()).exit())
     }
 }
 
-fn validate(g: &Global, path: &Path) -> Outcome {
+fn validate(g: &Global, path: &Path, deny_warnings: bool) -> Outcome {
     let spec = read_json(path)?;
     let mut host = host(g)?;
     let report = host.validate_spec(&ValidateSpecInput { spec: spec.clone() })?;
@@ -738,7 +1011,7 @@ fn validate(g: &Global, path: &Path) -> Outcome {
         for p in &report.errors {
             eprintln!("error: {}: {}: {}", p.path, p.code, p.message);
         }
-        return Ok(ExitCode::from(1));
+        return Ok(Class::Refused.exit());
     }
     let lint = host.lint(&LintInput {
         spec,
@@ -749,6 +1022,13 @@ fn validate(g: &Global, path: &Path) -> Outcome {
     print_json(&lint)?;
     for f in &lint.findings {
         eprintln!("warning: {}: {}: {}", f.path, f.code, f.message);
+    }
+    if deny_warnings && !lint.findings.is_empty() {
+        eprintln!(
+            "error: {} lint finding(s) and `--deny-warnings`",
+            lint.findings.len()
+        );
+        return Ok(Class::Refused.exit());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -761,14 +1041,14 @@ fn read_permissions(path: &Path) -> Result<PermissionList, Stop> {
         Value::Object(mut object) => match object.remove("permissions") {
             Some(Value::Array(items)) => items,
             _ => {
-                return Err(Stop::Io(format!(
+                return Err(Stop::Usage(format!(
                     "`{}` has no `permissions` array",
                     path.display()
                 )))
             }
         },
         _ => {
-            return Err(Stop::Io(format!(
+            return Err(Stop::Usage(format!(
                 "`{}` is neither an array of permissions nor a spec",
                 path.display()
             )))
@@ -803,7 +1083,7 @@ fn explain(g: &Global, a: ExplainArgs) -> Outcome {
             ),
             None => eprintln!("denied: {}", e.decision.reason),
         }
-        Ok(ExitCode::from(1))
+        Ok(Class::of(e.decision.reason.code()).exit())
     }
 }
 
@@ -822,7 +1102,7 @@ fn diff(g: &Global, before: &Path, after: &Path) -> Outcome {
                 );
             }
             Ok(if compared.grants_new_access {
-                ExitCode::from(1)
+                Class::Refused.exit()
             } else {
                 ExitCode::SUCCESS
             })
@@ -832,7 +1112,8 @@ fn diff(g: &Global, before: &Path, after: &Path) -> Outcome {
             for p in &report.errors {
                 eprintln!("error: {}: {}: {}", p.path, p.code, p.message);
             }
-            Ok(ExitCode::from(1))
+            // An invalid spec given as input.
+            Ok(Class::Usage.exit())
         }
     }
 }
@@ -854,8 +1135,8 @@ fn suggest(
     let answer = match input {
         Ok(input) => host(g)?.suggest(&input)?,
         Err(e) => {
-            return Err(Stop::Refused(Failure::new(
-                Code::InputInvalid,
+            return Err(Stop::Engine(Failure::new(
+                credgate_core::Code::InputInvalid,
                 e.to_string(),
             )))
         }
@@ -873,7 +1154,8 @@ fn suggest(
             for p in &report.errors {
                 eprintln!("error: {}: {}: {}", p.path, p.code, p.message);
             }
-            Ok(ExitCode::from(1))
+            // An invalid spec given as input.
+            Ok(Class::Usage.exit())
         }
     }
 }
@@ -888,7 +1170,7 @@ fn revocations(g: &Global, command: RevocationsCommand) -> Outcome {
             now,
         } => {
             let Some(signing_key) = read_keys(&key)?.pop() else {
-                return Err(Stop::Io(format!(
+                return Err(Stop::Usage(format!(
                     "`{}` holds no signing key",
                     key.display()
                 )));
@@ -901,7 +1183,12 @@ fn revocations(g: &Global, command: RevocationsCommand) -> Outcome {
                 "now": now_or_clock(now)?,
                 "entries": read_json(&entries)?,
             }))
-            .map_err(|e| Stop::Refused(Failure::new(Code::InputInvalid, e.to_string())))?;
+            .map_err(|e| {
+                Stop::Engine(Failure::new(
+                    credgate_core::Code::InputInvalid,
+                    e.to_string(),
+                ))
+            })?;
             let signed = host(g)?.sign_revocations(&input)?;
             println!("{}", signed.revocations);
             eprintln!(
@@ -918,7 +1205,7 @@ fn revocations(g: &Global, command: RevocationsCommand) -> Outcome {
             held_epoch,
         } => {
             let loaded = host(g)?.load_revocations(&LoadRevocationsInput {
-                revocations: read_stdin_if_dash(&list)?,
+                revocations: arg_or_stdin(&list, "the list")?,
                 jwks: read_json(&jwks)?,
                 issuer,
                 held_epoch: held_epoch.map(Epoch),
