@@ -10,6 +10,11 @@ import type { Code, CredgateErrorShape, ValidationProblem } from "./credgate.js"
  */
 export declare class CredgateError extends Error implements CredgateErrorShape {
   constructor(code: Code, message: string);
+  /**
+   * Every code as a constant named after it (`CredgateError.codes.TOKEN_EXPIRED` is
+   * `"token.expired"`). Filled from the core's list when the module is initialised.
+   */
+  static readonly codes: CodeConstants;
   name: "CredgateError";
   code: Code;
   message: string;
@@ -20,6 +25,14 @@ export declare class CredgateError extends Error implements CredgateErrorShape {
   /** Validation: where the first problem is. */
   path?: string;
 }
+
+/** The constant name of a code: `"token.expired"` → `"TOKEN_EXPIRED"`. */
+export type CodeConstantName<S extends string> = S extends `${infer A}.${infer B}` ? CodeConstantName<`${A}_${B}`> : Uppercase<S>;
+/** `CredgateError.codes`: each code under its constant name (derived from `Code`, no copy). */
+export type CodeConstants = { readonly [K in Code as CodeConstantName<K>]: K };
+
+/** Gives `CredgateError.codes` the core's codes (called by the module when it starts). */
+export declare function registerCodes(codes: string[]): void;
 
 /** `new CredgateError(code, message)` (the module's constructor of its failures). */
 export declare function credgateError(code: Code, message: string): CredgateError;

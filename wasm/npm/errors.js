@@ -17,6 +17,26 @@ export class CredgateError extends Error {
     this.name = "CredgateError";
     this.code = code;
   }
+
+  /**
+   * Every code as a constant named after it (`CredgateError.codes.TOKEN_EXPIRED` is
+   * `"token.expired"`), to compare `err.code` with. Filled from the core's list when the
+   * module is initialised (on import in Node.js; `init`/`initSync` elsewhere).
+   */
+  static get codes() {
+    return constants;
+  }
+}
+
+let constants = Object.freeze({});
+
+/** The constant name of a code: `token.expired` → `TOKEN_EXPIRED`. */
+const constantName = (code) => code.replaceAll(".", "_").toUpperCase();
+
+/** Called by the module when it starts, with the core's codes. */
+export function registerCodes(codes) {
+  if (Object.keys(constants).length === codes.length) return;
+  constants = Object.freeze(Object.fromEntries(codes.map((code) => [constantName(code), code])));
 }
 
 /** `new CredgateError(code, message)`, for the module (wasm/src/lib.rs, `throw`). */

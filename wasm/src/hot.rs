@@ -218,8 +218,8 @@ thread_local! {
 /// Makes the reason codes and challenges when the module starts: made later, their small
 /// allocations could land inside the memory of a large permission set being decided and
 /// split what it leaves free when it goes (the next large set would grow the memory).
-#[wasm_bindgen(start, private)]
-fn start() {
+/// Called by the module's start function (`crate::start`).
+pub fn start() {
     FIXED.with(|fixed| {
         if let Ok(mut fixed) = fixed.try_borrow_mut() {
             let mut made = Vec::new();

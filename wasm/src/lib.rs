@@ -77,6 +77,19 @@ extern "C" {
     /// `value instanceof Date`, caught (a revoked `Proxy` throws): `false` then.
     #[wasm_bindgen(js_name = isDate)]
     fn is_date(value: &JsValue) -> bool;
+
+    /// Gives `CredgateError.codes` the core's codes (`credgate_core::codes::ALL`), so the
+    /// JS layer keeps no copy of the list.
+    #[wasm_bindgen(js_name = registerCodes)]
+    fn register_codes(codes: &JsValue);
+}
+
+/// Runs when the module is instantiated (`init`, `initSync`, the Node entries' import): the
+/// hot path's fixed strings (`hot::start`), and the codes for `CredgateError.codes`.
+#[wasm_bindgen(start, private)]
+fn start() {
+    hot::start();
+    register_codes(&strings_to_js(credgate_core::codes::ALL.iter().copied()));
 }
 
 /// The one conversion of a failure into what JavaScript catches: a `CredgateError` (the class

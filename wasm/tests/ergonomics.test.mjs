@@ -59,6 +59,18 @@ describe("CredgateError is a class: instanceof holds for everything thrown", () 
     assert.ok(made instanceof Error);
   });
 
+  test("the code constants are the core's codes, in both builds", () => {
+    const { codes } = full.CredgateError;
+    assert.equal(codes.TOKEN_EXPIRED, "token.expired");
+    assert.equal(codes.INPUT_INVALID, "input.invalid");
+    assert.equal(codes.DENY_NO_MATCHING_PERMISSION, "deny.no_matching_permission");
+    assert.deepEqual(Object.values(codes).sort(), [...full.codes()].sort());
+    assert.ok(Object.isFrozen(codes));
+    assert.equal(edge.CredgateError.codes, codes);
+    const e = refused(() => new full.Verifier(jwks, OPTIONS).verify(token, NOW + 7200), "token.expired");
+    assert.equal(e.code, full.CredgateError.codes.TOKEN_EXPIRED);
+  });
+
   test("errors from the full module, the edge module and the JS layer", () => {
     const permission = refused(() => full.parsePermission("nope"), "permission.invalid");
     assert.equal(permission.name, "CredgateError");

@@ -123,6 +123,9 @@ try {
   // A class: `instanceof` narrows.
   if (e instanceof CredgateError) {
     const code: string = e.code;
+    const expired: boolean = e.code === CredgateError.codes.TOKEN_EXPIRED;
+    // @ts-expect-error: the constants are derived from the codes: no such code
+    console.log(expired, CredgateError.codes.TOKEN_EXPIRD);
     console.log(code, e.errors?.length);
   }
 }
