@@ -463,7 +463,15 @@ function tokenRequestParser(generated) {
         throw credgateError("input.invalid", `reading the input threw ${describe(error)}`);
       }
       const pairs = headerPairs(headers);
-      if (pairs !== headers) return parse({ ...input, headers: pairs });
+      if (pairs !== headers) {
+        let copy;
+        try {
+          copy = { ...input, headers: pairs };
+        } catch (error) {
+          throw credgateError("input.invalid", `reading the input threw ${describe(error)}`);
+        }
+        return parse(copy);
+      }
     }
     return parse(input);
   };

@@ -162,6 +162,13 @@ describe("parseTokenRequest takes a Fetch Request or Headers", () => {
     assert.deepEqual(plain, out);
   });
 
+  test("Headers or an input that throws while read is input.invalid", () => {
+    const throwing = { get() { throw new Error("boom"); }, entries() { throw new Error("boom"); } };
+    refused(() => full.parseTokenRequest({ method: "POST", headers: throwing, body: "" }), "input.invalid", /boom/);
+    const getter = { method: "POST", headers: new Headers(), get body() { throw new Error("bang"); } };
+    refused(() => full.parseTokenRequest(getter), "input.invalid", /bang/);
+  });
+
   test("a refusal is returned, as for the parts (a GET)", async () => {
     const out = await full.parseTokenRequest(new Request("https://auth.example.test/oauth/token", { headers: { authorization: basic } }));
     assert.equal(out.ok, false);
