@@ -185,6 +185,9 @@ export function readCheck(input, memory, metaAt, textAt) {
     const hasHeader = authorization !== undefined && authorization !== null;
     if (hasToken && hasHeader) return -1;
     if (now === null) now = undefined;
+    // A `Date` is its Unix seconds (an invalid one, and any other kind, the general way:
+    // the module refuses it there, as it refuses milliseconds).
+    if (now instanceof Date) now = Math.floor(now.getTime() / 1000);
     if (now !== undefined && !Number.isSafeInteger(now)) return -1;
     const members = requestMembers(request);
     if (members === undefined) return -1;
@@ -238,26 +241,27 @@ export function decision(allowed, matched, near, reason) {
  * The answer of `Verifier.check`, its members in the order of the general path's (sorted by
  * name); an `undefined` argument is a member left out.
  */
-export function checked(allowed, audit, claims, matched, message, near, reason, status, www) {
+export function checked(allowed, audit, claims, error, matched, message, near, reason, status, www) {
   if (audit === undefined) {
-    if (claims === undefined && matched === undefined && near === undefined && www !== undefined) {
-      return { allowed, message, ok: true, outcome: "answer", reason, status, www_authenticate: www };
+    if (claims === undefined && error !== undefined && matched === undefined && near === undefined && www !== undefined) {
+      return { allowed, error, message, ok: true, outcome: "answer", reason, status, www_authenticate: www };
     }
   } else if (claims !== undefined) {
-    if (matched !== undefined && near === undefined && www === undefined) {
+    if (error === undefined && matched !== undefined && near === undefined && www === undefined) {
       return { allowed, audit, claims, matched, message, ok: true, outcome: "answer", reason, status };
     }
-    if (matched === undefined && near === undefined && www !== undefined) {
-      return { allowed, audit, claims, message, ok: true, outcome: "answer", reason, status, www_authenticate: www };
+    if (error !== undefined && matched === undefined && near === undefined && www !== undefined) {
+      return { allowed, audit, claims, error, message, ok: true, outcome: "answer", reason, status, www_authenticate: www };
     }
-    if (matched === undefined && near !== undefined && www !== undefined) {
-      return { allowed, audit, claims, message, near_misses: near, ok: true, outcome: "answer", reason, status, www_authenticate: www };
+    if (error !== undefined && matched === undefined && near !== undefined && www !== undefined) {
+      return { allowed, audit, claims, error, message, near_misses: near, ok: true, outcome: "answer", reason, status, www_authenticate: www };
     }
   } else if (matched === undefined && near === undefined && www !== undefined) {
+    if (error !== undefined) return { allowed, audit, error, message, ok: true, outcome: "answer", reason, status, www_authenticate: www };
     return { allowed, audit, message, ok: true, outcome: "answer", reason, status, www_authenticate: www };
   }
-  // Any other combination (none comes from today's core), in the same order.
-  const members = [["allowed", allowed], ["audit", audit], ["claims", claims], ["matched", matched], ["message", message], ["near_misses", near], ["ok", true], ["outcome", "answer"], ["reason", reason], ["status", status], ["www_authenticate", www]];
+  // Any other combination, in the same order.
+  const members = [["allowed", allowed], ["audit", audit], ["claims", claims], ["error", error], ["matched", matched], ["message", message], ["near_misses", near], ["ok", true], ["outcome", "answer"], ["reason", reason], ["status", status], ["www_authenticate", www]];
   return Object.fromEntries(members.filter(([, value]) => value !== undefined));
 }
 

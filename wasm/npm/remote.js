@@ -1,21 +1,60 @@
 // The package's JavaScript layer over the generated classes, shared by the full and the edge
 // build (`bind` takes either build's exports): `RemoteKeySet`, a JWKS fetched from a URL with
-// `fetch` (Node.js 18+, browsers, Cloudflare Workers / workerd), and `Verifier`, the generated
-// class extended to take one in place of a JWKS (docs/REMOTE.md, "JavaScript").
+// `fetch` (Node.js, browsers, Cloudflare Workers / workerd), `Verifier`, the generated class
+// extended to take one in place of a JWKS (docs/REMOTE.md, "JavaScript") and to read a Fetch
+// `Request` (`checkRequest`), and the full build's `parseTokenRequest`, which also takes a
+// Fetch `Request` or `Headers` (docs/JS.md).
 //
-// This layer only fetches and waits. When a fetch is due, what an answer means and which keys
-// serve are decided by the core's state machine (`RemoteKeySetState`, wasm/src/remote.rs);
-// every check is the core's too. The entries (`web.js`, `edge.js`, and the Node.js ones over
-// them) export these two classes in place of the generated `Verifier`.
+// This layer only fetches, reads Fetch objects and waits. When a fetch is due, what an answer
+// means and which keys serve are decided by the core's state machine (`RemoteKeySetState`,
+// wasm/src/remote.rs); every check is the core's too. The entries (`web.js`, `edge.js`, and
+// the Node.js ones over them) export these in place of the generated ones.
+
+import { CredgateError } from "./errors.js";
 
 const EMPTY_JWKS = Object.freeze({ keys: Object.freeze([]) });
 
-/** An error as the module throws them: `name` `CredgateError`, a stable `code`. */
-function credgateError(code, message) {
-  const error = new Error(message);
-  error.name = "CredgateError";
-  error.code = code;
-  return error;
+/** An error as the module throws them: the package's `CredgateError`, a stable `code`. */
+const credgateError = (code, message) => new CredgateError(code, message);
+
+/** Refuses an options bag's members other than `known`: `input.invalid` naming the first. */
+function knownOptions(options, known, what) {
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) {
+      const hint = name === "client_ip" ? ": use `clientIp`" : name === "request" ? ": use `access`" : "";
+      throw credgateError("input.invalid", `unknown ${what} option \`${name}\`${hint}: it takes ${known.map((k) => `\`${k}\``).join(", ")}`);
+    }
+  }
+}
+
+/** Reads `options` (an object, or absent) as its own enumerable members, or throws `input.invalid`. */
+function optionsOf(options, what) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== "object") throw credgateError("input.invalid", `the ${what} options must be an object`);
+  try {
+    return { ...options };
+  } catch (error) {
+    throw credgateError("input.invalid", `reading the ${what} options threw ${describe(error)}`);
+  }
+}
+
+/** A header of a Fetch `Request`-like value (anything with `headers.get`), or `null`. */
+function headerOf(request, name) {
+  let value;
+  try {
+    const headers = request?.headers;
+    if (typeof headers?.get !== "function") {
+      throw credgateError("input.invalid", "the request must be a Fetch `Request` (or have `headers.get`)");
+    }
+    value = headers.get(name);
+  } catch (error) {
+    if (error instanceof CredgateError) throw error;
+    throw credgateError("input.invalid", `reading the request's \`${name}\` header threw ${describe(error)}`);
+  }
+  if (value !== null && value !== undefined && typeof value !== "string") {
+    throw credgateError("input.invalid", `the request's \`${name}\` header must be a string or null`);
+  }
+  return value ?? null;
 }
 
 /** The body of a response, at most `limit` bytes (the rest is not read). */
@@ -79,7 +118,7 @@ export function bind(generated) {
     /**
      * A JWKS fetched from `url` (http or https). `options`: the state machine's policy
      * (`RemotePolicy`: seconds, docs/REMOTE.md), and `fetch` (default `globalThis.fetch`),
-     * `now` (Unix seconds for the state machine; default the clock), `timeout` (real seconds
+     * `now` (a function giving Unix seconds or a `Date`; default the clock), `timeout` (real seconds
      * before a fetch is aborted; default the policy's `fetch_timeout`), `headers` (sent with
      * every fetch), `log` (a function given each failed fetch's message; default
      * `console.warn`). Nothing is fetched until keys are first needed. A policy that cannot
@@ -98,7 +137,7 @@ export function bind(generated) {
       }
       const fetcher = fetch ?? globalThis.fetch;
       if (typeof fetcher !== "function") throw credgateError("input.invalid", "`fetch` must be a function (no global fetch here: give one)");
-      if (now !== undefined && typeof now !== "function") throw credgateError("input.invalid", "`now` must be a function giving Unix seconds");
+      if (now !== undefined && typeof now !== "function") throw credgateError("input.invalid", "`now` must be a function giving Unix seconds or a Date");
       if (timeout !== undefined && !(typeof timeout === "number" && timeout > 0 && Number.isFinite(timeout))) {
         throw credgateError("input.invalid", `\`timeout\` must be positive seconds, not ${String(timeout)}`);
       }
@@ -177,10 +216,16 @@ export function bind(generated) {
       return now;
     }
 
+    /**
+     * The clock's time for the state machine: a `Date` as it is (the module reads it, and
+     * refuses an invalid one), a number floored to whole seconds (the module refuses one
+     * that looks like milliseconds).
+     */
     #now() {
       const now = this.#clock();
+      if (now instanceof Date) return now;
       if (typeof now !== "number" || !Number.isFinite(now)) {
-        throw credgateError("input.invalid", `the clock gave ${String(now)}, not Unix seconds`);
+        throw credgateError("input.invalid", `the clock gave ${String(now)}, not Unix seconds or a Date`);
       }
       return Math.floor(now);
     }
@@ -312,6 +357,22 @@ export function bind(generated) {
       return super.check(input);
     }
 
+    /**
+     * `check` for a Fetch `Request` (or anything with `headers.get`): its `Authorization`
+     * header is read, and `options` give the rest: `clientIp` (required: where the request
+     * came from, e.g. `request.headers.get("cf-connecting-ip")` behind Cloudflare), `access`
+     * (the `AccessRequest` to authorize) and `now` (a `Date` or Unix seconds; default the
+     * clock). An unknown option is `input.invalid`.
+     */
+    checkRequest(request, options) {
+      return this.check(checkInputOf(request, options));
+    }
+
+    /** `checkRequest`, waiting for usable keys as `checkAsync` does. */
+    async checkRequestAsync(request, options) {
+      return this.checkAsync(checkInputOf(request, options));
+    }
+
     async verifyAsync(token, now) {
       const remote = this.#remote;
       if (remote === undefined) return super.verify(token, now);
@@ -327,5 +388,91 @@ export function bind(generated) {
     }
   }
 
-  return { RemoteKeySet, Verifier };
+  const out = { RemoteKeySet, Verifier };
+  if (typeof generated.parseTokenRequest === "function") out.parseTokenRequest = tokenRequestParser(generated);
+  return out;
+}
+
+const CHECK_REQUEST_OPTIONS = ["clientIp", "access", "now"];
+
+/** A `Verifier.check` input from a Fetch `Request` and `checkRequest`'s options. */
+function checkInputOf(request, options) {
+  const given = optionsOf(options, "checkRequest");
+  knownOptions(given, CHECK_REQUEST_OPTIONS, "checkRequest");
+  const { clientIp, access, now } = given;
+  if (typeof clientIp !== "string") {
+    throw credgateError("input.invalid", "`clientIp` must be the client's address as a string (e.g. the `cf-connecting-ip` header behind Cloudflare)");
+  }
+  const authorization = headerOf(request, "authorization");
+  return { authorization, client_ip: clientIp, request: access, now };
+}
+
+/** Whether a value is a Fetch `Request` (or like one: a method, headers with `get`, a body to read). */
+function isRequestLike(value) {
+  try {
+    return typeof value === "object" && value !== null && typeof value.headers?.get === "function" && typeof value.method === "string" && typeof value.arrayBuffer === "function";
+  } catch {
+    return false;
+  }
+}
+
+/** Headers given as a Fetch `Headers` (anything with `get` and `entries`) as `[name, value]` pairs. */
+function headerPairs(headers) {
+  try {
+    if (typeof headers === "object" && headers !== null && typeof headers.get === "function" && typeof headers.entries === "function") {
+      return Array.from(headers.entries(), ([name, value]) => [String(name), String(value)]);
+    }
+  } catch (error) {
+    throw credgateError("input.invalid", `reading the headers threw ${describe(error)}`);
+  }
+  return headers;
+}
+
+/**
+ * The full build's `parseTokenRequest`, which also takes a Fetch `Request` (then it returns a
+ * promise: the body is read, no more of it than the token endpoint's limit and one byte, so
+ * the core can tell a body that is too large) or `{ method, headers, body }` with a Fetch
+ * `Headers`.
+ */
+function tokenRequestParser(generated) {
+  const parse = generated.parseTokenRequest;
+  const bodyLimit = () => generated.limits().token_request_body_bytes;
+  const decoder = new TextDecoder();
+  return function parseTokenRequest(input) {
+    if (isRequestLike(input)) {
+      return (async () => {
+        let method;
+        let headers;
+        let body;
+        try {
+          method = input.method;
+          headers = headerPairs(input.headers);
+          body = decoder.decode(await readBody(input, bodyLimit() + 1));
+        } catch (error) {
+          if (error instanceof CredgateError) throw error;
+          throw credgateError("input.invalid", `reading the request threw ${describe(error)}`);
+        }
+        return parse({ method, headers, body });
+      })();
+    }
+    if (typeof input === "object" && input !== null && !Array.isArray(input)) {
+      let headers;
+      try {
+        headers = input.headers;
+      } catch (error) {
+        throw credgateError("input.invalid", `reading the input threw ${describe(error)}`);
+      }
+      const pairs = headerPairs(headers);
+      if (pairs !== headers) {
+        let copy;
+        try {
+          copy = { ...input, headers: pairs };
+        } catch (error) {
+          throw credgateError("input.invalid", `reading the input threw ${describe(error)}`);
+        }
+        return parse(copy);
+      }
+    }
+    return parse(input);
+  };
 }

@@ -7,11 +7,26 @@ import {
   type RemoteKeySetOptions,
   type RemotePolicy,
   type RemoteStatus,
-  type UnixSeconds,
   type VerifiedToken,
   type VerifierCheckInput,
   type VerifierOptions,
+  type AccessRequest,
+  type Now,
+  type TokenRequestInput,
+  type TokenRequestResult,
 } from "./credgate.js";
+
+export { CredgateError } from "./errors.js";
+
+// The generated classes declare `[Symbol.dispose]()` (explicit resource management, for
+// `using`). TypeScript's libraries declare `Symbol.dispose` only from `esnext.disposable` /
+// `es2025` on; declaring it here, as @types/node does, lets a consumer compile with just
+// `"lib": ["es2022", "dom"]` (or any other), and is the same declaration when theirs has it.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
 
 export * from "./credgate.js";
 export { default } from "./credgate.js";
@@ -59,5 +74,50 @@ export declare class Verifier extends GeneratedVerifier {
   /** `check`, after waiting for usable keys; once more with newer keys after `token.unknown_key`. */
   checkAsync(input: VerifierCheckInput): Promise<CheckResult>;
   /** `verify`, after waiting for usable keys; once more with newer keys after `token.unknown_key`. */
-  verifyAsync(token: string, now?: UnixSeconds | null): Promise<VerifiedToken>;
+  verifyAsync(token: string, now?: Now | null): Promise<VerifiedToken>;
+  /**
+   * `check` for a Fetch `Request` (or anything with `headers.get`): its `Authorization` header
+   * is read; `clientIp` is where the request came from (required), `access` what it wants to
+   * do, `now` a `Date` or Unix seconds (default the clock). An unknown option is `input.invalid`.
+   */
+  checkRequest(request: RequestLike, options: CheckRequestOptions): CheckResult;
+  /** `checkRequest`, waiting for usable keys as `checkAsync` does. */
+  checkRequestAsync(request: RequestLike, options: CheckRequestOptions): Promise<CheckResult>;
 }
+
+/** What `checkRequest` reads of a request: a Fetch `Request`, or anything with `headers.get`. */
+export interface RequestLike {
+  readonly headers: { get(name: string): string | null };
+}
+
+/** The options of `Verifier.checkRequest`. */
+export interface CheckRequestOptions {
+  /** The client's address (behind Cloudflare: the `cf-connecting-ip` header). */
+  clientIp: string;
+  /** What the request wants to do, and where. */
+  access: AccessRequest;
+  /** Defaults to the current time. */
+  now?: Now | null;
+}
+
+/** A Fetch `Request`, as `parseTokenRequest` reads it (method, headers, body). */
+export interface TokenHttpRequest {
+  readonly method: string;
+  readonly headers: { get(name: string): string | null; entries(): Iterable<[string, string]> };
+  arrayBuffer(): Promise<ArrayBuffer>;
+  readonly body?: unknown;
+}
+
+/** The headers of a token request, as a plain object, `[name, value]` pairs or a Fetch `Headers`. */
+export type TokenRequestHeaders =
+  | NonNullable<TokenRequestInput["headers"]>
+  | { get(name: string): string | null; entries(): Iterable<[string, string]> };
+
+/**
+ * Parses an OAuth 2.0 token request (method, headers, form body). A request the token
+ * endpoint must refuse is returned as its OAuth error with HTTP status. Given a Fetch
+ * `Request`, it reads the body (no more than the token endpoint's limit, `limits()`) and
+ * returns a promise; `headers` may be a Fetch `Headers`.
+ */
+export declare function parseTokenRequest(input: TokenHttpRequest): Promise<TokenRequestResult>;
+export declare function parseTokenRequest(input: Omit<TokenRequestInput, "headers"> & { headers?: TokenRequestHeaders }): TokenRequestResult;

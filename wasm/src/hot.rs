@@ -34,7 +34,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use credgate_core::authorize::{Decision, PermissionSet};
-use credgate_core::bearer::www_authenticate;
+use credgate_core::bearer::{www_authenticate, ChallengeError};
 use credgate_core::cache::{entry_bytes, CacheLimits, CacheStats};
 use credgate_core::facade::{self, Bearer, Checked};
 use credgate_core::reason::Reason;
@@ -81,6 +81,7 @@ extern "C" {
         allowed: bool,
         audit: &JsValue,
         claims: &JsValue,
+        error: &JsValue,
         matched: &JsValue,
         message: &JsValue,
         near: &JsValue,
@@ -217,8 +218,8 @@ thread_local! {
 /// Makes the reason codes and challenges when the module starts: made later, their small
 /// allocations could land inside the memory of a large permission set being decided and
 /// split what it leaves free when it goes (the next large set would grow the memory).
-#[wasm_bindgen(start, private)]
-fn start() {
+/// Called by the module's start function (`crate::start`).
+pub fn start() {
     FIXED.with(|fixed| {
         if let Ok(mut fixed) = fixed.try_borrow_mut() {
             let mut made = Vec::new();
@@ -420,6 +421,9 @@ pub fn check(
         } else {
             now as i64
         };
+        if facade::UnixSeconds(now).looks_like_milliseconds() {
+            return Err(crate::milliseconds(now));
+        }
         let checked = facade::checked(verifier, bearer, now, ip, request.as_ref());
         let held = Input {
             seq,
@@ -610,10 +614,12 @@ pub fn answer(
             }
             _ => JsValue::UNDEFINED,
         };
+        let error = outcome.error.map(challenge_error_js);
         Ok(checked_js(
             decision.allowed,
             &record,
             claims,
+            error.as_ref().unwrap_or(&undefined),
             text(matched, &undefined),
             memo.get(message, made).unwrap_or(&undefined),
             near.as_ref().unwrap_or(&undefined),
@@ -622,6 +628,20 @@ pub fn answer(
             www.and_then(|www| fixed.get(www, made))
                 .unwrap_or(&undefined),
         ))
+    })
+}
+
+thread_local! {
+    /// The RFC 6750 error codes as JS strings, made once.
+    static CHALLENGE_ERRORS: [JsValue; 3] = ChallengeError::ALL.map(|e| JsValue::from_str(e.as_str()));
+}
+
+/// The `error` member of a check answer (the core's [`ChallengeError`]) as a JS string.
+fn challenge_error_js(error: ChallengeError) -> JsValue {
+    let at = ChallengeError::ALL.iter().position(|e| *e == error);
+    CHALLENGE_ERRORS.with(|kept| match at.and_then(|at| kept.get(at)) {
+        Some(value) => value.clone(),
+        None => JsValue::from_str(error.as_str()),
     })
 }
 

@@ -66,15 +66,39 @@ fn invalid_input(message: impl std::fmt::Display) -> Failure {
     Error::from(InputError::new(message.to_string())).into()
 }
 
-/// The one conversion of a failure into what JavaScript catches: an `Error` named
-/// `CredgateError` with `code`, its `message`, and the failure's details as members: `index`
-/// (the bad entry of a permission list), `errors` (every problem of an invalid spec) and
-/// `path` (the first problem's).
+#[wasm_bindgen(raw_module = "./errors.js")]
+extern "C" {
+    /// `new CredgateError(code, message)`: the package's one error class (wasm/npm/errors.js),
+    /// shared by both builds and the JS layer, so `instanceof` holds for every thrown error.
+    /// A constructor of our own that only sets members: it cannot throw.
+    #[wasm_bindgen(js_name = credgateError)]
+    fn credgate_error(code: &str, message: &str) -> JsValue;
+
+    /// `value instanceof Date`, caught (a revoked `Proxy` throws): `false` then.
+    #[wasm_bindgen(js_name = isDate)]
+    fn is_date(value: &JsValue) -> bool;
+
+    /// Gives `CredgateError.codes` the core's codes (`credgate_core::codes::ALL`), so the
+    /// JS layer keeps no copy of the list.
+    #[wasm_bindgen(js_name = registerCodes)]
+    fn register_codes(codes: &JsValue);
+}
+
+/// Runs when the module is instantiated (`init`, `initSync`, the Node entries' import): the
+/// hot path's fixed strings (`hot::start`), and the codes for `CredgateError.codes`.
+#[wasm_bindgen(start, private)]
+fn start() {
+    hot::start();
+    register_codes(&strings_to_js(credgate_core::codes::ALL.iter().copied()));
+}
+
+/// The one conversion of a failure into what JavaScript catches: a `CredgateError` (the class
+/// exported by the package) with `code`, its `message`, and the failure's details as members:
+/// `index` (the bad entry of a permission list), `errors` (every problem of an invalid spec)
+/// and `path` (the first problem's).
 fn throw(failure: Failure) -> JsValue {
-    let js = js_sys::Error::new(&failure.message);
-    js.set_name("CredgateError");
-    let object: &JsValue = js.as_ref();
-    set(object, "code", &JsValue::from_str(failure.code.as_str()));
+    let object = credgate_error(failure.code.as_str(), &failure.message);
+    let object = &object;
     if let Some(index) = failure.index {
         set(object, "index", &JsValue::from_f64(index as f64));
     }
@@ -90,7 +114,7 @@ fn throw(failure: Failure) -> JsValue {
         }
         set(object, "errors", &errors);
     }
-    js.into()
+    object.clone()
 }
 
 /// Sets a property on an object we just created; that cannot fail for a plain object.
@@ -117,6 +141,41 @@ fn answer_with<T>(body: impl FnOnce() -> CallResult<T>) -> Result<T, JsValue> {
     body().map_err(throw)
 }
 
+/// The members of an input object that the core's input type `T` does not read: serde
+/// would ignore them in silence, so a misspelt or foreign option (jose's `clockTolerance`)
+/// would change nothing and say nothing. The core's own type decides what is known
+/// (`serde_ignored` reports what its deserializer skips), so no list of names is kept here.
+fn unknown_members<T: serde::de::DeserializeOwned>(input: &Value) -> Vec<String> {
+    let mut unknown = Vec::new();
+    // The input's own errors (a wrong type) are reported by the real read that follows.
+    let _ = serde_ignored::deserialize::<_, _, T>(input, |path| {
+        if let serde_ignored::Path::Map {
+            parent: serde_ignored::Path::Root,
+            key,
+        } = path
+        {
+            unknown.push(key.clone());
+        }
+    });
+    unknown
+}
+
+/// `input.invalid` naming the first unknown member (`what`: "option", "check input member"),
+/// with a hint for the names other JWT libraries use.
+fn refuse_unknown(unknown: &[String], what: &str) -> CallResult<()> {
+    let Some(name) = unknown.first() else {
+        return Ok(());
+    };
+    let hint = match name.as_str() {
+        "clockTolerance" | "clock_tolerance" | "clockSkew" => ": use `leeway` (seconds)",
+        "currentDate" | "current_date" => ": give `now` (a Date or Unix seconds) to the call",
+        "algorithms" => ": credgate verifies Ed25519 (EdDSA) tokens only",
+        "clientIp" => ": use `client_ip`",
+        _ => "",
+    };
+    Err(invalid_input(format_args!("unknown {what} `{name}`{hint}")))
+}
+
 /// An input that must be a JSON object (every operation's input is one).
 fn object(value: &JsValue, what: &str) -> CallResult<Map<String, Value>> {
     match from_js(value)? {
@@ -126,6 +185,7 @@ fn object(value: &JsValue, what: &str) -> CallResult<Map<String, Value>> {
 }
 
 /// Fills a missing (or `null`) member with a host-provided value.
+#[cfg(feature = "full")]
 fn default_member(
     input: &mut Map<String, Value>,
     name: &str,
@@ -137,9 +197,55 @@ fn default_member(
     Ok(())
 }
 
-/// Fills a missing `now` with the current time.
-fn default_now(input: &mut Map<String, Value>) -> CallResult<()> {
-    default_member(input, "now", || Ok(Value::from(host::now())))
+/// Reads the `now` member of an input object (already converted to `input`) the way every
+/// `now` is read ([`now_of`]: a `Date` or Unix seconds, milliseconds refused), and writes it
+/// back as Unix seconds; when it is absent, `default` fills it with the current time.
+fn read_now(
+    source: &JsValue,
+    input: &mut Map<String, Value>,
+    default: bool,
+    when: Now,
+) -> CallResult<()> {
+    let given = match input.get("now") {
+        None => None,
+        // The JSON form of a `Date` is its ISO text (`null` for an invalid one): read the
+        // member itself again.
+        Some(_) => {
+            let value = js_sys::Reflect::get(source, &JsValue::from_str("now"))
+                .map_err(|_| invalid_input("reading `now` threw"))?;
+            match when {
+                Now::Verifying => now_of(&value)?,
+                Now::Recording => time_of(&value)?,
+            }
+        }
+    };
+    match given {
+        Some(now) => input.insert("now".to_owned(), Value::from(now)),
+        None if default => input.insert("now".to_owned(), Value::from(host::now())),
+        None => None,
+    };
+    Ok(())
+}
+
+/// What a `now` is for, which decides whether a far-future one is refused as milliseconds.
+#[derive(Clone, Copy)]
+enum Now {
+    /// The time a token or request is judged at (`check`, `verify`, a key set's clock):
+    /// milliseconds are refused ([`now_of`]).
+    Verifying,
+    /// The time recorded in what is made (issuance, credentials, revocation lists): any
+    /// Unix seconds the core takes, up to its own limits (the conformance vectors issue at
+    /// 9999-12-31, past the milliseconds threshold): [`time_of`].
+    #[cfg_attr(
+        not(feature = "full"),
+        expect(dead_code, reason = "the edge build makes nothing that records a time")
+    )]
+    Recording,
+}
+
+/// Fills a missing `now` with the current time, and reads a given one ([`read_now`]).
+fn default_now(source: &JsValue, input: &mut Map<String, Value>, when: Now) -> CallResult<()> {
+    read_now(source, input, true, when)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -169,7 +275,9 @@ impl Verifier {
         answer_with(|| {
             let mut input = object(&options, "the options")?;
             input.insert("jwks".to_owned(), from_js(&jwks)?);
-            let inner = facade::verifier(facade::input(Value::Object(input))?)?;
+            let input = Value::Object(input);
+            refuse_unknown(&unknown_members::<facade::VerifierInput>(&input), "option")?;
+            let inner = facade::verifier(facade::input(input)?)?;
             Ok(Verifier {
                 inner,
                 hot: RefCell::default(),
@@ -227,10 +335,10 @@ impl Verifier {
     pub fn use_keys_from(
         &mut self,
         state: &remote::RemoteKeySetState,
-        #[wasm_bindgen(unchecked_optional_param_type = "UnixSeconds | null")] now: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Now | null")] now: JsValue,
     ) -> Result<bool, JsValue> {
         answer_with(|| {
-            let now = integer(&now)?.unwrap_or_else(host::now);
+            let now = now_of(&now)?.unwrap_or_else(host::now);
             let (keys, from) = state.keys(now)?;
             if self.keys_from == Some(from) {
                 return Ok(false);
@@ -265,13 +373,13 @@ impl Verifier {
     pub fn verify(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "UnixSeconds | null")] now: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Now | null")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
             if !token.is_string() {
                 return Err(invalid_input("the token must be a string"));
             }
-            let now = integer(&now)?.unwrap_or_else(host::now);
+            let now = now_of(&now)?.unwrap_or_else(host::now);
             let verify = |token: &str| hot::verify(&self.inner, &self.hot, token, now);
             if let Some(verified) = hot::with_string(&token, verify) {
                 return verified;
@@ -298,9 +406,14 @@ impl Verifier {
             if let Some(answer) = hot::check(&self.inner, &self.hot, &input) {
                 return answer;
             }
-            let mut input = object(&input, "the input")?;
-            default_now(&mut input)?;
-            let request: facade::CheckRequest = facade::input(Value::Object(input))?;
+            let mut map = object(&input, "the input")?;
+            default_now(&input, &mut map, Now::Verifying)?;
+            let map = Value::Object(map);
+            refuse_unknown(
+                &unknown_members::<facade::CheckRequest>(&map),
+                "check input member",
+            )?;
+            let request: facade::CheckRequest = facade::input(map)?;
             let checked = facade::check_with(&self.inner, &request)?;
             let bearer = request.token.as_ref().or(request.authorization.as_ref());
             let bearer = bearer.map_or("", String::as_str);
@@ -359,7 +472,7 @@ impl PermissionSet {
     #[wasm_bindgen(unchecked_return_type = "Decision")]
     pub fn authorize(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "AccessRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string | null")] org: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
@@ -378,8 +491,69 @@ impl PermissionSet {
     }
 }
 
-/// An optional integer argument (`now`): a JS number or `BigInt`; absent, `undefined` or `null`
-/// is `None`. Anything else (a fraction, `NaN`, a string) is `input.invalid`.
+/// A `now` the caller gives, wherever one is taken: Unix seconds (a JS number or `BigInt`) or
+/// a `Date`; absent, `undefined` or `null` is `None`. An invalid `Date`, a fraction, `NaN` or a
+/// string is `input.invalid`, and so is a number that looks like milliseconds
+/// ([`facade::UnixSeconds::looks_like_milliseconds`]: `Date.now()` passed by mistake would
+/// otherwise be a time 50,000 years away: every token `token.expired`, with no hint why).
+fn now_of(value: &JsValue) -> CallResult<Option<i64>> {
+    let Some(seconds) = time_of(value)? else {
+        return Ok(None);
+    };
+    if !is_date(value) && facade::UnixSeconds(seconds).looks_like_milliseconds() {
+        return Err(milliseconds(seconds));
+    }
+    Ok(Some(seconds))
+}
+
+/// A time the caller gives: Unix seconds (a JS number or `BigInt`) or a `Date` (its whole
+/// seconds); absent, `undefined` or `null` is `None`; an invalid `Date` is `input.invalid`.
+fn time_of(value: &JsValue) -> CallResult<Option<i64>> {
+    if is_date(value) {
+        let millis = value.unchecked_ref::<js_sys::Date>().get_time();
+        if !millis.is_finite() {
+            return Err(invalid_input("`now` is an invalid Date"));
+        }
+        return Ok(Some((millis / 1000.0).floor() as i64));
+    }
+    integer(value)
+}
+
+/// `input.invalid` for a `now` that looks like milliseconds.
+fn milliseconds(seconds: i64) -> Failure {
+    invalid_input(format_args!(
+        "`now` {seconds} looks like milliseconds: give Unix seconds (Math.floor(Date.now() / 1000)) or a Date"
+    ))
+}
+
+/// The core's limits, for code that reads input before handing it over (the JS layer reads
+/// a Fetch `Request`'s body up to `token_request_body_bytes` and one byte) and for people
+/// who want to check first: `token_bytes` (SPEC §6), `token_request_body_bytes` (§7, §9),
+/// and `milliseconds_from`, the magnitude from which a `now` is refused as milliseconds.
+#[wasm_bindgen(unchecked_return_type = "Limits")]
+pub fn limits() -> JsValue {
+    let object = js_sys::Object::new();
+    let sizes = [
+        ("token_bytes", credgate_core::token::MAX_TOKEN_BYTES),
+        (
+            "token_request_body_bytes",
+            credgate_core::oauth::MAX_BODY_BYTES,
+        ),
+    ];
+    for (name, size) in sizes {
+        set(&object, name, &JsValue::from_f64(size as f64));
+    }
+    let from = facade::UnixSeconds::MILLISECONDS_FROM;
+    set(
+        &object,
+        "milliseconds_from",
+        &JsValue::from_f64(from as f64),
+    );
+    object.into()
+}
+
+/// An optional integer argument: a JS number or `BigInt`; absent, `undefined` or `null` is
+/// `None`. Anything else (a fraction, `NaN`, a string) is `input.invalid`.
 fn integer(value: &JsValue) -> CallResult<Option<i64>> {
     if let Some(n) = value.as_f64() {
         // The common case, without a round trip through JSON text.

@@ -14,8 +14,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::convert::{json_from_js, reserve_for_text, Json};
 use crate::{
-    default_member, default_now, from_js, host, invalid_input, object, returned, strings_to_js,
-    throw, CallResult,
+    default_member, default_now, from_js, host, invalid_input, object, read_now, refuse_unknown,
+    returned, strings_to_js, throw, unknown_members, CallResult, Now,
 };
 
 /// Runs a façade operation on a host-built input: a result or an answer is returned with its
@@ -109,7 +109,7 @@ pub fn authorize(
 pub fn verify_token(
     #[wasm_bindgen(unchecked_param_type = "VerifyTokenInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    call("verify_token", timed(&input))
+    call("verify_token", timed_known::<TokenAt>(&input))
 }
 
 /// The edge path: token, client IP, org, permission. Every decision is returned (401 for a
@@ -120,7 +120,7 @@ pub fn verify_token(
 pub fn check(
     #[wasm_bindgen(unchecked_param_type = "CheckInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    call("check", timed(&input))
+    call("check", timed_known::<facade::CheckRequest>(&input))
 }
 
 /// Parses an OAuth 2.0 token request (method, headers, form body). A request the token
@@ -199,7 +199,7 @@ pub fn rotate_secret(
 pub fn verify_secret(
     #[wasm_bindgen(unchecked_param_type = "VerifySecretInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    call("verify_secret", plain(&input))
+    call("verify_secret", maybe_timed(&input))
 }
 
 /// The default permissions of a permission set type. Throws `set_type.unknown`.
@@ -261,7 +261,7 @@ pub fn diff(
 pub fn suggest(
     #[wasm_bindgen(unchecked_param_type = "SuggestInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    call("suggest", plain(&input))
+    call("suggest", maybe_timed(&input))
 }
 
 /// Signs a revocation list with a token signing key (entries a token lifetime old are
@@ -292,7 +292,7 @@ pub fn load_revocations(
 pub fn lint(
     #[wasm_bindgen(unchecked_param_type = "LintInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    call("lint", plain(&input))
+    call("lint", maybe_timed(&input))
 }
 
 /// Every stable code credgate produces (decision reasons, error codes, lint codes), the same
@@ -313,11 +313,53 @@ fn plain(input: &JsValue) -> CallResult<Map<String, Value>> {
     object(input, "the input")
 }
 
-/// The input of an operation that needs `now`, defaulted to the current time.
+/// The input of an operation that needs `now`, defaulted to the current time (a given one
+/// read as every `now` is: a `Date` or Unix seconds).
+/// `when`: what the time is for (only a verification's refuses milliseconds: `Now`).
+fn timed_for(input: &JsValue, when: Now) -> CallResult<Map<String, Value>> {
+    let mut map = object(input, "the input")?;
+    default_now(input, &mut map, when)?;
+    Ok(map)
+}
+
+/// [`timed_for`] a time that is recorded (issuance, credentials, revocation lists).
 fn timed(input: &JsValue) -> CallResult<Map<String, Value>> {
-    let mut input = object(input, "the input")?;
-    default_now(&mut input)?;
-    Ok(input)
+    timed_for(input, Now::Recording)
+}
+
+/// The input of an operation whose `now` is optional and not defaulted.
+fn maybe_timed(input: &JsValue) -> CallResult<Map<String, Value>> {
+    let mut map = object(input, "the input")?;
+    read_now(input, &mut map, false, Now::Recording)?;
+    Ok(map)
+}
+
+/// `timed`, refusing members that neither of the core's input parts reads (`check`'s and
+/// `verifyToken`'s input is the verifier's options plus what is judged): an unknown member,
+/// like jose's `clockTolerance`, would otherwise change nothing and say nothing.
+fn timed_known<T: serde::de::DeserializeOwned>(input: &JsValue) -> CallResult<Map<String, Value>> {
+    let map = Value::Object(timed_for(input, Now::Verifying)?);
+    let judged = unknown_members::<T>(&map);
+    let options = unknown_members::<facade::VerifierInput>(&map);
+    let unknown: Vec<String> = options
+        .into_iter()
+        .filter(|name| judged.contains(name))
+        .collect();
+    refuse_unknown(&unknown, "option")?;
+    match map {
+        Value::Object(map) => Ok(map),
+        _ => Err(invalid_input("the input must be an object")),
+    }
+}
+
+/// What `verifyToken` judges besides the verifier's options.
+/// (Read as values: `serde_ignored` counts what is read as `IgnoredAny` as ignored.)
+#[derive(serde::Deserialize)]
+struct TokenAt {
+    #[serde(rename = "token")]
+    _token: Value,
+    #[serde(rename = "now")]
+    _now: Value,
 }
 
 /// The input of an operation whose façade input has one member, given as the argument

@@ -18,7 +18,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::convert::strings_to_js;
 use crate::hot::{integer_js, unsigned_js};
-use crate::{answer_with, host, integer, invalid_input, CallResult};
+use crate::{answer_with, host, integer, invalid_input, now_of, CallResult};
 
 #[wasm_bindgen(raw_module = "./credgate_hot.js")]
 extern "C" {
@@ -136,9 +136,9 @@ fn order(order: Option<FetchOrder>) -> CallResult {
     }))
 }
 
-/// An optional `now` (number or `BigInt`), defaulting to the current time.
+/// An optional `now` (Unix seconds or a `Date`, as everywhere), defaulting to the current time.
 fn now(value: &JsValue) -> CallResult<i64> {
-    Ok(integer(value)?.unwrap_or_else(host::now))
+    Ok(now_of(value)?.unwrap_or_else(host::now))
 }
 
 #[wasm_bindgen]
@@ -179,7 +179,7 @@ impl RemoteKeySetState {
     #[wasm_bindgen(unchecked_return_type = "FetchOrder | undefined")]
     pub fn poll(
         &mut self,
-        #[wasm_bindgen(unchecked_optional_param_type = "UnixSeconds | null")] now: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Now | null")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
             let now = self::now(&now)?;
@@ -192,7 +192,7 @@ impl RemoteKeySetState {
     #[wasm_bindgen(js_name = onUnknownKey, unchecked_return_type = "FetchOrder | undefined")]
     pub fn on_unknown_key(
         &mut self,
-        #[wasm_bindgen(unchecked_optional_param_type = "UnixSeconds | null")] now: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Now | null")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
             let now = self::now(&now)?;
@@ -205,7 +205,7 @@ impl RemoteKeySetState {
     #[wasm_bindgen(js_name = onResponse, unchecked_return_type = "\"updated\" | \"unchanged\"")]
     pub fn on_response(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "UnixSeconds | null | undefined")] now: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Now | null | undefined")] now: JsValue,
         status: u16,
         #[wasm_bindgen(js_name = cacheControl)] cache_control: Option<String>,
         etag: Option<String>,
@@ -234,7 +234,7 @@ impl RemoteKeySetState {
     #[wasm_bindgen(js_name = onFailure)]
     pub fn on_failure(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "UnixSeconds | null | undefined")] now: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Now | null | undefined")] now: JsValue,
         detail: String,
     ) -> Result<(), JsValue> {
         answer_with(|| {
@@ -256,7 +256,7 @@ impl RemoteKeySetState {
     #[wasm_bindgen(unchecked_return_type = "RemoteStatus")]
     pub fn status(
         &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "UnixSeconds | null")] now: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Now | null")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
             let status = self.inner.status(self::now(&now)?);
@@ -291,7 +291,7 @@ impl RemoteKeySetState {
     #[wasm_bindgen(unchecked_return_type = "string[]")]
     pub fn kids(
         &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "UnixSeconds | null")] now: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Now | null")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
         answer_with(|| {
             let keys = self.inner.keys(self::now(&now)?).map_err(Error::from)?;
@@ -302,7 +302,7 @@ impl RemoteKeySetState {
     /// Whether keys are usable at `now` (else `Verifier.useKeysFrom` throws `jwks.invalid`).
     pub fn usable(
         &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "UnixSeconds | null")] now: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Now | null")] now: JsValue,
     ) -> Result<bool, JsValue> {
         answer_with(|| Ok(self.inner.keys(self::now(&now)?).is_ok()))
     }

@@ -133,8 +133,11 @@ export interface ParsedPermission {
   permission: Permission;
 }
 
-/** What a caller wants to do and where. No vault and no key is an org-level action. */
-export interface Request {
+/**
+ * What a caller wants to do and where (SPEC §2). No vault and no key is an org-level action.
+ * (Named so that it never shadows the Fetch `Request`.)
+ */
+export interface AccessRequest {
   type: ResourceType;
   action: Action;
   vault?: string | null;
@@ -184,7 +187,7 @@ export interface Decision {
 
 export interface AuthorizeInput {
   permissions: PermissionInput[];
-  request: Request;
+  request: AccessRequest;
   /** The caller's organisation; a request naming another org is denied. */
   org?: string | null;
 }
@@ -261,7 +264,7 @@ export interface CreateCredentialInput {
   spec: CredentialSpec;
   org: string;
   /** Defaults to the current time. */
-  now?: UnixSeconds;
+  now?: Now;
   /** 48 bytes as 96 lowercase hex characters; defaults to `crypto.getRandomValues`. */
   entropy?: string;
   /** The credential's own expiry, later than `now`; none by default. */
@@ -289,7 +292,7 @@ export interface UpdateCredentialInput {
   credential: Credential;
   action: CredentialAction;
   /** Defaults to the current time. */
-  now?: UnixSeconds;
+  now?: Now;
   /** `set_spec`: the new spec (name, description, set type, permissions, allowlist, environment). */
   spec?: CredentialSpec | null;
   /** `set_expiry`: the new expiry, `null` for never. */
@@ -308,7 +311,7 @@ export interface RotateSecretInput {
   /** Seconds the current secret keeps working, 0 to 30 days. */
   grace_seconds: number | bigint;
   /** Defaults to the current time. */
-  now?: UnixSeconds;
+  now?: Now;
   /** 32 bytes as 64 lowercase hex characters; defaults to `crypto.getRandomValues`. */
   entropy?: string;
 }
@@ -325,7 +328,7 @@ export interface VerifySecretInput {
   credential: Credential;
   client_secret: string;
   /** Only secrets live at `now` count; without it, every secret on the record does. */
-  now?: UnixSeconds | null;
+  now?: Now | null;
 }
 export interface SecretCheck {
   outcome: "answer";
@@ -504,13 +507,13 @@ export type FetchFunction = typeof globalThis extends { fetch: infer F } ? F : (
 
 /**
  * A `RemoteKeySet`'s options: its policy, and how it fetches. `fetch` (default
- * `globalThis.fetch`) and `now` (Unix seconds for the state machine, default the clock) can be
+ * `globalThis.fetch`) and `now` (a clock giving Unix seconds or a `Date`, default the real one) can be
  * injected; `timeout` is the real seconds a fetch may take before it is aborted (default the
  * policy's `fetch_timeout`); `headers` are sent with every fetch.
  */
 export interface RemoteKeySetOptions extends RemotePolicy {
   fetch?: FetchFunction;
-  now?: () => number;
+  now?: () => number | Date;
   timeout?: number;
   headers?: Record<string, string>;
 }
@@ -519,7 +522,7 @@ export interface VerifyTokenInput extends VerifierOptions {
   token: string;
   jwks: Jwks;
   /** Defaults to the current time. */
-  now?: UnixSeconds;
+  now?: Now;
 }
 export interface VerifiedToken {
   outcome: "result";
@@ -552,10 +555,10 @@ export interface CheckInput extends VerifierOptions {
   jwks: Jwks;
   token?: string | null;
   authorization?: string | null;
-  request: Request;
+  request: AccessRequest;
   client_ip: string;
   /** Defaults to the current time. */
-  now?: UnixSeconds;
+  now?: Now;
 }
 /**
  * The prepared form of `CheckInput`: the JWKS and options live in the `Verifier`. Give the
@@ -568,10 +571,10 @@ export type VerifierCheckInput = VerifierCheckCommon &
     | { authorization?: string | null; token?: undefined }
   );
 export interface VerifierCheckCommon {
-  request: Request;
+  request: AccessRequest;
   client_ip: string;
   /** Defaults to the current time. */
-  now?: UnixSeconds;
+  now?: Now;
 }
 
 /**
@@ -589,7 +592,7 @@ export interface SignRevocationsInput {
   /** An integer, 0 or more, that only grows from one list to the next. */
   epoch: number | bigint;
   /** The list's `iat`; entries a token lifetime old at `now` are dropped. Defaults to the current time. */
-  now?: UnixSeconds;
+  now?: Now;
   /** At most 10,000 kept. */
   entries: RevocationEntry[];
 }
@@ -644,6 +647,11 @@ export interface CheckResult {
   message: string;
   matched?: string;
   near_misses?: string[];
+  /**
+   * The RFC 6750 error code the challenge names (`WWW-Authenticate: Bearer error=…`); absent on
+   * allow and for a missing token.
+   */
+  error?: "invalid_request" | "invalid_token" | "insufficient_scope";
   /** The `WWW-Authenticate` header value to send with a 401 or 403. */
   www_authenticate?: string;
   /** Present when the token verified. */
@@ -712,7 +720,7 @@ export interface IssueTokenInput {
   /** How the client authenticated (default `client_secret_post`). */
   auth_method?: "client_secret_basic" | "client_secret_post" | null;
   /** Defaults to the current time. */
-  now?: UnixSeconds;
+  now?: Now;
   /** Defaults to 16 random bytes in hex. */
   jti?: string;
 }
@@ -817,7 +825,7 @@ export type SpecDiff =
 
 /** One distinct request a host counted from its audit log as allowed. */
 export interface UsageEntry {
-  request: Request;
+  request: AccessRequest;
   /** When it was last allowed. */
   last_at: UnixSeconds;
   /** How often (default 1). */
@@ -829,7 +837,7 @@ export interface SuggestInput {
   /** At most 10,000 entries. */
   usage: UsageEntry[];
   /** With it, a permission unused for `unused_after_days` counts as unused. */
-  now?: UnixSeconds | null;
+  now?: Now | null;
   /** Default 90. */
   unused_after_days?: number | bigint | null;
 }
@@ -872,7 +880,7 @@ export interface LintInput {
   spec?: CredentialSpec;
   credential?: Credential | null;
   /** Needed by the checks of age, rotation and expiry; not defaulted. */
-  now?: UnixSeconds | null;
+  now?: Now | null;
   created_at?: UnixSeconds | null;
   /** What was used: enables `lint.unused_permission`. */
   usage?: UsageEntry[] | null;
@@ -906,9 +914,21 @@ export interface CredgateErrorShape {
   /** Validation: where the first problem is. */
   path?: string;
 }
-/** What every function throws: a JS `Error` named `CredgateError`. */
-export interface CredgateError extends Error, CredgateErrorShape {
-  name: "CredgateError";
-  message: string;
+/** The core's limits (`limits()`). */
+export interface Limits {
+  /** The largest token verified (SPEC §6); a longer one is `token.too_large`. */
+  token_bytes: number;
+  /** The largest token request body read (SPEC §7). */
+  token_request_body_bytes: number;
+  /** A verification `now` of this magnitude or more is refused as milliseconds (`input.invalid`). */
+  milliseconds_from: number;
 }
+
+/**
+ * A point in time given to the package: Unix seconds (a number or a `BigInt`) or a `Date` (its
+ * whole seconds; an invalid one is `input.invalid`). Where a token or request is judged
+ * (`check`, `verify`, `checkRequest`, `verifyToken`, a key set's clock), a number that looks
+ * like milliseconds (`Date.now()`: `Limits.milliseconds_from` or more) is `input.invalid`.
+ */
+export type Now = UnixSeconds | Date;
 "#;

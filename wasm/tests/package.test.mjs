@@ -44,6 +44,8 @@ test("the tarball holds the module, the JS, the types and the README, nothing el
     "package/edge-wasm-module.node.js",
     "package/edge.d.ts",
     "package/edge.js",
+    "package/errors.d.ts",
+    "package/errors.js",
     "package/node.d.ts",
     "package/node.js",
     "package/package.json",
@@ -95,6 +97,42 @@ test("installed: the Node entry, the web entry with a compiled module, and the .
   assert.deepEqual(JSON.parse(out), ["balances:read:vault:vlt_1", "vault:read:org", "set_type.unknown"]);
 });
 
+/** Whether a Node.js version (`x.y.z`) is in a range of `||`-joined `^x.y.z` / `>=x.y.z` parts. */
+function inRange(version, range) {
+  const parse = (text) => text.split(".").map(Number);
+  const cmp = (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+  const v = parse(version);
+  return range.split("||").some((part) => {
+    const m = /^\s*(\^|>=)(\d+\.\d+\.\d+)\s*$/.exec(part);
+    if (!m) throw new Error(`a range part this test cannot read: ${part}`);
+    const low = parse(m[2]);
+    return cmp(v, low) >= 0 && (m[1] === ">=" || v[0] === low[0]);
+  });
+}
+
+test("require() from CommonJS works for both entries, on the Node.js versions `engines` names", () => {
+  // The package is ESM; `require` of it needs require(esm), unflagged from 20.19 and 22.12:
+  // `engines` must say so (it said `>=18`, where require() fails).
+  const manifest = JSON.parse(readFileSync(join(app, "node_modules/credgate/package.json"), "utf8"));
+  const range = manifest.engines.node;
+  assert.equal(range, "^20.19.0 || >=22.12.0");
+  for (const [version, works] of [["18.20.8", false], ["20.18.3", false], ["20.19.0", true], ["21.7.3", false], ["22.11.0", false], ["22.12.0", true], ["24.0.0", true]]) {
+    assert.equal(inRange(version, range), works, `${version} in ${range}`);
+  }
+  assert.ok(inRange(process.versions.node, range), `this Node.js (${process.versions.node}) is one engines names`);
+  writeFileSync(
+    join(app, "uses-require.cjs"),
+    `const credgate = require("credgate");
+     const edge = require("credgate/edge");
+     const set = new edge.PermissionSet(["vault:read:org"]);
+     let code;
+     try { credgate.parsePermission("nope"); } catch (e) { code = [e.code, e instanceof credgate.CredgateError, e instanceof edge.CredgateError]; }
+     console.log(JSON.stringify([credgate.parsePermission("vault:read:org").canonical, set.authorize({ type: "vault", action: "read" }).allowed, code]));`,
+  );
+  const out = execFileSync(process.execPath, [join(app, "uses-require.cjs")], { cwd: app, encoding: "utf8" });
+  assert.deepEqual(JSON.parse(out), ["vault:read:org", true, ["permission.invalid", true, true]]);
+});
+
 test("a browser-style init from bytes works too (the default export)", () => {
   const script = `
     import { readFileSync } from "node:fs";
@@ -106,9 +144,14 @@ test("a browser-style init from bytes works too (the default export)", () => {
   assert.ok(Number(out) >= 10);
 });
 
-test("tsc --noEmit accepts a strict consumer of the published types", () => {
+test("tsc --noEmit accepts a strict consumer of the published types, with no extra lib flags", () => {
   copyFileSync(join(here, "consumer/consumer.ts"), join(app, "consumer.ts"));
   copyFileSync(join(here, "consumer/tsconfig.json"), join(app, "tsconfig.json"));
+  // What a Workers or browser project has: no `esnext.disposable`, no skipLibCheck.
+  const { compilerOptions } = JSON.parse(readFileSync(join(here, "consumer/tsconfig.json"), "utf8"));
+  assert.deepEqual(compilerOptions.lib, ["es2022", "dom"]);
+  assert.equal(compilerOptions.strict, true);
+  assert.equal(compilerOptions.skipLibCheck, false);
   const r = spawnSync(tsc, ["-p", join(app, "tsconfig.json")], { cwd: app, encoding: "utf8" });
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
 });

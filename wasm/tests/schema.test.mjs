@@ -19,6 +19,7 @@ import { namespace } from "./schema-ts.mjs";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const tsc = join(root, "node_modules/.bin/tsc");
 const dts = join(root, "wasm/pkg/credgate.js");
+const errorsDts = join(root, "wasm/pkg/errors.js");
 const schemasPath = process.env.CREDGATE_SCHEMAS || join(root, "target/wasm-schema/schemas.json");
 const tmp = mkdtempSync(join(tmpdir(), "credgate-schema-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -38,8 +39,10 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
  *   documented shape, itself checked below where a Rust type describes it.
  * - `Opt<T, K>`: input members the JS host defaults (`now` from Date.now, `jti` and `entropy`
  *   from crypto.getRandomValues) are optional.
+ * - `Dated<T>` (in `Opt` too): an input's `now` also takes a `Date` (the host reads it as
+ *   Unix seconds, docs/JS.md).
  * - `Readable<T>`: an input reads `null` for an absent optional member (serde's `Option`), as
- *   the declared `Request` allows; the core writes it back without them (`RequestRecord`).
+ *   the declared `AccessRequest` allows; the core writes it back without them (`RequestRecord`).
  * - A union narrowed variant by variant (`SpecValidation`, `LintReport`, `VerifierCheckInput`:
  *   which members are present goes with `ok`, or with `token`), each a `With` of the Rust type.
  * - One-argument functions (`parsePermission`, `validateSpec`, `setTypeDefaults`,
@@ -58,7 +61,8 @@ type N<T> = unknown extends T ? T
 type Out<T, K extends "result" | "answer"> = N<T & { outcome: K }>;
 type IsNarrowing<T, R> = [R] extends [{ [K in keyof R]: K extends keyof T ? T[K] : never }] ? true : false;
 type With<T, R> = IsNarrowing<T, R> extends true ? N<Omit<T, keyof R> & R> : { "not a narrowing of the Rust type": R };
-type Opt<T, K extends keyof T> = N<Omit<T, K> & Partial<Pick<T, K>>>;
+type Dated<T> = { [K in keyof T]: K extends "now" ? T[K] | Date : T[K] };
+type Opt<T, K extends keyof T> = N<Dated<Omit<T, K> & Partial<Pick<T, K>>>>;
 type Readable<T> = { [K in keyof T]: undefined extends T[K] ? T[K] | null : T[K] };
 `;
 
@@ -74,7 +78,7 @@ const CHECKS = [
   ["Environment", "P.Environment", "R.create_credential_answer.Environment"],
   ["Permission", "P.Permission", "R.parse_permission_answer.Permission"],
   ["RequestRecord", "P.RequestRecord", "R.check_answer.Request"],
-  ["Request", "P.Request", "Readable<R.check_answer.Request>"],
+  ["AccessRequest", "P.AccessRequest", "Readable<R.check_answer.Request>"],
   ["ValidationProblem", "P.ValidationProblem", "R.failure.Problem"],
   ["Credential", "P.Credential", "R.create_credential_answer.Credential"],
   ["Credential (update)", "P.Credential", "R.update_credential_answer.Credential"],
@@ -151,15 +155,15 @@ const CHECKS = [
   ["validate_spec input", "{ spec: Parameters<typeof P.validateSpec>[0] }", "With<R.validate_spec_input.Root, { spec: P.CredentialSpec }>"],
   ["ip_allowed input", "Parameters<typeof P.ipAllowed>[0]", "With<R.ip_allowed_input.Root, { allowlist: string[] }>"],
   ["authorize input", "Parameters<typeof P.authorize>[0]",
-    "With<R.authorize_input.Root, { permissions: P.PermissionInput[]; request: P.Request }>"],
+    "With<R.authorize_input.Root, { permissions: P.PermissionInput[]; request: P.AccessRequest }>"],
   ["PermissionSet input", "ConstructorParameters<typeof P.PermissionSet>[0]", "P.PermissionInput[]"],
   ["PermissionSet.authorize input", "{ request: Parameters<P.PermissionSet['authorize']>[0]; org?: Parameters<P.PermissionSet['authorize']>[1] }",
-    "With<Omit<R.authorize_input.Root, 'permissions'>, { request: P.Request }>"],
+    "With<Omit<R.authorize_input.Root, 'permissions'>, { request: P.AccessRequest }>"],
   ["verify_token input", "Parameters<typeof P.verifyToken>[0]", "Opt<With<R.verify_token_input.Root, { jwks: P.Jwks }>, 'now'>"],
   ["Verifier input", "ConstructorParameters<typeof P.Verifier>[1]", "Omit<R.verify_token_input.Root, 'token' | 'now' | 'jwks'>"],
   ["Verifier.verify input", "{ token: Parameters<P.Verifier['verify']>[0]; now?: Parameters<P.Verifier['verify']>[1] }",
     "Readable<Opt<Pick<R.verify_token_input.Root, 'token' | 'now'>, 'now'>>"],
-  ["check input", "Parameters<typeof P.check>[0]", "Opt<With<R.check_input.Root, { jwks: P.Jwks; request: P.Request }>, 'now'>"],
+  ["check input", "Parameters<typeof P.check>[0]", "Opt<With<R.check_input.Root, { jwks: P.Jwks; request: P.AccessRequest }>, 'now'>"],
   ["Verifier.check input", "Parameters<P.Verifier['check']>[0]",
     "With<PREPARED_CHECK, { token: string; authorization?: undefined }> | With<PREPARED_CHECK, { authorization?: string | null; token?: undefined }>"],
   ["parse_token_request input", "Parameters<typeof P.parseTokenRequest>[0]", "R.parse_token_request_input.Root"],
@@ -167,10 +171,10 @@ const CHECKS = [
     "Opt<With<R.issue_token_input.Root, { credential?: P.Credential | null }>, 'now' | 'jti'>"],
   ["preview input", "Parameters<typeof P.preview>[0]", "With<R.preview_input.Root, { permissions: P.PermissionInput[] }>"],
   ["lint input", "Parameters<typeof P.lint>[0]",
-    "With<R.lint_input.Root, { spec?: P.CredentialSpec; credential?: P.Credential | null; usage?: P.UsageEntry[] | null }>"],
-  ["UsageEntry", "P.UsageEntry", "With<R.lint_input.UsageEntry, { request: P.Request }>"],
+    "Dated<With<R.lint_input.Root, { spec?: P.CredentialSpec; credential?: P.Credential | null; usage?: P.UsageEntry[] | null }>>"],
+  ["UsageEntry", "P.UsageEntry", "With<R.lint_input.UsageEntry, { request: P.AccessRequest }>"],
   ["suggest input", "Parameters<typeof P.suggest>[0]",
-    "With<R.suggest_input.Root, { spec: P.CredentialSpec; usage: P.UsageEntry[] }>"],
+    "Dated<With<R.suggest_input.Root, { spec: P.CredentialSpec; usage: P.UsageEntry[] }>>"],
   ["create_credential input", "Parameters<typeof P.createCredential>[0]",
     "Opt<With<R.create_credential_input.Root, { spec: P.CredentialSpec }>, 'now' | 'entropy'>"],
   ["update_credential input", "Parameters<typeof P.updateCredential>[0]",
@@ -178,7 +182,7 @@ const CHECKS = [
   ["rotate_secret input", "Parameters<typeof P.rotateSecret>[0]",
     "Opt<With<R.rotate_secret_input.Root, { credential: P.Credential }>, 'now' | 'entropy'>"],
   ["explain input", "Parameters<typeof P.explain>[0]",
-    "With<R.explain_input.Root, { permissions: P.PermissionInput[]; request: P.Request }>"],
+    "With<R.explain_input.Root, { permissions: P.PermissionInput[]; request: P.AccessRequest }>"],
   ["sign_revocations input", "Parameters<typeof P.signRevocations>[0]", "Opt<R.sign_revocations_input.Root, 'now'>"],
   ["load_revocations input", "Parameters<typeof P.loadRevocations>[0]", "With<R.load_revocations_input.Root, { jwks: P.Jwks }>"],
   ["Verifier.loadRevocations input", "Parameters<P.Verifier['loadRevocations']>[0]", "R.load_revocations_input.Root['revocations']"],
@@ -186,19 +190,19 @@ const CHECKS = [
   ["set_type_defaults input", "{ set_type: Parameters<typeof P.setTypeDefaults>[0] }", "With<R.set_type_defaults_input.Root, { set_type: P.SetType }>"],
   ["public_jwks input", "{ signing_keys: Parameters<typeof P.publicJwks>[0] }", "R.public_jwks_input.Root"],
   ["parse_bearer input", "{ authorization?: Parameters<typeof P.parseBearer>[0] }", "R.parse_bearer_input.Root"],
-  ["verify_secret input", "Parameters<typeof P.verifySecret>[0]", "With<R.verify_secret_input.Root, { credential: P.Credential }>"],
+  ["verify_secret input", "Parameters<typeof P.verifySecret>[0]", "Dated<With<R.verify_secret_input.Root, { credential: P.Credential }>>"],
 
   // what is thrown
   ["CredgateErrorShape", "P.CredgateErrorShape",
     "N<Omit<R.failure.Root, 'ok' | 'error'> & { code: R.failure.Root['error']; path?: string }>"],
-  ["CredgateError", "Pick<P.CredgateError, keyof P.CredgateErrorShape>", "P.CredgateErrorShape"],
+  ["CredgateError", "Pick<E.CredgateError, keyof P.CredgateErrorShape>", "P.CredgateErrorShape"],
   ["codes()", "ReturnType<typeof P.codes>", "R.failure.Code[]"],
 ];
 
 const MACROS = {
   DECISION: "Out<With<R.authorize_answer.Root, { ok: true; reason: 'allow' | 'deny.no_matching_permission' | 'deny.ip_not_allowed' | 'deny.ip_invalid' | 'deny.org_mismatch' }>, 'answer'>",
   CHECKED: "Out<With<R.check_answer.Root, { ok: true; status: 200 | 400 | 401 | 403 }>, 'answer'>",
-  PREPARED_CHECK: "Opt<With<Omit<R.check_input.Root, 'jwks' | 'issuer' | 'audience' | 'leeway' | 'revoked_jtis' | 'revocations' | 'cache'>, { request: P.Request }>, 'now'>",
+  PREPARED_CHECK: "Opt<With<Omit<R.check_input.Root, 'jwks' | 'issuer' | 'audience' | 'leeway' | 'revoked_jtis' | 'revocations' | 'cache'>, { request: P.AccessRequest }>, 'now'>",
 };
 const REFUSAL = (t) => `Out<With<${t}, { ok: false; status: 400 | 401 }>, 'answer'>`;
 
@@ -223,6 +227,7 @@ export function checks() {
   const lines = [
     `import type * as P from ${JSON.stringify(dts)};`,
     `import type * as R from "./rust.js";`,
+    `import type * as E from ${JSON.stringify(errorsDts)};`,
     HELPERS,
   ];
   CHECKS.forEach(([what, declared, expected], i) => {

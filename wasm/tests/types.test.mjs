@@ -34,3 +34,13 @@ test("every function and class of the full API is declared, camelCase, with type
   assert.ok(dts.includes("export class PermissionSet {"));
   assert.ok(!/\bany\b/.test(dts.split("export type InitInput")[0]), "no `any` in the API part");
 });
+
+test("no declared type shadows a Fetch global (Request, Response, Headers): the request is AccessRequest", () => {
+  for (const name of ["credgate.d.ts", "credgate_edge.d.ts"]) {
+    const dts = readFileSync(new URL(`../pkg/${name}`, import.meta.url), "utf8");
+    for (const global of ["Request", "Response", "Headers"]) {
+      assert.ok(!new RegExp(`export (interface|type|class) ${global}\\b`).test(dts), `${name} exports a ${global}`);
+    }
+    assert.ok(dts.includes("export interface AccessRequest {"), name);
+  }
+});

@@ -1,8 +1,8 @@
 // An edge fetch handler that guards an API with credgate access tokens.
 //
 // For every request: take the client IP from the configured source, map method + path to a
-// credgate request (./routes.mjs), and run `check` on a Verifier built once from the JWKS,
-// handing it the raw `Authorization` header (credgate reads the Bearer token, RFC 6750).
+// credgate request (./routes.mjs), and run `checkRequest` on a Verifier built once from the
+// JWKS, handing it the Fetch request (credgate reads its `Authorization` header, RFC 6750).
 // Deny -> 400/401/403 with the `WWW-Authenticate` value credgate returns; allow -> forward to
 // the upstream API with the caller's identity in `X-Credgate-*` headers. Every decision lives
 // in credgate's core.
@@ -331,16 +331,17 @@ export default {
         return deny(503, { error: "revocations_unavailable" }, null, { "retry-after": String(entry.revocations.config.refresh || 1) });
       }
     }
-    const input = { authorization: request.headers.get("authorization"), client_ip: ip, request: target.request };
+    // credgate reads the request's Authorization header itself (RFC 6750).
+    const options = { clientIp: ip, access: target.request };
     let result;
     if (entry.remote === null) {
-      result = entry.verifier.check(input);
+      result = entry.verifier.checkRequest(request, options);
     } else {
       // Waits for the first key set, and fetches again (at most once per cooldown) for a
       // token whose kid the held set lacks; a refresh due later runs in the background, kept
       // alive past the response where the runtime allows it.
       try {
-        result = await entry.verifier.checkAsync(input);
+        result = await entry.verifier.checkRequestAsync(request, options);
       } catch (e) {
         if (e?.code !== "jwks.invalid") throw e;
         console.error(`credgate edge worker: no usable key set from JWKS_URL, refusing the request: ${e.message}`);

@@ -40,13 +40,14 @@ const UPSTREAM = `export default {
 
 // The package's edge entry and the modules it imports, under the names a bundler would give
 // them (relative imports resolve against "credgate/edge").
-const PACKAGE_FILES = ["edge.js", "credgate_edge.js", "remote.js", "credgate_hot.js", "credgate_edge_bg.wasm"];
+const PACKAGE_FILES = ["edge.js", "credgate_edge.js", "remote.js", "errors.js", "credgate_hot.js", "credgate_edge_bg.wasm"];
 const EDGE_MODULES = `[
     (name = "worker.mjs", esModule = embed "worker.mjs"),
     (name = "routes.mjs", esModule = embed "routes.mjs"),
     (name = "credgate/edge", esModule = embed "edge.js"),
     (name = "credgate/credgate_edge.js", esModule = embed "credgate_edge.js"),
     (name = "credgate/remote.js", esModule = embed "remote.js"),
+    (name = "credgate/errors.js", esModule = embed "errors.js"),
     (name = "credgate/credgate_hot.js", esModule = embed "credgate_hot.js"),
     (name = "credgate/credgate_edge_bg.wasm", wasm = embed "credgate_edge_bg.wasm"),
   ]`;

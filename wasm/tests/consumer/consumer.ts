@@ -5,9 +5,12 @@
 import {
   authorize,
   check,
+  CredgateError,
   createCredential,
   issueToken,
+  limits,
   parseBearer,
+  parseTokenRequest,
   parsePermission,
   PermissionSet,
   publicJwks,
@@ -18,12 +21,12 @@ import {
   verifyToken,
   type CheckResult,
   type Claims,
+  type AccessRequest,
   type CredentialSpec,
-  type CredgateError,
   type Decision,
   type Jwks,
   type RemoteStatus,
-  type Request,
+  type TokenRequestResult,
 } from "credgate";
 import init, { initSync } from "credgate/web";
 import wasmModule from "credgate/credgate_bg.wasm";
@@ -61,7 +64,7 @@ if (!issued.ok) console.log(issued.error, issued.status, issued.reason);
 const claims: Claims = verifyToken({ token, jwks, issuer: "https://auth.example.test", audience: "https://api.example.test" }).claims;
 const org: string = claims.org;
 
-const request: Request = { type: "balances", action: "read", vault: "vlt_1" };
+const request: AccessRequest = { type: "balances", action: "read", vault: "vlt_1" };
 const decision: Decision = authorize({ permissions: credential.permissions, request, org });
 const why: string | undefined = decision.allowed ? decision.matched : decision.near_misses?.join(", ");
 
@@ -71,6 +74,16 @@ const status: number = result.status;
 const challenge: string | undefined = result.www_authenticate;
 const viaHeader: CheckResult = verifier.check({ authorization: `Bearer ${token}`, client_ip: "203.0.113.9", request });
 const verified: Claims = verifier.verify(token).claims;
+// A Fetch Request (the DOM's `Request`: credgate's request type no longer shadows it).
+const fetchRequest: Request = new Request("https://api.example.test/v1/vaults/vlt_1/balances", { headers: { authorization: `Bearer ${token}` } });
+const fromFetch: CheckResult = verifier.checkRequest(fetchRequest, { clientIp: "203.0.113.9", access: request, now: new Date() });
+const fromFetchAsync: Promise<CheckResult> = verifier.checkRequestAsync(fetchRequest, { clientIp: "203.0.113.9", access: request });
+// @ts-expect-error: checkRequest's options are camelCase (`clientIp`)
+verifier.checkRequest(fetchRequest, { client_ip: "203.0.113.9", access: request });
+const tokenRequest: Promise<TokenRequestResult> = parseTokenRequest(new Request("https://auth.example.test/token", { method: "POST" }));
+const tokenHeaders: TokenRequestResult = parseTokenRequest({ method: "POST", headers: new Headers({ "content-type": "application/x-www-form-urlencoded" }), body: "" });
+const bodyLimit: number = limits().token_request_body_bytes;
+const verifiedAtDate: Claims = verifier.verify(token, new Date()).claims;
 const verifiedAt: Claims = verifier.verify(token, 1_700_000_000).claims;
 // Integer claims beyond 2^53 come back as exact BigInts; `now` may be one too.
 const verifiedAtBig: Claims = verifier.verify(token, 1_700_000_000n).claims;
@@ -107,13 +120,21 @@ const bearerStatus: number | undefined = bearer.ok ? undefined : bearer.status;
 try {
   parsePermission("nope");
 } catch (e) {
-  const err = e as CredgateError;
-  const code: string = err.code;
-  console.log(code, err.errors?.length);
+  // A class: `instanceof` narrows.
+  if (e instanceof CredgateError) {
+    const code: string = e.code;
+    const expired: boolean = e.code === CredgateError.codes.TOKEN_EXPIRED;
+    // @ts-expect-error: the constants are derived from the codes: no such code
+    console.log(expired, CredgateError.codes.TOKEN_EXPIRD);
+    console.log(code, e.errors?.length);
+  }
 }
+const madeError: Error = new CredgateError("input.invalid", "by hand");
+// @ts-expect-error: a code outside the vocabulary
+new CredgateError("nope.never", "x");
 
 // @ts-expect-error: a request type outside the vocabulary
-const badRequest: Request = { type: "wallet", action: "read" };
+const badRequest: AccessRequest = { type: "wallet", action: "read" };
 // @ts-expect-error: permissions must be a list
 authorize({ permissions: "vault:read:org", request });
 // @ts-expect-error: the check result has no `claimz`
@@ -123,4 +144,4 @@ const expiryNumber: number = claims.exp;
 // @ts-expect-error: a Verifier needs its options
 new Verifier(jwks);
 
-console.log(remoteChecked, remoteVerified, remoteStatus, waitFor, edgeReady, ready, verified, verifiedAt, noHeader, edgeStatus, org, why, status, challenge, viaHeader, oneOff, allowed, texts, canonical, bearerStatus, badRequest, expiry, expiryNumber);
+console.log(fromFetch, fromFetchAsync, tokenRequest, tokenHeaders, bodyLimit, verifiedAtDate, madeError, remoteChecked, remoteVerified, remoteStatus, waitFor, edgeReady, ready, verified, verifiedAt, noHeader, edgeStatus, org, why, status, challenge, viaHeader, oneOff, allowed, texts, canonical, bearerStatus, badRequest, expiry, expiryNumber);

@@ -128,8 +128,11 @@ export interface ParsedPermission {
     permission: Permission;
 }
 
-/** What a caller wants to do and where. No vault and no key is an org-level action. */
-export interface Request {
+/**
+ * What a caller wants to do and where (SPEC §2). No vault and no key is an org-level action.
+ * (Named so that it never shadows the Fetch `Request`.)
+ */
+export interface AccessRequest {
     type: ResourceType;
     action: Action;
     vault?: string | null;
@@ -179,7 +182,7 @@ export interface Decision {
 
 export interface AuthorizeInput {
     permissions: PermissionInput[];
-    request: Request;
+    request: AccessRequest;
     /** The caller's organisation; a request naming another org is denied. */
     org?: string | null;
 }
@@ -256,7 +259,7 @@ export interface CreateCredentialInput {
     spec: CredentialSpec;
     org: string;
     /** Defaults to the current time. */
-    now?: UnixSeconds;
+    now?: Now;
     /** 48 bytes as 96 lowercase hex characters; defaults to `crypto.getRandomValues`. */
     entropy?: string;
     /** The credential's own expiry, later than `now`; none by default. */
@@ -284,7 +287,7 @@ export interface UpdateCredentialInput {
     credential: Credential;
     action: CredentialAction;
     /** Defaults to the current time. */
-    now?: UnixSeconds;
+    now?: Now;
     /** `set_spec`: the new spec (name, description, set type, permissions, allowlist, environment). */
     spec?: CredentialSpec | null;
     /** `set_expiry`: the new expiry, `null` for never. */
@@ -303,7 +306,7 @@ export interface RotateSecretInput {
     /** Seconds the current secret keeps working, 0 to 30 days. */
     grace_seconds: number | bigint;
     /** Defaults to the current time. */
-    now?: UnixSeconds;
+    now?: Now;
     /** 32 bytes as 64 lowercase hex characters; defaults to `crypto.getRandomValues`. */
     entropy?: string;
 }
@@ -320,7 +323,7 @@ export interface VerifySecretInput {
     credential: Credential;
     client_secret: string;
     /** Only secrets live at `now` count; without it, every secret on the record does. */
-    now?: UnixSeconds | null;
+    now?: Now | null;
 }
 export interface SecretCheck {
     outcome: "answer";
@@ -499,13 +502,13 @@ export type FetchFunction = typeof globalThis extends { fetch: infer F } ? F : (
 
 /**
  * A `RemoteKeySet`'s options: its policy, and how it fetches. `fetch` (default
- * `globalThis.fetch`) and `now` (Unix seconds for the state machine, default the clock) can be
+ * `globalThis.fetch`) and `now` (a clock giving Unix seconds or a `Date`, default the real one) can be
  * injected; `timeout` is the real seconds a fetch may take before it is aborted (default the
  * policy's `fetch_timeout`); `headers` are sent with every fetch.
  */
 export interface RemoteKeySetOptions extends RemotePolicy {
     fetch?: FetchFunction;
-    now?: () => number;
+    now?: () => number | Date;
     timeout?: number;
     headers?: Record<string, string>;
 }
@@ -514,7 +517,7 @@ export interface VerifyTokenInput extends VerifierOptions {
     token: string;
     jwks: Jwks;
     /** Defaults to the current time. */
-    now?: UnixSeconds;
+    now?: Now;
 }
 export interface VerifiedToken {
     outcome: "result";
@@ -547,10 +550,10 @@ export interface CheckInput extends VerifierOptions {
     jwks: Jwks;
     token?: string | null;
     authorization?: string | null;
-    request: Request;
+    request: AccessRequest;
     client_ip: string;
     /** Defaults to the current time. */
-    now?: UnixSeconds;
+    now?: Now;
 }
 /**
  * The prepared form of `CheckInput`: the JWKS and options live in the `Verifier`. Give the
@@ -563,10 +566,10 @@ export type VerifierCheckInput = VerifierCheckCommon &
 | { authorization?: string | null; token?: undefined }
 );
 export interface VerifierCheckCommon {
-    request: Request;
+    request: AccessRequest;
     client_ip: string;
     /** Defaults to the current time. */
-    now?: UnixSeconds;
+    now?: Now;
 }
 
 /**
@@ -584,7 +587,7 @@ export interface SignRevocationsInput {
     /** An integer, 0 or more, that only grows from one list to the next. */
     epoch: number | bigint;
     /** The list's `iat`; entries a token lifetime old at `now` are dropped. Defaults to the current time. */
-    now?: UnixSeconds;
+    now?: Now;
     /** At most 10,000 kept. */
     entries: RevocationEntry[];
 }
@@ -639,6 +642,11 @@ export interface CheckResult {
     message: string;
     matched?: string;
     near_misses?: string[];
+    /**
+     * The RFC 6750 error code the challenge names (`WWW-Authenticate: Bearer error=…`); absent on
+     * allow and for a missing token.
+     */
+    error?: "invalid_request" | "invalid_token" | "insufficient_scope";
     /** The `WWW-Authenticate` header value to send with a 401 or 403. */
     www_authenticate?: string;
     /** Present when the token verified. */
@@ -707,7 +715,7 @@ export interface IssueTokenInput {
     /** How the client authenticated (default `client_secret_post`). */
     auth_method?: "client_secret_basic" | "client_secret_post" | null;
     /** Defaults to the current time. */
-    now?: UnixSeconds;
+    now?: Now;
     /** Defaults to 16 random bytes in hex. */
     jti?: string;
 }
@@ -812,7 +820,7 @@ export type SpecDiff =
 
 /** One distinct request a host counted from its audit log as allowed. */
 export interface UsageEntry {
-    request: Request;
+    request: AccessRequest;
     /** When it was last allowed. */
     last_at: UnixSeconds;
     /** How often (default 1). */
@@ -824,7 +832,7 @@ export interface SuggestInput {
     /** At most 10,000 entries. */
     usage: UsageEntry[];
     /** With it, a permission unused for `unused_after_days` counts as unused. */
-    now?: UnixSeconds | null;
+    now?: Now | null;
     /** Default 90. */
     unused_after_days?: number | bigint | null;
 }
@@ -867,7 +875,7 @@ export interface LintInput {
     spec?: CredentialSpec;
     credential?: Credential | null;
     /** Needed by the checks of age, rotation and expiry; not defaulted. */
-    now?: UnixSeconds | null;
+    now?: Now | null;
     created_at?: UnixSeconds | null;
     /** What was used: enables `lint.unused_permission`. */
     usage?: UsageEntry[] | null;
@@ -901,11 +909,23 @@ export interface CredgateErrorShape {
     /** Validation: where the first problem is. */
     path?: string;
 }
-/** What every function throws: a JS `Error` named `CredgateError`. */
-export interface CredgateError extends Error, CredgateErrorShape {
-    name: "CredgateError";
-    message: string;
+/** The core's limits (`limits()`). */
+export interface Limits {
+    /** The largest token verified (SPEC §6); a longer one is `token.too_large`. */
+    token_bytes: number;
+    /** The largest token request body read (SPEC §7). */
+    token_request_body_bytes: number;
+    /** A verification `now` of this magnitude or more is refused as milliseconds (`input.invalid`). */
+    milliseconds_from: number;
 }
+
+/**
+ * A point in time given to the package: Unix seconds (a number or a `BigInt`) or a `Date` (its
+ * whole seconds; an invalid one is `input.invalid`). Where a token or request is judged
+ * (`check`, `verify`, `checkRequest`, `verifyToken`, a key set's clock), a number that looks
+ * like milliseconds (`Date.now()`: `Limits.milliseconds_from` or more) is `input.invalid`.
+ */
+export type Now = UnixSeconds | Date;
 
 
 
@@ -919,7 +939,7 @@ export class PermissionSet {
     /**
      * Decides a request, like `authorize`: a deny is returned, an invalid request thrown.
      */
-    authorize(request: Request, org?: string | null): Decision;
+    authorize(request: AccessRequest, org?: string | null): Decision;
     /**
      * Compiles permissions in text or JSON form; the first invalid one is thrown
      * (`permission.*`, with its `index`).
@@ -942,7 +962,7 @@ export class RemoteKeySetState {
      * The kids of the keys usable at `now`; throws `jwks.invalid` saying why when none are
      * (never fetched, or too stale while fetches fail).
      */
-    kids(now?: UnixSeconds | null): string[];
+    kids(now?: Now | null): string[];
     /**
      * A state with nothing fetched, for this policy (every field optional: docs/REMOTE.md).
      * A policy that cannot work is `input.invalid`.
@@ -951,32 +971,32 @@ export class RemoteKeySetState {
     /**
      * The fetch in flight got no answer (a network error, the host's timeout).
      */
-    onFailure(now: UnixSeconds | null | undefined, detail: string): void;
+    onFailure(now: Now | null | undefined, detail: string): void;
     /**
      * The answer to the fetch in flight: `"updated"` (the keys changed) or `"unchanged"`;
      * a refused answer throws `jwks.invalid` (the held set stays).
      */
-    onResponse(now: UnixSeconds | null | undefined, status: number, cacheControl: string | null | undefined, etag: string | null | undefined, body: Uint8Array | number[]): "updated" | "unchanged";
+    onResponse(now: Now | null | undefined, status: number, cacheControl: string | null | undefined, etag: string | null | undefined, body: Uint8Array | number[]): "updated" | "unchanged";
     /**
      * A token named a `kid` the held set lacks: the fetch to start now, if one may (at most
      * once per cooldown, never during backoff or while one is in flight), or `undefined`.
      */
-    onUnknownKey(now?: UnixSeconds | null): FetchOrder | undefined;
+    onUnknownKey(now?: Now | null): FetchOrder | undefined;
     /**
      * The fetch to start now, if one is due (it is then in flight until `onResponse` or
      * `onFailure`), or `undefined`.
      */
-    poll(now?: UnixSeconds | null): FetchOrder | undefined;
+    poll(now?: Now | null): FetchOrder | undefined;
     /**
      * What is held and happening at `now`: `state` (`empty`, `fresh`, `stale`, `unusable`),
      * `fetched_at`, `expires_at`, `usable_until`, `etag`, `kids`, `failures`, `last_error`,
      * `retry_at`, `fetching`, `generation`.
      */
-    status(now?: UnixSeconds | null): RemoteStatus;
+    status(now?: Now | null): RemoteStatus;
     /**
      * Whether keys are usable at `now` (else `Verifier.useKeysFrom` throws `jwks.invalid`).
      */
-    usable(now?: UnixSeconds | null): boolean;
+    usable(now?: Now | null): boolean;
     /**
      * Grows by one each time the held keys change (0: none fetched yet).
      */
@@ -1028,13 +1048,13 @@ export class Verifier {
      * no usable keys (none fetched yet, or too stale while fetches fail): then nothing may
      * be verified. The JS `RemoteKeySet` calls this before each check.
      */
-    useKeysFrom(state: RemoteKeySetState, now?: UnixSeconds | null): boolean;
+    useKeysFrom(state: RemoteKeySetState, now?: Now | null): boolean;
     /**
      * Verifies a token and returns its claims, like `verifyToken`; throws `token.*`.
      * `now` defaults to the current time. The claims are frozen, and shared by every
      * answer about the same token while the verifier's cache holds it.
      */
-    verify(token: string, now?: UnixSeconds | null): VerifiedToken;
+    verify(token: string, now?: Now | null): VerifiedToken;
     /**
      * What the cache of verified tokens has done, and holds now: `hits`, `misses`,
      * `evictions`, `entries`, `bytes`.
@@ -1097,6 +1117,14 @@ export function ipAllowed(input: IpAllowedInput): IpVerdict;
  * 16 random bytes in hex.
  */
 export function issueToken(input: IssueTokenInput): IssueTokenResult;
+
+/**
+ * The core's limits, for code that reads input before handing it over (the JS layer reads
+ * a Fetch `Request`'s body up to `token_request_body_bytes` and one byte) and for people
+ * who want to check first: `token_bytes` (SPEC §6), `token_request_body_bytes` (§7, §9),
+ * and `milliseconds_from`, the magnitude from which a `now` is refused as milliseconds.
+ */
+export function limits(): Limits;
 
 /**
  * Advice on a credential spec or a stored record (returned findings), with `usage` on
@@ -1213,6 +1241,7 @@ export interface InitOutput {
     readonly explain: (a: any) => [number, number, number];
     readonly ipAllowed: (a: any) => [number, number, number];
     readonly issueToken: (a: any) => [number, number, number];
+    readonly limits: () => any;
     readonly lint: (a: any) => [number, number, number];
     readonly loadRevocations: (a: any) => [number, number, number];
     readonly operations: () => [number, number, number];
@@ -1251,7 +1280,7 @@ export interface InitOutput {
     readonly verifier_verify: (a: number, b: any, c: any) => [number, number, number];
     readonly verifySecret: (a: any) => [number, number, number];
     readonly verifyToken: (a: any) => [number, number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__hdcdbd30dbc231584: (a: number, b: number, c: any, d: any) => [number, number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__h556f5275926f719e: (a: number, b: number, c: any, d: any) => [number, number, number];
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;
