@@ -13,7 +13,7 @@ EDGE_DIR      := $(ROOT)/examples/edge-worker
 WASM_BINDGEN_VERSION = $(or $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3; exit }' $(ROOT)/Cargo.lock 2>/dev/null),$(shell sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' $(ROOT)/Cargo.toml))
 WASM_OPT      := $(NODE_MODULES)/.bin/wasm-opt
 WASM_SOURCES   = $(shell find $(ROOT)/core/src $(WASM_DIR)/src -name '*.rs') \
-                 $(ROOT)/Cargo.toml $(ROOT)/core/Cargo.toml $(WASM_DIR)/Cargo.toml $(WASM_DIR)/README.md $(wildcard $(ROOT)/Cargo.lock) $(wildcard $(WASM_DIR)/npm/*)
+                 $(ROOT)/Cargo.toml $(ROOT)/core/Cargo.toml $(WASM_DIR)/Cargo.toml $(WASM_DIR)/README.md $(ROOT)/LICENSE $(wildcard $(ROOT)/Cargo.lock) $(wildcard $(WASM_DIR)/npm/*)
 # The JSON Schemas of the core façade's types, which the TypeScript declarations are checked
 # against (tests/schema.test.mjs); rebuilt when the core changes.
 WASM_SCHEMAS   = $(or $(CARGO_TARGET_DIR),$(ROOT)/target)/wasm-schema/schemas.json
@@ -47,7 +47,7 @@ $(WASM_PKG)/package.json: $(WASM_SOURCES) | setup-wasm
 	wasm-bindgen --target web --out-dir $(WASM_PKG) --out-name credgate $(WASM_CARGO_OUT)
 	$(WASM_OPT) -Oz $(WASM_PKG)/credgate_edge_bg.wasm -o $(WASM_PKG)/credgate_edge_bg.wasm
 	$(WASM_OPT) -Oz $(WASM_PKG)/credgate_bg.wasm -o $(WASM_PKG)/credgate_bg.wasm
-	cp $(WASM_DIR)/npm/* $(WASM_DIR)/README.md $(WASM_PKG)/
+	cp $(WASM_DIR)/npm/* $(WASM_DIR)/README.md $(ROOT)/LICENSE $(WASM_PKG)/
 	@node $(WASM_DIR)/bench/size.mjs $(WASM_PKG)/credgate_bg.wasm $(WASM_PKG)/credgate_edge_bg.wasm
 
 # The example depends on the package as a user would (`file:../../wasm/pkg`, a symlink).

@@ -26,9 +26,10 @@ before(() => {
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test("the tarball holds the module, the JS, the types and the README, nothing else", () => {
+test("the tarball holds the module, the JS, the types, the README and the LICENSE, nothing else", () => {
   const list = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n").sort();
   assert.deepEqual(list, [
+    "package/LICENSE",
     "package/README.md",
     "package/credgate.d.ts",
     "package/credgate.js",
