@@ -2,11 +2,15 @@
 //
 // `:vault` and `:key` capture one path segment each and become the request's `vault` and
 // `key`; credgate itself checks the ids (an id outside the grammar is a 400, decided by the
-// core, not here). Order does not matter: patterns are matched segment by segment.
+// core, not here). The worker registers each row on its Hono app (`app.on`); `route()` below
+// answers the same question with Hono's RegExpRouter, for the 404/405 decision and for tests.
 //
 // The path is never normalized here: a path that another parser could read differently is
 // refused (400 `path_not_canonical`), so the path that is routed and authorized is exactly
 // the one forwarded upstream, byte for byte (see `canonicalPath`).
+
+import { METHOD_NAME_ALL } from "hono/router";
+import { RegExpRouter } from "hono/router/reg-exp-router";
 
 export const ROUTES = [
   ["GET", "/v1/vaults", "vault", "read"],
@@ -28,13 +32,35 @@ export const ROUTES = [
   ["GET", "/v1/webhooks", "webhook", "read"],
   ["POST", "/v1/webhooks", "webhook", "create"],
   ["GET", "/v1/audit", "audit", "read"],
-].map(([method, pattern, type, action]) => ({
-  method,
-  pattern,
-  segments: pattern.split("/").filter(Boolean),
-  type,
-  action,
-}));
+].map(([method, pattern, type, action]) => ({ method, pattern, type, action }));
+
+/** Every route under Hono's any-method name: one match gives all the methods a path has. */
+const router = new RegExpRouter();
+for (const r of ROUTES) router.add(METHOD_NAME_ALL, r.pattern, r);
+
+/** The routes whose pattern matches `pathname` (any method), each with its params. */
+function matches(pathname) {
+  const [handlers, stash] = router.match(METHOD_NAME_ALL, pathname);
+  return handlers.map(([r, params]) => ({
+    route: r,
+    // RegExpRouter gives indexes into its stash; other Hono routers give the values.
+    params: stash ? Object.fromEntries(Object.entries(params).map(([k, i]) => [k, stash[i]])) : params,
+  }));
+}
+
+/** The credgate request of route `r` with its path params (`vault`, `key`). */
+export function accessRequest(r, params) {
+  const request = { type: r.type, action: r.action };
+  if (params.vault !== undefined) request.vault = params.vault;
+  if (params.key !== undefined) request.key = params.key;
+  return request;
+}
+
+/** The `Allow` value for a canonical path: its methods, table order, or null when none. */
+export function allowedMethods(pathname) {
+  const methods = [...new Set(matches(pathname).map((m) => m.route.method))];
+  return methods.length ? methods.join(", ") : null;
+}
 
 /** One path segment: RFC 3986 unreserved characters only (no `%`, no sub-delims, no backslash). */
 const SEGMENT = /^[A-Za-z0-9._~-]+$/;
@@ -77,30 +103,9 @@ export function route(method, pathname) {
   if (typeof pathname !== "string" || canonicalPath(`https://edge.invalid${pathname}`) !== pathname) {
     return { status: 400 };
   }
-  const parts = pathname.slice(1).split("/");
-  const allow = [];
-  for (const r of ROUTES) {
-    const params = match(r.segments, parts);
-    if (!params) continue;
-    if (r.method !== method) {
-      allow.push(r.method);
-      continue;
-    }
-    const request = { type: r.type, action: r.action };
-    if (params.vault !== undefined) request.vault = params.vault;
-    if (params.key !== undefined) request.key = params.key;
-    return { request };
-  }
-  return allow.length ? { status: 405, allow: allow.join(", ") } : { status: 404 };
-}
-
-function match(segments, parts) {
-  if (segments.length !== parts.length) return null;
-  const params = {};
-  for (let i = 0; i < segments.length; i++) {
-    const s = segments[i];
-    if (s.startsWith(":")) params[s.slice(1)] = parts[i];
-    else if (s !== parts[i]) return null;
-  }
-  return params;
+  const found = matches(pathname);
+  const hit = found.find((m) => m.route.method === method);
+  if (hit) return { request: accessRequest(hit.route, hit.params) };
+  const allow = allowedMethods(pathname);
+  return allow ? { status: 405, allow } : { status: 404 };
 }

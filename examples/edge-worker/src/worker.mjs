@@ -1,7 +1,7 @@
 // An edge fetch handler that guards an API with credgate access tokens.
 //
-// For every request: take the client IP from the configured source, map method + path to a
-// credgate request (./routes.mjs), and run `checkRequest` on a Verifier built once from the
+// For every request: take the client IP from the configured source, route method + path with
+// Hono (https://hono.dev) to a credgate request (./routes.mjs), and run `checkRequest` on a Verifier built once from the
 // JWKS, handing it the Fetch request (credgate reads its `Authorization` header, RFC 6750).
 // Deny -> 400/401/403 with the `WWW-Authenticate` value credgate returns; allow -> forward to
 // the upstream API with the caller's identity in `X-Credgate-*` headers. Every decision lives
@@ -45,7 +45,8 @@
 
 import { initSync, RemoteKeySet, Verifier } from "credgate/edge";
 import wasmModule from "credgate/credgate_edge_bg.wasm";
-import { canonicalPath, route } from "./routes.mjs";
+import { Hono } from "hono";
+import { accessRequest, allowedMethods, canonicalPath, ROUTES } from "./routes.mjs";
 
 initSync({ module: wasmModule });
 
@@ -294,82 +295,120 @@ function deny(status, body, wwwAuthenticate, extra = {}) {
   return new Response(JSON.stringify(body), { status, headers });
 }
 
-export default {
-  async fetch(request, env, ctx) {
-    let ipConfig;
-    let entry;
+/**
+ * The Hono app. Its first middleware runs for every request, whatever the method or path:
+ * configuration first (a worker that cannot tell where the client IP comes from, or has no
+ * usable JWKS, serves nothing at all: fail closed, never guess), then the canonical-path
+ * guard, in front of the router, so that the path Hono routes is byte for byte the one
+ * authorized and forwarded. Then one Hono route per row of the table (./routes.mjs), whose
+ * `:vault` and `:key` params become the credgate request; anything else is 404, or 405 with
+ * `Allow` when the path has other methods.
+ */
+const app = new Hono();
+
+app.use(async (c, next) => {
+  let ipConfig;
+  let entry;
+  try {
+    ipConfig = clientIpConfig(c.env);
+    entry = verifierFor(c.env);
+  } catch (e) {
+    if (e instanceof ConfigError) return misconfigured(e);
+    throw e;
+  }
+  // The path is routed, authorized and forwarded as one string, never normalized.
+  const path = canonicalPath(c.req.raw.url);
+  if (path === null) return deny(400, { error: "path_not_canonical" }, null);
+  // Hono answers HEAD with a GET route; the table has no HEAD rows, so HEAD is refused like
+  // any other method the path lacks.
+  if (c.req.method === "HEAD") return unrouted(path);
+  c.set("edge", { ipConfig, entry, path });
+  await next();
+});
+
+for (const r of ROUTES) {
+  app.on(r.method, r.pattern, (c) => guarded(c, accessRequest(r, c.req.param())));
+}
+
+app.notFound((c) => unrouted(c.get("edge").path));
+
+// An unexpected error is the runtime's to report, as before: not Hono's plain-text 500.
+app.onError((e) => {
+  throw e;
+});
+
+/** 404 for a path the table lacks; 405 with `Allow` when the path exists with other methods. */
+function unrouted(path) {
+  const allow = allowedMethods(path);
+  if (allow === null) return deny(404, { error: "not_found" }, null);
+  return deny(405, { error: "method_not_allowed" }, null, { allow });
+}
+
+/** A routed request: credgate checks it (`access` is the table's request), then upstream. */
+async function guarded(c, access) {
+  const { ipConfig, entry, path } = c.get("edge");
+  const request = c.req.raw;
+  const env = c.env;
+  let ctx;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    ctx = undefined; // called without one (e.g. in Node tests): nothing to keep alive
+  }
+  let ip;
+  try {
+    ip = clientIp(request, env, ipConfig);
+  } catch (e) {
+    if (e instanceof ClientIpError) return deny(400, { error: "client_ip_malformed" }, null);
+    throw e;
+  }
+  if (entry.revocations) {
+    const now = nowSeconds();
+    await refreshRevocations(entry, now);
+    if (!revocationsUsable(entry.revocations, now)) {
+      return deny(503, { error: "revocations_unavailable" }, null, { "retry-after": String(entry.revocations.config.refresh || 1) });
+    }
+  }
+  // credgate reads the request's Authorization header itself (RFC 6750).
+  const options = { clientIp: ip, access };
+  let result;
+  if (entry.remote === null) {
+    result = entry.verifier.checkRequest(request, options);
+  } else {
+    // Waits for the first key set, and fetches again (at most once per cooldown) for a
+    // token whose kid the held set lacks; a refresh due later runs in the background, kept
+    // alive past the response where the runtime allows it.
     try {
-      // Configuration first: a worker that cannot tell where the client IP comes from, or
-      // has no usable JWKS, serves nothing at all (fail closed, never guess).
-      ipConfig = clientIpConfig(env);
-      entry = verifierFor(env);
+      result = await entry.verifier.checkRequestAsync(request, options);
     } catch (e) {
-      if (e instanceof ConfigError) return misconfigured(e);
-      throw e;
+      if (e?.code !== "jwks.invalid") throw e;
+      console.error(`credgate edge worker: no usable key set from JWKS_URL, refusing the request: ${e.message}`);
+      return deny(503, { error: "jwks_unavailable" }, null, { "retry-after": "5" });
+    } finally {
+      const pending = entry.remote.pending;
+      if (pending !== undefined && typeof ctx?.waitUntil === "function") ctx.waitUntil(pending);
     }
+  }
+  if (env.AUDIT_LOG === "console" && result.audit) console.log(JSON.stringify(result.audit));
+  if (!result.allowed) {
+    return deny(result.status, { error: result.reason }, result.www_authenticate);
+  }
 
-    // The path is routed, authorized and forwarded as one string, never normalized.
-    const path = canonicalPath(request.url);
-    if (path === null) return deny(400, { error: "path_not_canonical" }, null);
-    const target = route(request.method, path);
-    if (!target.request) {
-      const extra = target.allow ? { allow: target.allow } : {};
-      return deny(target.status, { error: target.status === 405 ? "method_not_allowed" : "not_found" }, null, extra);
-    }
+  const headers = new Headers(request.headers);
+  for (const name of IDENTITY_HEADERS) headers.delete(name);
+  headers.set("x-credgate-client-id", result.claims.client_id);
+  headers.set("x-credgate-org", result.claims.org);
+  headers.set("x-credgate-matched", result.matched);
+  // The upstream URL is built from the very `path` that was authorized (and the query,
+  // which no permission depends on).
+  const url = new URL(request.url);
+  return env.UPSTREAM.fetch(new Request(`${url.origin}${path}${url.search}`, {
+    method: request.method,
+    headers,
+    body: request.body,
+    redirect: "manual",
+    duplex: "half",
+  }));
+}
 
-    let ip;
-    try {
-      ip = clientIp(request, env, ipConfig);
-    } catch (e) {
-      if (e instanceof ClientIpError) return deny(400, { error: "client_ip_malformed" }, null);
-      throw e;
-    }
-    if (entry.revocations) {
-      const now = nowSeconds();
-      await refreshRevocations(entry, now);
-      if (!revocationsUsable(entry.revocations, now)) {
-        return deny(503, { error: "revocations_unavailable" }, null, { "retry-after": String(entry.revocations.config.refresh || 1) });
-      }
-    }
-    // credgate reads the request's Authorization header itself (RFC 6750).
-    const options = { clientIp: ip, access: target.request };
-    let result;
-    if (entry.remote === null) {
-      result = entry.verifier.checkRequest(request, options);
-    } else {
-      // Waits for the first key set, and fetches again (at most once per cooldown) for a
-      // token whose kid the held set lacks; a refresh due later runs in the background, kept
-      // alive past the response where the runtime allows it.
-      try {
-        result = await entry.verifier.checkRequestAsync(request, options);
-      } catch (e) {
-        if (e?.code !== "jwks.invalid") throw e;
-        console.error(`credgate edge worker: no usable key set from JWKS_URL, refusing the request: ${e.message}`);
-        return deny(503, { error: "jwks_unavailable" }, null, { "retry-after": "5" });
-      } finally {
-        const pending = entry.remote.pending;
-        if (pending !== undefined && typeof ctx?.waitUntil === "function") ctx.waitUntil(pending);
-      }
-    }
-    if (env.AUDIT_LOG === "console" && result.audit) console.log(JSON.stringify(result.audit));
-    if (!result.allowed) {
-      return deny(result.status, { error: result.reason }, result.www_authenticate);
-    }
-
-    const headers = new Headers(request.headers);
-    for (const name of IDENTITY_HEADERS) headers.delete(name);
-    headers.set("x-credgate-client-id", result.claims.client_id);
-    headers.set("x-credgate-org", result.claims.org);
-    headers.set("x-credgate-matched", result.matched);
-    // The upstream URL is built from the very `path` that was authorized (and the query,
-    // which no permission depends on).
-    const url = new URL(request.url);
-    return env.UPSTREAM.fetch(new Request(`${url.origin}${path}${url.search}`, {
-      method: request.method,
-      headers,
-      body: request.body,
-      redirect: "manual",
-      duplex: "half",
-    }));
-  },
-};
+export default app;

@@ -7,7 +7,8 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { createCredential, issueToken, publicJwks, signRevocations } from "credgate";
 import worker, { clientIp, clientIpConfig, revocationsConfig } from "../src/worker.mjs";
 import { startIssuer } from "./issuer.mjs";
-import { canonicalPath, route } from "../src/routes.mjs";
+import { canonicalPath, ROUTES, route } from "../src/routes.mjs";
+import { Hono } from "hono";
 
 const ISSUER = "https://auth.example.test";
 const AUDIENCE = "https://api.example.test";
@@ -231,6 +232,30 @@ describe("edge worker", () => {
     assert.equal(method.headers.get("allow"), "GET");
     assert.deepEqual(route("POST", "/v1/vaults/v1/keys/k1/transactions").request, { type: "transaction", action: "create", vault: "v1", key: "k1" });
     assert.deepEqual(route("GET", "/v1/vaults").request, { type: "vault", action: "read" });
+  });
+
+  test("the worker is a Hono app: every table row is a Hono route, served with its params", async () => {
+    assert.ok(worker instanceof Hono, "the default export is a Hono app");
+    const served = worker.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`);
+    assert.deepEqual(served, ROUTES.map((r) => `${r.method} ${r.pattern}`));
+    const { env } = environment();
+    for (const r of ROUTES) {
+      const path = r.pattern.replace(":vault", "vlt_1").replace(":key", "k1");
+      const res = await worker.fetch(request(path, { method: r.method }), env);
+      assert.ok(res.status === 200 || res.status === 403, `${r.method} ${path}: ${res.status}`);
+    }
+    // Hono's params reach checkRequest: the same route allows vlt_1 and refuses vlt_2.
+    assert.equal((await worker.fetch(request("/v1/vaults/vlt_1/keys/key_9", { method: "PATCH" }), env)).status, 200);
+    assert.equal((await worker.fetch(request("/v1/vaults/vlt_1/keys/key_8", { method: "PATCH" }), env)).status, 403);
+  });
+
+  test("HEAD is not served by a GET route (Hono's default): 405 with Allow", async () => {
+    const { env, forwarded } = environment();
+    const res = await worker.fetch(request("/v1/vaults/vlt_1/balances", { method: "HEAD" }), env);
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get("allow"), "GET");
+    assert.equal(forwarded.length, 0);
+    assert.equal((await worker.fetch(request("/v1/nothing", { method: "HEAD" }), env)).status, 404);
   });
 
   describe("the path authorized is the path forwarded", () => {

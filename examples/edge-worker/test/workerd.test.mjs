@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import { createCredential, issueToken, publicJwks } from "credgate";
 import { startIssuer } from "./issuer.mjs";
 
@@ -43,7 +44,6 @@ const UPSTREAM = `export default {
 const PACKAGE_FILES = ["edge.js", "credgate_edge.js", "remote.js", "errors.js", "credgate_hot.js", "credgate_edge_bg.wasm"];
 const EDGE_MODULES = `[
     (name = "worker.mjs", esModule = embed "worker.mjs"),
-    (name = "routes.mjs", esModule = embed "routes.mjs"),
     (name = "credgate/edge", esModule = embed "edge.js"),
     (name = "credgate/credgate_edge.js", esModule = embed "credgate_edge.js"),
     (name = "credgate/remote.js", esModule = embed "remote.js"),
@@ -154,8 +154,18 @@ const dir = mkdtempSync(join(tmpdir(), "credgate-workerd-"));
 
 before(async () => {
   assert.ok(existsSync(workerd), "workerd is installed (npm devDependency)");
-  copyFileSync(here("../src/worker.mjs"), join(dir, "worker.mjs"));
-  copyFileSync(here("../src/routes.mjs"), join(dir, "routes.mjs"));
+  // The worker, its routes and Hono in one module, as Wrangler bundles it (esbuild); the
+  // package stays external, given to workerd as its own modules below.
+  await build({
+    entryPoints: [here("../src/worker.mjs")],
+    outfile: join(dir, "worker.mjs"),
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    conditions: ["workerd", "worker", "browser"],
+    external: ["credgate", "credgate/*"],
+    logLevel: "silent",
+  });
   for (const file of PACKAGE_FILES) copyFileSync(join(pkg, file), join(dir, file));
   writeFileSync(join(dir, "upstream.mjs"), UPSTREAM);
   writeFileSync(join(dir, "jwks.json"), JSON.stringify(publicJwks([K1])));
