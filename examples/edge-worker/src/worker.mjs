@@ -204,12 +204,24 @@ export function jwksUrlConfig(env) {
  * its revocation list too. Its cache of verified tokens is on (the default): a client's
  * repeated token is not signature-checked again.
  */
+/** The settings without which no token can be checked. Throws ConfigError naming the first one missing. */
+function requireVerifierSettings(env) {
+  const empty = (name) => env[name] === undefined || env[name] === null || env[name] === "";
+  if (empty("JWKS") && empty("JWKS_URL")) {
+    throw new ConfigError("neither JWKS nor JWKS_URL is set: give the issuer's public keys (JWKS, JSON text) or where to fetch them (JWKS_URL)");
+  }
+  for (const name of ["ISSUER", "AUDIENCE"]) {
+    if (empty(name)) throw new ConfigError(`${name} is not set: the access tokens' ${name === "ISSUER" ? "iss" : "aud"} value this worker accepts`);
+  }
+}
+
 function verifierFor(env) {
   const jwks = typeof env.JWKS === "string" ? env.JWKS : JSON.stringify(env.JWKS);
   const key = [jwks, env.JWKS_URL, env.ISSUER, env.AUDIENCE, env.LEEWAY ?? 0, env.REVOCATIONS_URL, env.REVOCATIONS_REFRESH, env.REVOCATIONS_MAX_AGE].join("\n");
   if (cached?.key !== key) {
     cached?.verifier?.free();
     try {
+      requireVerifierSettings(env);
       const revocations = revocationsConfig(env);
       const url = jwksUrlConfig(env);
       const keys = url === null ? JSON.parse(jwks) : new RemoteKeySet(url, { log: (line) => console.error(`credgate edge worker: ${line}`) });

@@ -223,6 +223,24 @@ describe("edge worker", () => {
     assert.equal((await worker.fetch(request("/nothing"), environment({ CLIENT_IP_SOURCE: undefined }).env)).status, 500);
   });
 
+  test("missing keys, issuer or audience: 500, and the log names the setting", async (t) => {
+    const error = t.mock.method(console, "error", () => {});
+    const bad = [
+      [{ JWKS: undefined }, /neither JWKS nor JWKS_URL is set/],
+      [{ JWKS: "" }, /neither JWKS nor JWKS_URL is set/],
+      [{ ISSUER: undefined }, /ISSUER is not set/],
+      [{ AUDIENCE: "" }, /AUDIENCE is not set/],
+    ];
+    for (const [extra, message] of bad) {
+      const { env, forwarded } = environment(extra);
+      const res = await worker.fetch(request("/v1/vaults/vlt_1/balances"), env);
+      assert.equal(res.status, 500, JSON.stringify(extra));
+      assert.deepEqual(await res.json(), { error: "server_misconfigured" });
+      assert.equal(forwarded.length, 0);
+      assert.match(error.mock.calls.at(-1).arguments[0], message);
+    }
+  });
+
   test("route table: 404 for unknown paths, 405 with Allow for other methods", async () => {
     const { env } = environment();
     const missing = await worker.fetch(request("/v1/nothing"), env);
