@@ -52,6 +52,7 @@ fn main() -> Result<(), serde_json::Error> {
             Operation::Suggest => pair::<SuggestInput, SuggestAnswer>(),
             Operation::SignRevocations => pair::<SignRevocationsInput, SignedRevocations>(),
             Operation::LoadRevocations => pair::<LoadRevocationsInput, LoadedRevocations>(),
+            Operation::Vocabulary => pair::<VocabularyInput, Vocabulary>(),
         };
         operations.insert(op.as_str().to_owned(), schemas);
     }

@@ -21,6 +21,19 @@ pub const PERMISSIONS_LEN: std::ops::RangeInclusive<usize> = 1..=100;
 pub use crate::vocabulary::{Environment, PermissionSetType};
 
 impl PermissionSetType {
+    /// One line on what the set type grants, for a person choosing one (an admin console,
+    /// `credgate preview`): the same words on every host.
+    pub const fn summary(self) -> &'static str {
+        match self {
+            Self::Wallets => "Create, read and update vaults and keys (wallets), and read balances",
+            Self::Transactions => {
+                "Create, read and update transactions, and read keys and balances"
+            }
+            Self::Controls => "Create, read, update and delete policies and whitelisted addresses",
+            Self::Monitoring => "Manage webhooks, and read the audit log and transactions",
+        }
+    }
+
     /// The default permissions (all org scope), in the SPEC's order.
     pub fn defaults(self) -> Vec<Permission> {
         use Action::*;

@@ -344,6 +344,9 @@ fn table() -> Vec<(Operation, Value, Expect)> {
             json!({ "set_type": "wallet" }),
             Failure("set_type.unknown"),
         ),
+        (Op::Vocabulary, json!({}), Result),
+        // Not an object: the one way its input can be wrong.
+        (Op::Vocabulary, json!(["wallets"]), Failure("input.invalid")),
         (
             Op::PublicJwks,
             json!({ "signing_keys": [{ "kid": "k1", "seed": SEED }] }),

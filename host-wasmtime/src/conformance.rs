@@ -63,6 +63,7 @@ pub fn call(host: &mut Host, op: Operation, input: &Value) -> Result<Value, Host
         Operation::Suggest => typed::<SuggestInput>(host, input),
         Operation::SignRevocations => typed::<SignRevocationsInput>(host, input),
         Operation::LoadRevocations => typed::<LoadRevocationsInput>(host, input),
+        Operation::Vocabulary => typed::<VocabularyInput>(host, input),
     }
 }
 

@@ -35,7 +35,8 @@ pub use credgate_core::facade::{
     SpecDocument, SpecReport, SuggestAnswer, SuggestInput, Suggestion, TokenRefusal,
     TokenRequestAnswer, TokenRequestInput, UnixSeconds, UpdateCredentialInput, UpdatedCredential,
     UsageEntry, UsageList, ValidateSpecInput, VerifiedToken, VerifierCacheStats, VerifierHandle,
-    VerifierInput, VerifierOperation, VerifyInput, VerifySecretInput, VerifyTokenInput,
+    VerifierInput, VerifierOperation, VerifyInput, VerifySecretInput, VerifyTokenInput, Vocabulary,
+    VocabularyInput,
 };
 pub use credgate_core::revocation::RevocationEntry;
 pub use credgate_core::{CacheLimits, CacheStats, Code, Credential};
@@ -174,4 +175,7 @@ operations! {
     /// A verified revocation list's epoch and entries; `revocations.invalid`, `jwks.invalid`
     /// and, below `held_epoch`, `revocations.stale` are raised.
     load_revocations(LoadRevocationsInput) -> LoadedRevocations = LoadRevocations;
+    /// The words of a credential spec: types and their scopes, actions, set types with their
+    /// summaries and defaults, environments, statuses and the spec's limits.
+    vocabulary(VocabularyInput) -> Vocabulary = Vocabulary;
 }

@@ -458,6 +458,10 @@ fn the_answer_failure_table_holds_for_every_operation() {
                 fx.expect(&input("wallets"), Tag::Result);
                 fx.expect(&input("galaxy"), Tag::Raises(Code::SetTypeUnknown));
             }
+            Operation::Vocabulary => {
+                fx.expect(&VocabularyInput {}, Tag::Result);
+                fx.raw_input_invalid::<VocabularyInput>("[1]");
+            }
             Operation::PublicJwks => {
                 let input = |keys: Vec<SigningKeyInput>| PublicJwksInput { signing_keys: keys };
                 fx.expect(&input(vec![fx.key.clone()]), Tag::Result);

@@ -69,12 +69,14 @@ from ._api import (
     NewCredential,
     Permission,
     SecretCheck,
+    SetTypeInfo,
     SigningKey,
     SpecReport,
     TokenRefusal,
     TokenRequest,
     TokenResponse,
     Verifier,
+    Vocabulary,
     CacheStats,
     CACHE_BYTES,
     CACHE_ENTRIES,
@@ -95,6 +97,7 @@ from ._api import (
     to_unix,
     validate_spec,
     verify_token,
+    vocabulary,
 )
 from ._credgate import CODES, OPS, Claims, Decision, KeySet, PermissionSet, Request, __version__
 from ._errors import (
@@ -181,6 +184,7 @@ __all__ = [
     "RevokeToken",
     "SecretCheck",
     "SecretInfo",
+    "SetTypeInfo",
     "SignedRevocations",
     "SigningKey",
     "SpecDiff",
@@ -192,6 +196,7 @@ __all__ = [
     "UsageEntry",
     "UsageLike",
     "Verifier",
+    "Vocabulary",
     "Seconds",
     "TrustedProxies",
     "CacheStats",
@@ -220,6 +225,7 @@ __all__ = [
     "to_unix",
     "validate_spec",
     "verify_token",
+    "vocabulary",
     # errors
     "CredentialError",
     "Error",

@@ -109,6 +109,9 @@ __all__ = [
     "parse_permission",
     "validate_spec",
     "set_type_defaults",
+    "vocabulary",
+    "Vocabulary",
+    "SetTypeInfo",
     "ip_allowed",
     "authorize",
     "authorize_many",
@@ -503,6 +506,64 @@ def set_type_defaults(set_type: SetType) -> List[str]:
     """The default permissions (text form) of a permission set type (SPEC §3);
     :class:`ValidationError` (``set_type.unknown``) for another name."""
     return [str(p) for p in _checked("set_type_defaults", {"set_type": set_type})["permissions"]]
+
+
+@dataclass(frozen=True)
+class SetTypeInfo:
+    """A permission set type, one line on what it grants, and its default permissions."""
+
+    set_type: SetType
+    summary: str
+    permissions: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Every word a credential spec is made of, for a form that offers choices instead of free
+    text (:func:`vocabulary`): each resource type with its applicable scopes (SPEC §1's table),
+    the actions and scopes, the set types with their summaries and defaults, the environments,
+    the statuses, and the spec's limits as inclusive ``(min, max)`` bounds (``text_chars``,
+    ``permissions``, ``ip_allowlist``, ``resource_chars``)."""
+
+    types: Tuple[Tuple[ResourceType, Tuple[Scope, ...]], ...]
+    actions: Tuple[Action, ...]
+    scopes: Tuple[Scope, ...]
+    set_types: Tuple[SetTypeInfo, ...]
+    environments: Tuple[Environment, ...]
+    statuses: Tuple[Status, ...]
+    limits: Mapping[str, Tuple[int, int]]
+
+    def scopes_for(self, resource_type: ResourceType) -> Tuple[Scope, ...]:
+        """The scopes that make sense for ``resource_type`` (none for an unknown one)."""
+        return next((scopes for kind, scopes in self.types if kind == resource_type), ())
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The documented JSON form (the other hosts' ``vocabulary`` answer, without ``ok``)."""
+        return {
+            "types": [{"type": kind, "scopes": list(scopes)} for kind, scopes in self.types],
+            "actions": list(self.actions),
+            "scopes": list(self.scopes),
+            "set_types": [{"set_type": t.set_type, "summary": t.summary, "permissions": list(t.permissions)}
+                          for t in self.set_types],
+            "environments": list(self.environments),
+            "statuses": list(self.statuses),
+            "limits": {name: {"min": low, "max": high} for name, (low, high) in self.limits.items()},
+        }
+
+
+def vocabulary() -> Vocabulary:
+    """The words of a credential spec, from the core (so a form never drifts from what it
+    accepts): see :class:`Vocabulary`."""
+    out = _checked("vocabulary", {})
+    return Vocabulary(
+        types=tuple((t["type"], tuple(t["scopes"])) for t in out["types"]),
+        actions=tuple(out["actions"]),
+        scopes=tuple(out["scopes"]),
+        set_types=tuple(SetTypeInfo(t["set_type"], t["summary"], tuple(t["permissions"])) for t in out["set_types"]),
+        environments=tuple(out["environments"]),
+        statuses=tuple(out["statuses"]),
+        limits={name: (int(b["min"]), int(b["max"])) for name, b in out["limits"].items()},
+    )
 
 
 @dataclass(frozen=True)

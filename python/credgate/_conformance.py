@@ -323,6 +323,10 @@ def _load_revocations(i: Any) -> Dict[str, Any]:
                    entries=_revocation_entries(r.entries))
 
 
+def _vocabulary(_: Any) -> Dict[str, Any]:
+    return _result(ok=True, **credgate.vocabulary().to_dict())
+
+
 def _set_type_defaults(i: Any) -> Dict[str, Any]:
     _need(i, "set_type")
     return _result(ok=True, permissions=credgate.set_type_defaults(i["set_type"]))
@@ -380,6 +384,7 @@ OPERATIONS: Dict[str, Callable[[Any], Dict[str, Any]]] = {
     "sign_revocations": _sign_revocations,
     "load_revocations": _load_revocations,
     "set_type_defaults": _set_type_defaults,
+    "vocabulary": _vocabulary,
     "public_jwks": _public_jwks,
     "parse_bearer": _parse_bearer,
     "verify_secret": _verify_secret,

@@ -288,3 +288,23 @@ def test_call_facade_never_raises() -> None:
     out = credgate.call("parse_permission", {"text": "vault:read"})
     assert out == {"outcome": "failure", "ok": False, "error": "permission.invalid",
                    "message": out["message"]}
+
+
+def test_vocabulary_offers_what_the_engine_accepts() -> None:
+    v = credgate.vocabulary()
+    assert v.actions == ("create", "read", "update", "delete")
+    assert v.scopes_for("webhook") == ("org",) and v.scopes_for("key") == ("org", "vault", "key")
+    for kind, scopes in v.types:
+        for scope in v.scopes:
+            text = f"{kind}:read:{scope}"
+            if scope in scopes:
+                assert str(credgate.parse_permission(text)) == text
+            else:
+                with pytest.raises(credgate.InvalidPermissionError) as e:
+                    credgate.parse_permission(text)
+                assert e.value.code == "permission.scope_not_applicable"
+    for info in v.set_types:
+        assert list(info.permissions) == credgate.set_type_defaults(info.set_type)
+    low, high = v.limits["text_chars"]
+    assert (low, high) == (5, 50)
+    assert v.to_dict()["limits"]["ip_allowlist"] == {"min": 1, "max": 6}

@@ -210,6 +210,14 @@ pub fn set_type_defaults(
     call("set_type_defaults", single("set_type", &set_type))
 }
 
+/// Every word a credential spec is made of: resource types with their applicable scopes,
+/// actions, set types with a one-line summary and their defaults, environments, statuses and
+/// the spec's limits. A form offers these as choices instead of free text.
+#[wasm_bindgen(unchecked_return_type = "Vocabulary")]
+pub fn vocabulary() -> Result<JsValue, JsValue> {
+    call("vocabulary", Ok(Map::new()))
+}
+
 /// The public JWKS for a list of signing keys (`{kid, seed}`).
 #[wasm_bindgen(js_name = publicJwks, unchecked_return_type = "PublishedJwks")]
 pub fn public_jwks(

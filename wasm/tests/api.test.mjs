@@ -381,6 +381,31 @@ describe("credentials", () => {
     for (const t of ["wallets", "transactions", "controls"]) assert.ok(credgate.setTypeDefaults(t).permissions.length > 0);
     throwsCode(() => credgate.setTypeDefaults("admins"), "set_type.unknown");
   });
+
+  test("vocabulary: the words a form offers agree with what the engine accepts", () => {
+    const v = credgate.vocabulary();
+    assert.equal(v.outcome, "result");
+    assert.deepEqual(v.actions, ["create", "read", "update", "delete"]);
+    assert.deepEqual(v.environments, ["sandbox", "production"]);
+    assert.deepEqual(v.statuses, ["enabled", "disabled", "deleted"]);
+    assert.deepEqual(v.limits.ip_allowlist, { min: 1, max: 6 });
+    assert.equal(v.types.length, 8);
+    // Every offered scope parses for its type; every withheld one is scope_not_applicable.
+    for (const { type, scopes } of v.types) {
+      for (const scope of v.scopes) {
+        if (scopes.includes(scope)) assert.equal(credgate.parsePermission(`${type}:read:${scope}`).permission.scope, scope);
+        else throwsCode(() => credgate.parsePermission(`${type}:read:${scope}`), "permission.scope_not_applicable");
+      }
+    }
+    for (const { set_type, summary, permissions } of v.set_types) {
+      assert.deepEqual(permissions, credgate.setTypeDefaults(set_type).permissions, set_type);
+      assert.ok(summary.length > 10 && !summary.includes("`"), summary);
+    }
+    const name = "x".repeat(v.limits.text_chars.max + 1);
+    const spec = { name, permission_set_type: "wallets", permissions: ["vault:read:org"], ip_allowlist: ["10.0.0.1"], environment: "sandbox" };
+    assert.equal(credgate.validateSpec(spec).errors[0].code, "name.length");
+    assert.equal(credgate.validateSpec({ ...spec, name: name.slice(1) }).ok, true);
+  });
 });
 
 describe("the token endpoint", () => {

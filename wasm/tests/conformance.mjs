@@ -40,6 +40,7 @@ export const OPS = {
   suggest: (input) => credgate.suggest(input),
   sign_revocations: (input) => credgate.signRevocations(input),
   load_revocations: (input) => credgate.loadRevocations(input),
+  vocabulary: () => credgate.vocabulary(),
 };
 
 /** Arrays compared as sets (order-free) wherever they appear as these members. */

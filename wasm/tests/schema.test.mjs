@@ -128,6 +128,7 @@ const CHECKS = [
   ["create_credential answer", "ReturnType<typeof P.createCredential>", "Out<With<R.create_credential_answer.Root, { ok: true }>, 'result'>"],
   ["update_credential answer", "ReturnType<typeof P.updateCredential>", "Out<With<R.update_credential_answer.Root, { ok: true }>, 'result'>"],
   ["set_type_defaults answer", "ReturnType<typeof P.setTypeDefaults>", "Out<With<R.set_type_defaults_answer.Root, { ok: true }>, 'result'>"],
+  ["vocabulary answer", "ReturnType<typeof P.vocabulary>", "Out<With<R.vocabulary_answer.Root, { ok: true }>, 'result'>"],
   ["public_jwks answer", "ReturnType<typeof P.publicJwks>", "Out<With<R.public_jwks_answer.Root, { ok: true }>, 'result'>"],
   ["parse_bearer variants", "R.parse_bearer_answer.Root", "R.parse_bearer_answer.BearerToken | R.parse_bearer_answer.BearerRefusal"],
   ["parse_bearer answer", "ReturnType<typeof P.parseBearer>",
@@ -188,6 +189,9 @@ const CHECKS = [
   ["Verifier.loadRevocations input", "Parameters<P.Verifier['loadRevocations']>[0]", "R.load_revocations_input.Root['revocations']"],
   ["diff input", "Parameters<typeof P.diff>[0]", "With<R.diff_input.Root, { before: P.CredentialSpec; after: P.CredentialSpec }>"],
   ["set_type_defaults input", "{ set_type: Parameters<typeof P.setTypeDefaults>[0] }", "With<R.set_type_defaults_input.Root, { set_type: P.SetType }>"],
+  // The core reads an object with no members; the function takes no arguments.
+  ["vocabulary input", "keyof R.vocabulary_input.Root", "never"],
+  ["vocabulary arguments", "Parameters<typeof P.vocabulary>", "[]"],
   ["public_jwks input", "{ signing_keys: Parameters<typeof P.publicJwks>[0] }", "R.public_jwks_input.Root"],
   ["parse_bearer input", "{ authorization?: Parameters<typeof P.parseBearer>[0] }", "R.parse_bearer_input.Root"],
   ["verify_secret input", "Parameters<typeof P.verifySecret>[0]", "Dated<With<R.verify_secret_input.Root, { credential: P.Credential }>>"],

@@ -27,6 +27,7 @@ test("every function and class of the full API is declared, camelCase, with type
     "parseTokenRequest(input: TokenRequestInput): TokenRequestResult",
     "createCredential(input: CreateCredentialInput): CreatedCredential",
     "setTypeDefaults(setType: SetType): SetTypeDefaults",
+    "vocabulary(): Vocabulary",
   ]) {
     assert.ok(dts.includes(`export function ${fn};`), fn);
   }

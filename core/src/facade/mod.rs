@@ -44,7 +44,7 @@ pub use revocations::*;
 vocabulary!(
     /// Every operation of the façade, by name (CONFORMANCE.md's table plus the host helpers
     /// `create_credential`, `update_credential`, `set_type_defaults`, `public_jwks`,
-    /// `parse_bearer` and `verify_secret`, and docs/LIFECYCLE.md's revocation lists).
+    /// `parse_bearer`, `verify_secret` and `vocabulary`, and docs/LIFECYCLE.md's revocation lists).
     Operation ("an operation name such as `check`") {
         ParsePermission => "parse_permission",
         ValidateSpec => "validate_spec",
@@ -68,6 +68,7 @@ vocabulary!(
         Suggest => "suggest",
         SignRevocations => "sign_revocations",
         LoadRevocations => "load_revocations",
+        Vocabulary => "vocabulary",
     }
 );
 
@@ -285,6 +286,7 @@ fn dispatch<S: Sink>(op: Operation, source: impl Source, sink: S) -> S::Out {
         Operation::Suggest => run(source, sink, suggest),
         Operation::SignRevocations => run(source, sink, sign_revocations),
         Operation::LoadRevocations => run(source, sink, load_revocations),
+        Operation::Vocabulary => run(source, sink, vocabulary),
     }
 }
 

@@ -30,7 +30,9 @@ use crate::request::{Request, RequestError};
 use crate::spec::{validate, CredentialSpec, Problem, UnknownSetType, ValidationErrors};
 use crate::token::{Claims, IssueTime, Jwks, KeySet, SigningKey, Verifier, VerifyOptions};
 use crate::usage::{Narrowing, Use, MAX_USAGE_ENTRIES, UNUSED_AFTER_DAYS};
-use crate::vocabulary::{vocabulary, PermissionSetType};
+use crate::vocabulary::{
+    vocabulary, Action, Environment, PermissionSetType, ResourceType, Scope, Status,
+};
 
 /// Implements [`Reply`] for answer types that are always one kind.
 macro_rules! replies {
@@ -1430,6 +1432,138 @@ pub fn set_type_defaults(input: SetTypeInput) -> Result<SetTypeDefaults, Error> 
     })
 }
 
+/// `vocabulary`: no members (an empty object).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(expecting = "an empty object")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct VocabularyInput {}
+
+/// A resource type and the scopes that make sense for it (SPEC §1's table).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TypeScopes {
+    /// The resource type.
+    #[serde(rename = "type")]
+    pub kind: ResourceType,
+    /// Its applicable scopes, in the SPEC's order.
+    pub scopes: Vec<Scope>,
+}
+
+/// A permission set type, what it grants in one line, and its defaults (SPEC §3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SetTypeEntry {
+    /// The set type.
+    pub set_type: PermissionSetType,
+    /// One line on what it grants.
+    pub summary: String,
+    /// Its default permissions (canonical texts, all org scope).
+    pub permissions: Vec<String>,
+}
+
+/// Inclusive bounds on a count (characters, entries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Bounds {
+    /// The least allowed.
+    pub min: usize,
+    /// The most allowed.
+    pub max: usize,
+}
+
+impl Bounds {
+    fn of(range: &std::ops::RangeInclusive<usize>) -> Self {
+        Self {
+            min: *range.start(),
+            max: *range.end(),
+        }
+    }
+}
+
+/// The limits of a spec (SPEC §4) a form shows before it asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SpecLimits {
+    /// A name's and a description's length, in Unicode scalar values.
+    pub text_chars: Bounds,
+    /// Entries of `permissions`.
+    pub permissions: Bounds,
+    /// Entries of `ip_allowlist`.
+    pub ip_allowlist: Bounds,
+    /// A permission's `resource` id, in characters.
+    pub resource_chars: Bounds,
+}
+
+/// Every word a credential spec is made of, for forms that offer choices instead of free text
+/// (a result).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Vocabulary {
+    /// `true`.
+    pub ok: bool,
+    /// Every resource type with its applicable scopes, in the SPEC's order.
+    pub types: Vec<TypeScopes>,
+    /// Every action.
+    pub actions: Vec<Action>,
+    /// Every scope.
+    pub scopes: Vec<Scope>,
+    /// Every permission set type.
+    pub set_types: Vec<SetTypeEntry>,
+    /// Every environment.
+    pub environments: Vec<Environment>,
+    /// Every credential status.
+    pub statuses: Vec<Status>,
+    /// The spec's limits.
+    pub limits: SpecLimits,
+}
+
+/// The vocabulary of specs: types and their scopes, actions, set types with their summaries
+/// and defaults, environments, statuses and the spec's limits.
+pub fn vocabulary(_: VocabularyInput) -> Result<Vocabulary, Error> {
+    Ok(Vocabulary {
+        ok: true,
+        types: ResourceType::ALL
+            .iter()
+            .map(|&kind| TypeScopes {
+                kind,
+                scopes: Scope::ALL
+                    .iter()
+                    .copied()
+                    .filter(|&scope| kind.allows_scope(scope))
+                    .collect(),
+            })
+            .collect(),
+        actions: Action::ALL.to_vec(),
+        scopes: Scope::ALL.to_vec(),
+        set_types: PermissionSetType::ALL
+            .iter()
+            .map(|&set_type| SetTypeEntry {
+                set_type,
+                summary: set_type.summary().to_owned(),
+                permissions: set_type
+                    .defaults()
+                    .iter()
+                    .map(Permission::to_string)
+                    .collect(),
+            })
+            .collect(),
+        environments: Environment::ALL.to_vec(),
+        statuses: Status::ALL.to_vec(),
+        limits: SpecLimits {
+            text_chars: Bounds::of(&crate::spec::TEXT_LEN),
+            permissions: Bounds::of(&crate::spec::PERMISSIONS_LEN),
+            ip_allowlist: Bounds {
+                min: 1,
+                max: crate::ip::MAX_ENTRIES,
+            },
+            resource_chars: Bounds {
+                min: 1,
+                max: crate::id::MAX_ID_LEN,
+            },
+        },
+    })
+}
+
 /// `public_jwks`: signing keys.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(expecting = "an object with `signing_keys` (an array of `{kid, seed}`)")]
@@ -1542,5 +1676,5 @@ pub fn parse_bearer(input: BearerInput) -> Result<BearerAnswer, Error> {
     })
 }
 
-replies!(Result: ParsedPermission, VerifiedToken, Preview, CreatedCredential, UpdatedCredential, SetTypeDefaults, PublishedJwks);
+replies!(Result: ParsedPermission, VerifiedToken, Preview, CreatedCredential, UpdatedCredential, SetTypeDefaults, PublishedJwks, Vocabulary);
 replies!(Answer: SpecReport, LintReport, IpDecision, Authorized, Checked, SecretCheck, Explained, DiffAnswer, SuggestAnswer);

@@ -43,6 +43,45 @@ def issue(cred, secret=SECRET, key=KEY):
             "signing_key": key, "jti": "jti-outcome-1", "issuer": ISS, "audience": AUD}
 
 
+def _grants(*rows):
+    return [f"{kind}:{action}:org" for kind, actions in rows for action in actions.split()]
+
+
+# Written from the SPEC's tables, not from the engine: a host whose vocabulary drifts fails.
+VOCABULARY = {
+    "types": [
+        {"type": "vault", "scopes": ["org", "vault"]},
+        {"type": "key", "scopes": ["org", "vault", "key"]},
+        {"type": "balances", "scopes": ["org", "vault", "key"]},
+        {"type": "transaction", "scopes": ["org", "vault", "key"]},
+        {"type": "address", "scopes": ["org", "vault"]},
+        {"type": "policy", "scopes": ["org", "vault"]},
+        {"type": "webhook", "scopes": ["org"]},
+        {"type": "audit", "scopes": ["org"]},
+    ],
+    "actions": ["create", "read", "update", "delete"],
+    "scopes": ["org", "vault", "key"],
+    "set_types": [
+        {"set_type": "wallets",
+         "summary": "Create, read and update vaults and keys (wallets), and read balances",
+         "permissions": _grants(("vault", "create read update"), ("key", "create read update"), ("balances", "read"))},
+        {"set_type": "transactions",
+         "summary": "Create, read and update transactions, and read keys and balances",
+         "permissions": _grants(("transaction", "create read update"), ("key", "read"), ("balances", "read"))},
+        {"set_type": "controls",
+         "summary": "Create, read, update and delete policies and whitelisted addresses",
+         "permissions": _grants(("policy", "create read update delete"), ("address", "create read update delete"))},
+        {"set_type": "monitoring",
+         "summary": "Manage webhooks, and read the audit log and transactions",
+         "permissions": _grants(("webhook", "create read update delete"), ("audit", "read"), ("transaction", "read"))},
+    ],
+    "environments": ["sandbox", "production"],
+    "statuses": ["enabled", "disabled", "deleted"],
+    "limits": {"text_chars": {"min": 5, "max": 50}, "permissions": {"min": 1, "max": 100},
+               "ip_allowlist": {"min": 1, "max": 6}, "resource_chars": {"min": 1, "max": 64}},
+}
+
+
 def cases():
     token = mint(payload=base_claims())
     entropy = "ab" * 48
@@ -133,6 +172,8 @@ def cases():
              {"set_type": "monitoring"}, result(ok=True)),
         case("set_type_defaults: an unknown set type is a failure", "set_type_defaults",
              {"set_type": "wallet"}, failure("set_type.unknown")),
+        case("vocabulary: the words of a spec are a result (SPEC §1's scope table, §3's set types, §4's limits)",
+             "vocabulary", {}, result(ok=True, **VOCABULARY)),
         case("public_jwks: a JWKS is a result", "public_jwks", {"signing_keys": [KEY]},
              result(ok=True, keys=[JWKS["keys"][0]])),
         case("public_jwks: two keys with one kid are a failure", "public_jwks",

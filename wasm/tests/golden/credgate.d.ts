@@ -109,6 +109,7 @@ export type Action = "create" | "read" | "update" | "delete";
 export type Scope = "org" | "vault" | "key";
 export type SetType = "wallets" | "transactions" | "controls" | "monitoring";
 export type Environment = "sandbox" | "production";
+export type CredentialStatus = "enabled" | "disabled" | "deleted";
 
 /** A permission in JSON form; `resource` is absent for "every resource in the scope". */
 export interface Permission {
@@ -246,7 +247,7 @@ export interface Credential {
     permissions: string[];
     ip_allowlist: string[];
     environment: Environment;
-    status: "enabled" | "disabled" | "deleted";
+    status: CredentialStatus;
     created_at: UnixSeconds;
     updated_at: UnixSeconds;
     /** The credential's own expiry: no token outlives it, none is issued at or after it. */
@@ -334,6 +335,46 @@ export interface SecretCheck {
     well_formed: boolean;
     /** When valid: the index of the matching secret in `credential.secrets`. */
     secret?: number;
+}
+
+/** A resource type and the scopes that make sense for it (SPEC §1's table). */
+export interface TypeScopes {
+    type: ResourceType;
+    scopes: Scope[];
+}
+/** A permission set type, one line on what it grants, and its default permissions. */
+export interface SetTypeEntry {
+    set_type: SetType;
+    summary: string;
+    /** Canonical texts, all org scope, in the SPEC's order. */
+    permissions: string[];
+}
+/** Inclusive bounds on a count. */
+export interface Bounds {
+    min: number;
+    max: number;
+}
+/** Every word a credential spec is made of, for a form that offers choices (`vocabulary()`). */
+export interface Vocabulary {
+    outcome: "result";
+    ok: true;
+    /** Every resource type with its applicable scopes, in the SPEC's order. */
+    types: TypeScopes[];
+    actions: Action[];
+    scopes: Scope[];
+    set_types: SetTypeEntry[];
+    environments: Environment[];
+    statuses: CredentialStatus[];
+    limits: {
+        /** A name's and a description's length, in Unicode scalar values. */
+        text_chars: Bounds;
+        /** Entries of `permissions`. */
+        permissions: Bounds;
+        /** Entries of `ip_allowlist`. */
+        ip_allowlist: Bounds;
+        /** A permission's `resource` id, in characters. */
+        resource_chars: Bounds;
+    };
 }
 
 export interface SetTypeDefaults {
@@ -1226,6 +1267,13 @@ export function verifySecret(input: VerifySecretInput): SecretCheck;
  */
 export function verifyToken(input: VerifyTokenInput): VerifiedToken;
 
+/**
+ * Every word a credential spec is made of: resource types with their applicable scopes,
+ * actions, set types with a one-line summary and their defaults, environments, statuses and
+ * the spec's limits. A form offers these as choices instead of free text.
+ */
+export function vocabulary(): Vocabulary;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -1280,6 +1328,7 @@ export interface InitOutput {
     readonly verifier_verify: (a: number, b: any, c: any) => [number, number, number];
     readonly verifySecret: (a: any) => [number, number, number];
     readonly verifyToken: (a: any) => [number, number, number];
+    readonly vocabulary: () => [number, number, number];
     readonly wasm_bindgen__convert__closures_____invoke__h556f5275926f719e: (a: number, b: number, c: any, d: any) => [number, number, number];
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;

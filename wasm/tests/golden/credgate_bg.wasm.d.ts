@@ -51,6 +51,7 @@ export const verifier_useKeysFrom: (a: number, b: number, c: any) => [number, nu
 export const verifier_verify: (a: number, b: any, c: any) => [number, number, number];
 export const verifySecret: (a: any) => [number, number, number];
 export const verifyToken: (a: any) => [number, number, number];
+export const vocabulary: () => [number, number, number];
 export const wasm_bindgen__convert__closures_____invoke__h556f5275926f719e: (a: number, b: number, c: any, d: any) => [number, number, number];
 export const __wbindgen_malloc: (a: number, b: number) => number;
 export const __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;

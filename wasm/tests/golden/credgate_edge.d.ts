@@ -109,6 +109,7 @@ export type Action = "create" | "read" | "update" | "delete";
 export type Scope = "org" | "vault" | "key";
 export type SetType = "wallets" | "transactions" | "controls" | "monitoring";
 export type Environment = "sandbox" | "production";
+export type CredentialStatus = "enabled" | "disabled" | "deleted";
 
 /** A permission in JSON form; `resource` is absent for "every resource in the scope". */
 export interface Permission {
@@ -246,7 +247,7 @@ export interface Credential {
     permissions: string[];
     ip_allowlist: string[];
     environment: Environment;
-    status: "enabled" | "disabled" | "deleted";
+    status: CredentialStatus;
     created_at: UnixSeconds;
     updated_at: UnixSeconds;
     /** The credential's own expiry: no token outlives it, none is issued at or after it. */
@@ -334,6 +335,46 @@ export interface SecretCheck {
     well_formed: boolean;
     /** When valid: the index of the matching secret in `credential.secrets`. */
     secret?: number;
+}
+
+/** A resource type and the scopes that make sense for it (SPEC §1's table). */
+export interface TypeScopes {
+    type: ResourceType;
+    scopes: Scope[];
+}
+/** A permission set type, one line on what it grants, and its default permissions. */
+export interface SetTypeEntry {
+    set_type: SetType;
+    summary: string;
+    /** Canonical texts, all org scope, in the SPEC's order. */
+    permissions: string[];
+}
+/** Inclusive bounds on a count. */
+export interface Bounds {
+    min: number;
+    max: number;
+}
+/** Every word a credential spec is made of, for a form that offers choices (`vocabulary()`). */
+export interface Vocabulary {
+    outcome: "result";
+    ok: true;
+    /** Every resource type with its applicable scopes, in the SPEC's order. */
+    types: TypeScopes[];
+    actions: Action[];
+    scopes: Scope[];
+    set_types: SetTypeEntry[];
+    environments: Environment[];
+    statuses: CredentialStatus[];
+    limits: {
+        /** A name's and a description's length, in Unicode scalar values. */
+        text_chars: Bounds;
+        /** Entries of `permissions`. */
+        permissions: Bounds;
+        /** Entries of `ip_allowlist`. */
+        ip_allowlist: Bounds;
+        /** A permission's `resource` id, in characters. */
+        resource_chars: Bounds;
+    };
 }
 
 export interface SetTypeDefaults {
