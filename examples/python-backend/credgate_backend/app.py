@@ -67,7 +67,7 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = Store(settings.db_path)
+        self.store = Store(settings.database_url)
         self.failures_by_client = self._failure_limiter()
         self.failures_by_address = self._failure_limiter()
         self._lock = threading.Lock()
