@@ -56,7 +56,7 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = Store(settings.db_path)
+        self.store = Store(settings.database_url)
         self.failures_by_client = self._failure_limiter()
         self.failures_by_address = self._failure_limiter()
         self._lock = threading.Lock()
@@ -71,8 +71,8 @@ class Service:
             self.remote_keys = credgate.AsyncRemoteKeySet(settings.jwks_url, clock=settings.now)
             self.remote_verifier = credgate.Verifier(self.remote_keys, issuer=settings.issuer,
                                                      audience=settings.audience)
-        if self.store.active_signing_key() is None:
-            self.rotate_key()
+        now = settings.now()
+        self.store.ensure_signing_key(lambda: credgate.SigningKey.generate(f"k{now}-{os.urandom(4).hex()}"), now)
 
     def _failure_limiter(self) -> FailureLimiter:
         s = self.settings

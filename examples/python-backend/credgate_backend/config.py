@@ -144,6 +144,7 @@ class Settings:
     """
 
     db_path: Path = Path("credgate-backend.sqlite3")
+    database_url: str = "sqlite:///credgate-backend.sqlite3"
     issuer: str = "http://127.0.0.1:8000"
     audience: str = "credgate-example-api"
     admins: Tuple[Admin, ...] = ()
@@ -184,6 +185,7 @@ class Settings:
                               f" {SUGGEST_TOKEN}")
         return cls(
             db_path=Path(e.get("CREDGATE_DB", "credgate-backend.sqlite3")),
+            database_url=e.get("CREDGATE_DATABASE_URL") or "sqlite:///" + e.get("CREDGATE_DB", "credgate-backend.sqlite3"),
             issuer=e.get("CREDGATE_ISSUER", cls.issuer),
             audience=e.get("CREDGATE_AUDIENCE", cls.audience),
             admins=parse_admins(e.get("CREDGATE_ADMINS", "")),
