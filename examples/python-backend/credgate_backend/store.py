@@ -202,7 +202,7 @@ def database_url(url: Union[str, Path]) -> sa.URL:
     if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
         return parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
-        if not parsed.database:
+        if not parsed.database or parsed.database == ":memory:":
             # An in-memory database lives in one connection: each operation would see a new, empty one.
             raise ValueError("a SQLite database URL needs a file: sqlite:///path/to/file.sqlite3")
         return parsed
@@ -718,9 +718,9 @@ class Store:
     def add_vault(self, org: str, vault_id: str, name: str) -> bool:
         """Add a vault; False when the organisation has one of that id already."""
         with self._write() as db:
-            result = db.execute(self._insert(vaults_table).values(org=org, vault_id=vault_id, name=name)
-                                .on_conflict_do_nothing())
-            return bool(result.rowcount == 1)
+            added = db.execute(self._insert(vaults_table).values(org=org, vault_id=vault_id, name=name)
+                               .on_conflict_do_nothing().returning(vaults_table.c.vault_id)).first()
+            return added is not None
 
     def key_exists(self, org: str, vault_id: str, key_id: str) -> bool:
         w = wallet_keys.c
