@@ -6,6 +6,7 @@ locked operations when two stores (two processes' worth of engines) share one da
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Dict, List
 
 import credgate
@@ -167,8 +168,10 @@ def test_two_stores_start_together_and_make_one_key(database_url: str) -> None:
 
             def make() -> credgate.SigningKey:
                 made.append(f"k{n}")
+                time.sleep(0.2)  # a slow key store: the others are asking meanwhile
                 return credgate.SigningKey.generate(f"k{n}")
 
+            barrier.wait()  # every store open: now all ask for the first key at once
             s.ensure_signing_key(make, T0)
         except BaseException as e:  # reported below
             errors.append(e)
