@@ -6,7 +6,10 @@
 #   setup-python        install the pinned build/test tools into $(VENV) (idempotent, no prompts)
 #   build-python        build the extension with maturin and `pip install ./python` into $(VENV)
 #                       (rebuilds only when python/, core/ or Cargo.lock changed)
-#   test-python         clippy for the binding, pytest (package + example backend), mypy, stubtest
+#   setup-postgres      Debian's postgresql package (apt) when `initdb` is missing — idempotent; the
+#                       backend's tests start their own server from it (a temp folder, a Unix socket)
+#   test-python         clippy for the binding, pytest (package + example backend on SQLite and
+#                       PostgreSQL), mypy, stubtest
 #   conformance-python  run the vectors in $(VECTORS); prints `python: N passed, M failed`
 #   bench-python        credgate vs cryptography, PyJWT and cedarpy (python/bench/requirements.txt),
 #                       batch authorize, 1 vs 2 threads
@@ -22,7 +25,7 @@ PYTHON_SOURCES    := $(shell find $(PYTHON_DIR)/src $(PYTHON_DIR)/credgate $(ROO
                      $(wildcard $(ROOT)/Cargo.lock)
 PIP               := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: setup-python build-python test-python conformance-python bench-python
+.PHONY: setup-python setup-postgres build-python test-python conformance-python bench-python
 
 ## setup-python: install the pinned build and test tools into .venv (idempotent, no prompts)
 setup-python: venv $(PYTHON_DEPS_STAMP)
@@ -39,8 +42,17 @@ $(PYTHON_BUILD_STAMP): $(PYTHON_DEPS_STAMP) $(PYTHON_SOURCES)
 	PATH="$(VENV)/bin:$$PATH" $(PIP) install -q --no-build-isolation --no-deps --force-reinstall $(PYTHON_DIR)
 	touch $@
 
-## test-python: clippy for the binding, pytest (package and example backend), mypy --strict, stubtest
-test-python: build-python
+## setup-postgres: Debian's PostgreSQL server (apt, only when initdb is missing) for the backend's tests
+setup-postgres:
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	   sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	   echo "installing postgresql (Debian package)"; \
+	   $$sudo apt-get update -q && \
+	   $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; \
+	 fi
+
+## test-python: clippy for the binding, pytest (package; example backend on SQLite and PostgreSQL), mypy --strict, stubtest
+test-python: build-python setup-postgres
 	$(CARGO) clippy -q --locked -p credgate-python --all-targets -- -D warnings
 	cd $(ROOT) && CREDGATE_SHARED=$(SHARED) $(PY) -m pytest -q -p no:cacheprovider $(PYTHON_DIR)/tests
 	cd $(ROOT) && $(PY) -m pytest -q -p no:cacheprovider $(PYTHON_BACKEND)/tests

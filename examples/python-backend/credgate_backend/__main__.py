@@ -1,6 +1,8 @@
 """``python -m credgate_backend [--host H] [--port P]``: check the settings, then serve with
 uvicorn (settings from the environment). ``--new-admin ID:ROLE`` prints a fresh admin bearer
-token and its ``CREDGATE_ADMINS`` entry (the digest), and exits.
+token and its ``CREDGATE_ADMINS`` entry (the digest), and exits. ``--migrate`` upgrades the
+database (``CREDGATE_DATABASE_URL``) to the newest schema revision and exits (the service
+also does so when it starts; this is for a deployment step that runs before the processes).
 
 uvicorn's own ``X-Forwarded-For`` handling is turned off: it would rewrite the peer address
 for requests from its default trusted host (127.0.0.1) before the application sees them,
@@ -13,8 +15,10 @@ import argparse
 import sys
 
 import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
 
 from .config import ConfigError, Settings, new_admin
+from .store import Store, database_url
 
 
 def main() -> None:
@@ -23,6 +27,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--new-admin", metavar="ID:ROLE",
                         help="print a new admin token and its CREDGATE_ADMINS entry, then exit")
+    parser.add_argument("--migrate", action="store_true",
+                        help="upgrade the database to the newest schema revision, then exit")
     args = parser.parse_args()
     if args.new_admin is not None:
         try:
@@ -33,9 +39,19 @@ def main() -> None:
         print(f"CREDGATE_ADMINS entry: {entry}")
         return
     try:
-        Settings.from_env()
-    except ConfigError as e:
+        settings = Settings.from_env()
+        database_url(settings.database_url)
+    except (ConfigError, ValueError) as e:
         sys.exit(f"credgate_backend: refusing to start: {e}")
+    if args.migrate:
+        try:
+            store = Store(settings.database_url)
+            print(f"database at revision {store.revision()}")
+            store.close()
+        except SQLAlchemyError as e:
+            # The driver's own words (e.g. the server is not running); never the URL's password.
+            sys.exit(f"credgate_backend: cannot migrate the database: {getattr(e, 'orig', None) or e}")
+        return
     uvicorn.run("credgate_backend.app:app_from_env", factory=True, host=args.host, port=args.port,
                 log_level="warning", proxy_headers=False)
 

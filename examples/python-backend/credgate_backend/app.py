@@ -82,8 +82,8 @@ class Service:
             self.remote_keys = credgate.AsyncRemoteKeySet(settings.jwks_url, clock=settings.now)
             self.remote_verifier = credgate.Verifier(self.remote_keys, issuer=settings.issuer,
                                                      audience=settings.audience)
-        if self.store.active_signing_key() is None:
-            self.rotate_key()
+        now = settings.now()
+        self.store.ensure_signing_key(lambda: credgate.SigningKey.generate(f"k{now}-{os.urandom(4).hex()}"), now)
 
     def _failure_limiter(self) -> FailureLimiter:
         s = self.settings

@@ -1,12 +1,21 @@
-"""SQLite persistence: credentials (records only: digests, never secrets) and their change
-log, pending changes awaiting approval, the administrators' action log, the revocation list,
-signing keys, the audit log of decisions and the log of token requests, plus the demo
-wallet data.
+"""Persistence through SQLAlchemy 2 (Core): credentials (records only: digests, never
+secrets) and their change log, pending changes awaiting approval, the administrators'
+action log, the revocation list, signing keys, the audit log of decisions and the log of
+token requests, plus the demo wallet data.
 
-Each operation is one transaction on a short-lived connection. A change that reads before
-it writes (a lifecycle change, a key insert) runs under ``BEGIN IMMEDIATE``, so concurrent
-changes are serialized and never act on a state another one has already replaced. Logs are
-read in pages (``limit`` rows before an ``id``), never whole.
+One database, named by a URL: SQLite by default (a file, nothing to set up), PostgreSQL
+(``postgresql+psycopg://…``) when several backend processes share it. The schema is the
+migrations' (``migrations/``), applied when a :class:`Store` opens. This module owns the
+queries and their locking; it never decides anything about a credential (credgate does,
+through the transitions the callers pass in) and never creates or alters a table itself.
+
+Each operation is one transaction on a pooled connection. A change that reads before it
+writes is serialized against every other such change, so it never acts on a state another
+one has already replaced: on SQLite every write transaction is ``BEGIN IMMEDIATE`` (the
+write lock is taken before the first read); on PostgreSQL the row read is locked
+(``SELECT … FOR UPDATE``) or, where no row exists to lock (the revocation epoch, the first
+signing key, a key id across vaults), a transaction-scoped advisory lock of that name is
+taken. Lists are read in pages (``limit`` rows after a key), never whole.
 """
 
 from __future__ import annotations
@@ -14,119 +23,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import credgate
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.exc import ArgumentError
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS credentials (
-    client_id  TEXT PRIMARY KEY,
-    org        TEXT NOT NULL,
-    status     TEXT NOT NULL,
-    record     TEXT NOT NULL,          -- credgate's stored record (JSON; SHA-256 digest only)
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS credential_changes (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    time        INTEGER NOT NULL,
-    client_id   TEXT NOT NULL,
-    action      TEXT NOT NULL,         -- enable, disable, delete, set_spec, set_expiry, rotate_secret, revoke_secret
-    from_status TEXT NOT NULL,
-    status      TEXT NOT NULL          -- the status after the change
-    -- admin TEXT: added by _migrate (who made the change; NULL in rows older than it)
-);
-CREATE TABLE IF NOT EXISTS pending_changes (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind         TEXT NOT NULL,        -- create or update
-    client_id    TEXT NOT NULL,
-    org          TEXT NOT NULL,
-    requested_by TEXT NOT NULL,
-    requested_at INTEGER NOT NULL,
-    state        TEXT NOT NULL,        -- pending, approved or rejected
-    decided_by   TEXT,
-    decided_at   INTEGER,
-    comment      TEXT,
-    record       TEXT,                 -- create: the new record (JSON; digest only, never the secret)
-    before_spec  TEXT,                 -- update: the spec it was requested against (JSON)
-    after_spec   TEXT NOT NULL,        -- the spec to apply (JSON)
-    diff         TEXT                  -- update: credgate.diff(before, after) (JSON)
-);
-CREATE TABLE IF NOT EXISTS admin_log (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    time       INTEGER NOT NULL,
-    admin      TEXT NOT NULL,
-    action     TEXT NOT NULL,          -- create, request_create, request_update, approve, reject, set_policy, ...
-    client_id  TEXT,
-    change_id  INTEGER,
-    detail     TEXT                    -- JSON
-);
-CREATE TABLE IF NOT EXISTS revocations (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    time       INTEGER NOT NULL,
-    client_id  TEXT,                   -- a client entry: tokens with iat < not_before are revoked
-    not_before INTEGER,
-    jti        TEXT,                   -- a token entry
-    revoked_at INTEGER,
-    reason     TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS service_state (
-    name       TEXT PRIMARY KEY,       -- approval_policy, revocation_epoch, revocations_signed
-    value      TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS signing_keys (
-    kid        TEXT PRIMARY KEY,
-    seed_hex   TEXT NOT NULL,          -- secret: in production keep this in a KMS/HSM
-    created_at INTEGER NOT NULL,
-    retired_at INTEGER                 -- NULL for the active key
-);
-CREATE TABLE IF NOT EXISTS audit (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    time       INTEGER NOT NULL,
-    method     TEXT NOT NULL,
-    path       TEXT NOT NULL,
-    client_id  TEXT,
-    org        TEXT,
-    jti        TEXT,
-    request    TEXT NOT NULL,          -- JSON
-    client_ip  TEXT NOT NULL,
-    allowed    INTEGER NOT NULL,
-    status     INTEGER NOT NULL,
-    reason     TEXT NOT NULL,
-    matched    TEXT
-);
-CREATE TABLE IF NOT EXISTS token_log (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    time       INTEGER NOT NULL,
-    client_id  TEXT,                   -- as sent when well-formed, else a marker (stored_client_id)
-    client_ip  TEXT NOT NULL,
-    granted    INTEGER NOT NULL,
-    reason     TEXT NOT NULL,          -- `issued` or the credgate reason code
-    jti        TEXT
-);
-CREATE TABLE IF NOT EXISTS vaults (
-    org        TEXT NOT NULL,
-    vault_id   TEXT NOT NULL,
-    name       TEXT NOT NULL,
-    PRIMARY KEY (org, vault_id)
-);
-CREATE TABLE IF NOT EXISTS wallet_keys (
-    org        TEXT NOT NULL,
-    vault_id   TEXT NOT NULL,
-    key_id     TEXT NOT NULL,
-    PRIMARY KEY (org, vault_id, key_id)
-);
--- Key (wallet) ids are unique within an organisation, whatever the vault (SPEC §2): a
--- key-scoped permission names one wallet. (A database that already holds duplicates
--- refuses this index: resolve them before upgrading.)
-CREATE UNIQUE INDEX IF NOT EXISTS wallet_keys_org_key ON wallet_keys (org, key_id);
-CREATE INDEX IF NOT EXISTS audit_client ON audit (client_id, allowed);
-CREATE INDEX IF NOT EXISTS pending_state ON pending_changes (state, id);
-CREATE INDEX IF NOT EXISTS revocations_time ON revocations (time);
-"""
+from . import migrations
 
 # credgate's client ids: `cid_` and 26 base32 characters (credential.rs).
 CLIENT_ID = re.compile(r"cid_[a-z2-7]{26}")
@@ -139,6 +47,130 @@ TOKEN_LIFETIME = 3600
 MAX_REVOCATIONS = 10_000
 MAX_USAGE = 10_000
 SPEC_MEMBERS = ("name", "description", "permission_set_type", "permissions", "ip_allowlist", "environment")
+STATUSES = ("enabled", "disabled", "deleted")
+ENVIRONMENTS = ("sandbox", "production")
+
+# -- the tables as the newest migration leaves them (the migrations own the DDL)
+
+BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+TEXT = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+metadata = sa.MetaData()
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", BIGINT, primary_key=True, autoincrement=True)
+
+
+credentials = sa.Table(
+    "credentials", metadata,
+    sa.Column("client_id", TEXT, primary_key=True),
+    sa.Column("org", TEXT, nullable=False),
+    sa.Column("status", TEXT, nullable=False),
+    sa.Column("record", TEXT, nullable=False),
+    sa.Column("created_at", BIGINT, nullable=False),
+    sa.Column("updated_at", BIGINT, nullable=False),
+    sa.Column("environment", TEXT, nullable=False),
+)
+credential_changes = sa.Table(
+    "credential_changes", metadata, _id(),
+    sa.Column("time", BIGINT, nullable=False),
+    sa.Column("client_id", TEXT, nullable=False),
+    sa.Column("action", TEXT, nullable=False),
+    sa.Column("from_status", TEXT, nullable=False),
+    sa.Column("status", TEXT, nullable=False),
+    sa.Column("admin", TEXT),
+    sa.Column("detail", sa.JSON(none_as_null=True)),
+)
+pending_changes = sa.Table(
+    "pending_changes", metadata, _id(),
+    sa.Column("kind", TEXT, nullable=False),
+    sa.Column("client_id", TEXT, nullable=False),
+    sa.Column("org", TEXT, nullable=False),
+    sa.Column("requested_by", TEXT, nullable=False),
+    sa.Column("requested_at", BIGINT, nullable=False),
+    sa.Column("state", TEXT, nullable=False),
+    sa.Column("decided_by", TEXT),
+    sa.Column("decided_at", BIGINT),
+    sa.Column("comment", TEXT),
+    sa.Column("record", TEXT),
+    sa.Column("before_spec", TEXT),
+    sa.Column("after_spec", TEXT, nullable=False),
+    sa.Column("diff", TEXT),
+)
+admin_log = sa.Table(
+    "admin_log", metadata, _id(),
+    sa.Column("time", BIGINT, nullable=False),
+    sa.Column("admin", TEXT, nullable=False),
+    sa.Column("action", TEXT, nullable=False),
+    sa.Column("client_id", TEXT),
+    sa.Column("change_id", BIGINT),
+    sa.Column("detail", TEXT),
+)
+revocations = sa.Table(
+    "revocations", metadata, _id(),
+    sa.Column("time", BIGINT, nullable=False),
+    sa.Column("client_id", TEXT),
+    sa.Column("not_before", BIGINT),
+    sa.Column("jti", TEXT),
+    sa.Column("revoked_at", BIGINT),
+    sa.Column("reason", TEXT, nullable=False),
+)
+service_state = sa.Table(
+    "service_state", metadata,
+    sa.Column("name", TEXT, primary_key=True),
+    sa.Column("value", TEXT, nullable=False),
+)
+signing_keys = sa.Table(
+    "signing_keys", metadata,
+    sa.Column("kid", TEXT, primary_key=True),
+    sa.Column("seed_hex", TEXT, nullable=False),
+    sa.Column("created_at", BIGINT, nullable=False),
+    sa.Column("retired_at", BIGINT),
+)
+audit_table = sa.Table(
+    "audit", metadata, _id(),
+    sa.Column("time", BIGINT, nullable=False),
+    sa.Column("method", TEXT, nullable=False),
+    sa.Column("path", TEXT, nullable=False),
+    sa.Column("client_id", TEXT),
+    sa.Column("org", TEXT),
+    sa.Column("jti", TEXT),
+    sa.Column("request", TEXT, nullable=False),
+    sa.Column("client_ip", TEXT, nullable=False),
+    sa.Column("allowed", sa.Integer, nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("reason", TEXT, nullable=False),
+    sa.Column("matched", TEXT),
+)
+token_log_table = sa.Table(
+    "token_log", metadata, _id(),
+    sa.Column("time", BIGINT, nullable=False),
+    sa.Column("client_id", TEXT),
+    sa.Column("client_ip", TEXT, nullable=False),
+    sa.Column("granted", sa.Integer, nullable=False),
+    sa.Column("reason", TEXT, nullable=False),
+    sa.Column("jti", TEXT),
+)
+vaults_table = sa.Table(
+    "vaults", metadata,
+    sa.Column("org", TEXT, primary_key=True),
+    sa.Column("vault_id", TEXT, primary_key=True),
+    sa.Column("name", TEXT, nullable=False),
+)
+wallet_keys = sa.Table(
+    "wallet_keys", metadata,
+    sa.Column("org", TEXT, primary_key=True),
+    sa.Column("vault_id", TEXT, primary_key=True),
+    sa.Column("key_id", TEXT, primary_key=True),
+)
+
+# The PostgreSQL advisory locks (transaction-scoped), one per thing that has no row to lock.
+LOCKS = ("migrate", "revocations", "signing_keys", "approval_policy", "wallet_keys")
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit key for ``pg_advisory_xact_lock`` (the same in every process)."""
+    return int.from_bytes(hashlib.sha256(f"credgate_backend:{name}".encode()).digest()[:8], "big", signed=True)
 
 
 def spec_of(cred: credgate.Credential) -> Dict[str, Any]:
@@ -154,6 +186,27 @@ def stored_client_id(client_id: Optional[str]) -> Optional[str]:
     if client_id is None or CLIENT_ID.fullmatch(client_id):
         return client_id
     return "malformed:sha256=" + hashlib.sha256(client_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def database_url(url: Union[str, Path]) -> sa.URL:
+    """The SQLAlchemy URL of a database: a ``Path`` is a SQLite file; a string is a URL,
+    ``sqlite:///path`` or ``postgresql[+psycopg]://…`` (psycopg 3 is the driver either way).
+    Anything else raises ``ValueError`` (the password is never repeated in the message)."""
+    if isinstance(url, Path):
+        return sa.URL.create("sqlite", database=str(url))
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError:
+        raise ValueError(f"the database URL must look like sqlite:///path or postgresql+psycopg://user@host/db,"
+                         f" not `{url.split('@')[-1][:80]}`") from None
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        if not parsed.database or parsed.database == ":memory:":
+            # An in-memory database lives in one connection: each operation would see a new, empty one.
+            raise ValueError("a SQLite database URL needs a file: sqlite:///path/to/file.sqlite3")
+        return parsed
+    raise ValueError(f"unsupported database `{parsed.drivername[:40]}`: use sqlite:///path or postgresql+psycopg://…")
 
 
 class KeyIdTaken(Exception):
@@ -188,7 +241,7 @@ class CredentialGone(Exception):
     """The credential of an update is no longer stored."""
 
 
-def _change_row(r: sqlite3.Row) -> Dict[str, Any]:
+def _change_row(r: RowMapping) -> Dict[str, Any]:
     d = dict(r)
     record = d.pop("record")
     for name in ("before_spec", "after_spec", "diff"):
@@ -199,96 +252,137 @@ def _change_row(r: sqlite3.Row) -> Dict[str, Any]:
     return d
 
 
+def _check_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit must be 1 to {MAX_PAGE}")
+
+
 class Store:
-    """One SQLite file; a short-lived connection per operation (safe across threads)."""
+    """One database (one SQLAlchemy ``Engine``, its connection pool safe across threads)."""
 
-    def __init__(self, path: Union[Path, str]) -> None:
-        # A database URL `sqlite:///<path>` names the same file as the path itself (interim:
-        # the SQLAlchemy store takes any URL).
-        text = str(path)
-        self.path = Path(text[len("sqlite:///"):] if text.startswith("sqlite:///") else text)
-        with self._db() as db:
-            db.executescript(SCHEMA)
-        self._migrate()
+    def __init__(self, url: Union[str, Path]) -> None:
+        self.url = database_url(url)
+        self.postgres = self.url.get_backend_name() == "postgresql"
+        if self.postgres:
+            # pre_ping: a connection the server closed (a restart, an idle timeout) is replaced,
+            # not handed to a request.
+            self.engine: Engine = sa.create_engine(self.url, pool_pre_ping=True)
+        else:
+            self.engine = sa.create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False})
+            _sqlite_transactions(self.engine)
+        with self._write("migrate") as db:
+            migrations.upgrade(db)
 
-    def _migrate(self) -> None:
-        """Bring an older database up to date; idempotent (a current one is left as it is).
+    def revision(self) -> Optional[str]:
+        """The schema revision the database is at."""
+        with self._read() as db:
+            return migrations.current(db)
 
-        - ``credential_changes.admin`` (who made a change) is added when missing.
-        - Version 1 records (one ``secret_sha256``) become version 2 (``secrets``: the same
-          digest, created with the record): credgate refuses version 1 records."""
-        with self._write_transaction() as db:
-            columns = {r["name"] for r in db.execute("PRAGMA table_info(credential_changes)")}
-            if "admin" not in columns:
-                db.execute("ALTER TABLE credential_changes ADD COLUMN admin TEXT")
-            if "detail" not in columns:
-                db.execute("ALTER TABLE credential_changes ADD COLUMN detail TEXT")
-            rows = db.execute("SELECT client_id, record FROM credentials WHERE instr(record, ?) > 0",
-                              ('"secret_sha256"',)).fetchall()
-            for row in rows:
-                record = json.loads(row["record"])
-                if not isinstance(record, dict) or "secret_sha256" not in record:
-                    continue
-                digest = record.pop("secret_sha256")
-                record.setdefault("secrets", [{"sha256": digest, "created_at": record.get("created_at", 0)}])
-                db.execute("UPDATE credentials SET record = ? WHERE client_id = ?",
-                           (credgate.Credential.from_dict(record).to_json(), row["client_id"]))
+    def close(self) -> None:
+        self.engine.dispose()
 
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
-        db.row_factory = sqlite3.Row
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as db, db.begin():
+            yield db
 
     @contextmanager
-    def _write_transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE``: the write lock is taken before the first read, so what is
-        read stays true until the commit."""
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+    def _write(self, *locks: str) -> Iterator[Connection]:
+        """A transaction that may read before it writes: ``BEGIN IMMEDIATE`` on SQLite; on
+        PostgreSQL the named advisory locks, taken in one order (no deadlock between two
+        transactions taking several), are held until the commit."""
+        with self.engine.connect() as db:
+            db.execution_options(credgate_write=True)
+            with db.begin():
+                if self.postgres:
+                    for name in sorted(locks):
+                        db.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(name))))
                 yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        finally:
-            db.close()
+
+    def _insert(self, table: sa.Table) -> Any:
+        """The dialect's INSERT, which has ``on_conflict_do_update``/``_do_nothing``."""
+        return (postgresql.insert if self.postgres else sqlite.insert)(table)
 
     @staticmethod
-    def _page(db: sqlite3.Connection, table: str, limit: int, before: Optional[int],
-              client_id: Optional[str] = None) -> List[sqlite3.Row]:
-        if not 1 <= limit <= MAX_PAGE:
-            raise ValueError(f"limit must be 1 to {MAX_PAGE}")
-        rows: List[sqlite3.Row] = db.execute(
-            f"SELECT * FROM {table} WHERE id < ? AND (? IS NULL OR client_id = ?)"  # table: a constant
-            " ORDER BY id DESC LIMIT ?",
-            (before if before is not None else 2**63 - 1, client_id, client_id, limit),
-        ).fetchall()
-        return rows
+    def _page(db: Connection, table: sa.Table, limit: int, before: Optional[int],
+              client_id: Optional[str] = None) -> List[RowMapping]:
+        """``limit`` rows newest first with ids below ``before``, of ``client_id`` when given."""
+        _check_limit(limit)
+        q = sa.select(table)
+        if before is not None:
+            q = q.where(table.c.id < before)
+        if client_id is not None:
+            q = q.where(table.c.client_id == client_id)
+        return list(db.execute(q.order_by(table.c.id.desc()).limit(limit)).mappings())
+
+    @staticmethod
+    def _record(db: Connection, client_id: str) -> Optional[credgate.Credential]:
+        """The stored record, its row locked until the commit (PostgreSQL; SQLite holds the
+        write lock already)."""
+        text = db.execute(sa.select(credentials.c.record).where(credentials.c.client_id == client_id)
+                          .with_for_update()).scalar_one_or_none()
+        return credgate.Credential.from_json(text) if text is not None else None
 
     # -- credentials
 
+    @staticmethod
+    def _credential_row(cred: credgate.Credential) -> Dict[str, Any]:
+        return {"client_id": cred.client_id, "org": cred.org, "status": cred.status, "record": cred.to_json(),
+                "created_at": cred.created_at, "updated_at": cred.updated_at, "environment": cred.environment}
+
+    def _put(self, db: Connection, cred: credgate.Credential) -> None:
+        ins = self._insert(credentials).values(**self._credential_row(cred))
+        db.execute(ins.on_conflict_do_update(index_elements=[credentials.c.client_id], set_={
+            name: ins.excluded[name] for name in ("status", "record", "updated_at", "environment")}))
+
     def put_credential(self, cred: credgate.Credential) -> None:
-        r = cred.to_dict()
-        with self._db() as db:
-            db.execute(
-                "INSERT INTO credentials (client_id, org, status, record, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(client_id) DO UPDATE SET"
-                " status = excluded.status, record = excluded.record, updated_at = excluded.updated_at",
-                (r["client_id"], r["org"], r["status"], cred.to_json(), r["created_at"], r["updated_at"]),
-            )
+        with self._write() as db:
+            self._put(db, cred)
 
     def get_credential(self, client_id: str) -> Optional[credgate.Credential]:
-        with self._db() as db:
-            row = db.execute("SELECT record FROM credentials WHERE client_id = ?", (client_id,)).fetchone()
-        return credgate.Credential.from_json(row["record"]) if row else None
+        with self._read() as db:
+            text = db.execute(sa.select(credentials.c.record)
+                              .where(credentials.c.client_id == client_id)).scalar_one_or_none()
+        return credgate.Credential.from_json(text) if text is not None else None
+
+    def list_credentials(self, limit: int = 100, after: Optional[str] = None, status: Optional[str] = None,
+                         environment: Optional[str] = None) -> List[credgate.Credential]:
+        """Credentials newest first (``created_at``, then ``client_id``, both descending),
+        ``limit`` (1..500) of them after the credential ``after`` (the last client id of the
+        previous page), of one ``status`` and/or ``environment`` when given. ``ValueError``
+        for a bad limit, status or environment, or an ``after`` that is not stored."""
+        _check_limit(limit)
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        if environment is not None and environment not in ENVIRONMENTS:
+            raise ValueError(f"environment must be one of {', '.join(ENVIRONMENTS)}")
+        c = credentials.c
+        q = sa.select(c.record)
+        if status is not None:
+            q = q.where(c.status == status)
+        if environment is not None:
+            q = q.where(c.environment == environment)
+        with self._read() as db:
+            if after is not None:
+                created = db.execute(sa.select(c.created_at).where(c.client_id == after)).scalar_one_or_none()
+                if created is None:
+                    raise ValueError("unknown cursor")
+                # Keyset: rows strictly after (created, after) in the (created_at, client_id) DESC order.
+                q = q.where(sa.or_(c.created_at < created, sa.and_(c.created_at == created, c.client_id < after)))
+            texts = db.execute(q.order_by(c.created_at.desc(), c.client_id.desc()).limit(limit)).scalars().all()
+        return [credgate.Credential.from_json(t) for t in texts]
+
+    def last_used(self, client_ids: Sequence[str]) -> Dict[str, int]:
+        """Per client, the time of its latest allowed decision in the audit log (only the
+        clients that have one), in one query."""
+        if not client_ids:
+            return {}
+        a = audit_table.c
+        with self._read() as db:
+            rows = db.execute(sa.select(a.client_id, sa.func.max(a.time))
+                              .where(a.client_id.in_(list(client_ids)), a.allowed == 1)
+                              .group_by(a.client_id)).all()
+        return {str(cid): int(t) for cid, t in rows}
 
     def change_credential(
         self, client_id: str, action: str, transition: Callable[[credgate.Credential], credgate.Credential], now: int,
@@ -296,15 +390,14 @@ class Store:
         detail: Optional[Dict[str, Any]] = None,
     ) -> Optional[credgate.Credential]:
         """Apply ``transition`` (a credgate record operation) to the stored record and log the
-        change, in one transaction. When ``revoke(before)`` says so, a client entry revoking
-        every token issued so far joins the revocation list in the same transaction. None when
-        there is no such credential; the transition's :class:`credgate.Error` leaves everything
-        unchanged."""
-        with self._write_transaction() as db:
-            row = db.execute("SELECT record FROM credentials WHERE client_id = ?", (client_id,)).fetchone()
-            if row is None:
+        change (with ``detail``, e.g. a disable reason), in one transaction. When
+        ``revoke(before)`` says so, a client entry revoking every token issued so far joins
+        the revocation list in the same transaction. None when there is no such credential;
+        the transition's :class:`credgate.Error` leaves everything unchanged."""
+        with self._write() as db:
+            before = self._record(db, client_id)
+            if before is None:
                 return None
-            before = credgate.Credential.from_json(row["record"])
             after = transition(before)
             self._write_change(db, before, after, action, now, admin, detail)
             if revoke is not None and revoke(before):
@@ -312,94 +405,103 @@ class Store:
             return after
 
     @staticmethod
-    def _write_change(db: sqlite3.Connection, before: credgate.Credential, after: credgate.Credential,
+    def _write_change(db: Connection, before: credgate.Credential, after: credgate.Credential,
                       action: str, now: int, admin: Optional[str], detail: Optional[Dict[str, Any]] = None) -> None:
-        db.execute("UPDATE credentials SET status = ?, record = ?, updated_at = ? WHERE client_id = ?",
-                   (after.status, after.to_json(), after.updated_at, after.client_id))
-        db.execute("INSERT INTO credential_changes (time, client_id, action, from_status, status, admin, detail)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?)", (now, after.client_id, action, before.status, after.status, admin,
-                                                     json.dumps(detail) if detail is not None else None))
+        db.execute(credentials.update().where(credentials.c.client_id == after.client_id).values(
+            status=after.status, record=after.to_json(), updated_at=after.updated_at, environment=after.environment))
+        db.execute(credential_changes.insert().values(
+            time=now, client_id=after.client_id, action=action, from_status=before.status, status=after.status,
+            admin=admin, detail=detail))
 
     def secret_used(self, client_id: str, secret: int, now: int) -> None:
         """Record that secret ``secret`` obtained a token now (credgate's ``secret_used``);
         not a change of the credential, so not in the change log."""
-        with self._write_transaction() as db:
-            row = db.execute("SELECT record FROM credentials WHERE client_id = ?", (client_id,)).fetchone()
-            if row is None:
+        with self._write() as db:
+            cred = self._record(db, client_id)
+            if cred is None or secret >= len(cred.secrets):  # gone, rotated or revoked meanwhile
                 return
-            cred = credgate.Credential.from_json(row["record"])
-            if secret >= len(cred.secrets):  # rotated or revoked meanwhile
-                return
-            db.execute("UPDATE credentials SET record = ? WHERE client_id = ?",
-                       (cred.secret_used(secret, now=now).to_json(), client_id))
+            db.execute(credentials.update().where(credentials.c.client_id == client_id)
+                       .values(record=cred.secret_used(secret, now=now).to_json()))
+
+    def credential_changes(self, limit: int = 100, before: Optional[int] = None,
+                           client_id: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Credential changes newest first (``detail``: what the administrator gave, or None)."""
+        with self._read() as db:
+            return [dict(r) for r in self._page(db, credential_changes, limit, before, client_id)]
 
     # -- approvals
 
     def get_state(self, name: str) -> Optional[str]:
-        with self._db() as db:
-            row = db.execute("SELECT value FROM service_state WHERE name = ?", (name,)).fetchone()
-        return str(row["value"]) if row else None
+        with self._read() as db:
+            value = db.execute(sa.select(service_state.c.value)
+                               .where(service_state.c.name == name)).scalar_one_or_none()
+        return str(value) if value is not None else None
+
+    def _set_state(self, db: Connection, name: str, value: str) -> None:
+        ins = self._insert(service_state).values(name=name, value=value)
+        db.execute(ins.on_conflict_do_update(index_elements=[service_state.c.name],
+                                             set_={"value": ins.excluded.value}))
 
     def set_policy(self, policy: str, admin: str, now: int) -> None:
-        with self._write_transaction() as db:
-            before = db.execute("SELECT value FROM service_state WHERE name = 'approval_policy'").fetchone()
-            db.execute("INSERT INTO service_state (name, value) VALUES ('approval_policy', ?)"
-                       " ON CONFLICT(name) DO UPDATE SET value = excluded.value", (policy,))
-            self._log_admin(db, now, admin, "set_policy", None, None,
-                            {"from": before["value"] if before else None, "to": policy})
+        with self._write("approval_policy") as db:
+            before = db.execute(sa.select(service_state.c.value)
+                                .where(service_state.c.name == "approval_policy")).scalar_one_or_none()
+            self._set_state(db, "approval_policy", policy)
+            self._log_admin(db, now, admin, "set_policy", None, None, {"from": before, "to": policy})
 
     @staticmethod
-    def _log_admin(db: sqlite3.Connection, now: int, admin: str, action: str, client_id: Optional[str],
+    def _log_admin(db: Connection, now: int, admin: str, action: str, client_id: Optional[str],
                    change_id: Optional[int], detail: Optional[Dict[str, Any]] = None) -> None:
-        db.execute("INSERT INTO admin_log (time, admin, action, client_id, change_id, detail)"
-                   " VALUES (?, ?, ?, ?, ?, ?)",
-                   (now, admin, action, client_id, change_id, json.dumps(detail) if detail is not None else None))
+        db.execute(admin_log.insert().values(time=now, admin=admin, action=action, client_id=client_id,
+                                             change_id=change_id,
+                                             detail=json.dumps(detail) if detail is not None else None))
 
     def log_admin(self, now: int, admin: str, action: str, client_id: Optional[str],
                   detail: Optional[Dict[str, Any]] = None) -> None:
-        with self._db() as db:
+        with self._write() as db:
             self._log_admin(db, now, admin, action, client_id, None, detail)
 
     def admin_log(self, limit: int = 100, before: Optional[int] = None,
                   client_id: Optional[str] = None) -> List[Dict[str, Any]]:
         """Administrators' actions, newest first (who, when, what, which change)."""
-        with self._db() as db:
-            rows = self._page(db, "admin_log", limit, before, client_id)
+        with self._read() as db:
+            rows = self._page(db, admin_log, limit, before, client_id)
         return [dict(r, detail=json.loads(r["detail"]) if r["detail"] else None) for r in rows]
 
     def create_credential(self, cred: credgate.Credential, admin: str, now: int) -> None:
-        """Store a new credential (applied at once) and log who created it."""
-        self.put_credential(cred)
-        self.log_admin(now, admin, "create", cred.client_id)
+        """Store a new credential (applied at once) and log who created it, in one transaction."""
+        with self._write() as db:
+            self._put(db, cred)
+            self._log_admin(db, now, admin, "create", cred.client_id, None)
 
     def request_change(self, kind: str, cred: credgate.Credential, admin: str, now: int, *,
                        before: Optional[Dict[str, Any]] = None, diff: Optional[Dict[str, Any]] = None) -> int:
         """A pending change: a creation (``cred`` is the new record, digest only) or an update
         of ``cred`` from the spec ``before`` to ``cred``'s spec. Its id."""
-        with self._write_transaction() as db:
-            cur = db.execute(
-                "INSERT INTO pending_changes (kind, client_id, org, requested_by, requested_at, state, record,"
-                " before_spec, after_spec, diff) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
-                (kind, cred.client_id, cred.org, admin, now, cred.to_json() if kind == "create" else None,
-                 json.dumps(before) if before is not None else None, json.dumps(spec_of(cred)),
-                 json.dumps(diff) if diff is not None else None),
-            )
-            change_id = int(cur.lastrowid or 0)
+        with self._write() as db:
+            change_id = int(db.execute(pending_changes.insert().values(
+                kind=kind, client_id=cred.client_id, org=cred.org, requested_by=admin, requested_at=now,
+                state="pending", record=cred.to_json() if kind == "create" else None,
+                before_spec=json.dumps(before) if before is not None else None,
+                after_spec=json.dumps(spec_of(cred)), diff=json.dumps(diff) if diff is not None else None)
+                .returning(pending_changes.c.id)).scalar_one())
             self._log_admin(db, now, admin, f"request_{kind}", cred.client_id, change_id)
             return change_id
 
     def changes(self, state: Optional[str], limit: int = 100, before: Optional[int] = None) -> List[Dict[str, Any]]:
         """Changes newest first, those in ``state`` (None: every state)."""
-        with self._db() as db:
-            rows = db.execute(
-                "SELECT * FROM pending_changes WHERE id < ? AND (? IS NULL OR state = ?) ORDER BY id DESC LIMIT ?",
-                (before if before is not None else 2**63 - 1, state, state, limit),
-            ).fetchall()
+        q = sa.select(pending_changes)
+        if before is not None:
+            q = q.where(pending_changes.c.id < before)
+        if state is not None:
+            q = q.where(pending_changes.c.state == state)
+        with self._read() as db:
+            rows = db.execute(q.order_by(pending_changes.c.id.desc()).limit(limit)).mappings().all()
         return [_change_row(r) for r in rows]
 
     def change(self, change_id: int) -> Optional[Dict[str, Any]]:
-        with self._db() as db:
-            row = db.execute("SELECT * FROM pending_changes WHERE id = ?", (change_id,)).fetchone()
+        with self._read() as db:
+            row = db.execute(sa.select(pending_changes).where(pending_changes.c.id == change_id)).mappings().first()
         return _change_row(row) if row else None
 
     def decide(self, change_id: int, admin: str, approve: bool, now: int, comment: Optional[str],
@@ -410,8 +512,9 @@ class Store:
         issued so far are revoked, as for an update applied at once). Raises
         :class:`ChangeNotFound`, :class:`SelfApproval`, :class:`ChangeDecided`,
         :class:`ChangeStale`, :class:`CredentialGone` or credgate's error, changing nothing."""
-        with self._write_transaction() as db:
-            row = db.execute("SELECT * FROM pending_changes WHERE id = ?", (change_id,)).fetchone()
+        p = pending_changes.c
+        with self._write() as db:
+            row = db.execute(sa.select(pending_changes).where(p.id == change_id).with_for_update()).mappings().first()
             if row is None:
                 raise ChangeNotFound()
             if row["requested_by"] == admin:
@@ -419,18 +522,12 @@ class Store:
             if row["state"] != "pending":
                 raise ChangeDecided(row["state"])
             if approve and row["kind"] == "create":
-                cred = credgate.Credential.from_json(row["record"])
-                db.execute(
-                    "INSERT INTO credentials (client_id, org, status, record, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (cred.client_id, cred.org, cred.status, cred.to_json(), cred.created_at, cred.updated_at),
-                )
+                db.execute(credentials.insert().values(
+                    **self._credential_row(credgate.Credential.from_json(row["record"]))))
             elif approve:
-                current = db.execute("SELECT record FROM credentials WHERE client_id = ?",
-                                     (row["client_id"],)).fetchone()
-                if current is None:
+                before = self._record(db, row["client_id"])
+                if before is None:
                     raise CredentialGone()
-                before = credgate.Credential.from_json(current["record"])
                 requested_before, after_spec = json.loads(row["before_spec"]), json.loads(row["after_spec"])
                 if spec_of(before) != requested_before:
                     raise ChangeStale()
@@ -439,32 +536,33 @@ class Store:
                 if revoke(requested_before, after_spec):
                     self._revoke_client(db, after.client_id, now, "set_spec")
             state = "approved" if approve else "rejected"
-            db.execute("UPDATE pending_changes SET state = ?, decided_by = ?, decided_at = ?, comment = ?"
-                       " WHERE id = ?", (state, admin, now, comment, change_id))
+            db.execute(pending_changes.update().where(p.id == change_id)
+                       .values(state=state, decided_by=admin, decided_at=now, comment=comment))
             self._log_admin(db, now, admin, "approve" if approve else "reject", row["client_id"], change_id,
                             {"kind": row["kind"], "requested_by": row["requested_by"], "comment": comment})
-            decided = db.execute("SELECT * FROM pending_changes WHERE id = ?", (change_id,)).fetchone()
+            decided = db.execute(sa.select(pending_changes).where(p.id == change_id)).mappings().one()
             return _change_row(decided)
 
     # -- revocation list
 
-    @staticmethod
-    def _bump_epoch(db: sqlite3.Connection) -> None:
-        db.execute("INSERT INTO service_state (name, value) VALUES ('revocation_epoch', '1')"
-                   " ON CONFLICT(name) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+    def _bump_epoch(self, db: Connection) -> None:
+        """The epoch grows by one (the caller holds the ``revocations`` lock)."""
+        ins = self._insert(service_state).values(name="revocation_epoch", value="1")
+        db.execute(ins.on_conflict_do_update(index_elements=[service_state.c.name], set_={
+            "value": sa.cast(sa.cast(service_state.c.value, sa.Integer) + 1, sa.Text)}))
 
-    def _revoke_client(self, db: sqlite3.Connection, client_id: str, now: int, reason: str) -> None:
+    def _revoke_client(self, db: Connection, client_id: str, now: int, reason: str) -> None:
+        if self.postgres:
+            db.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key("revocations"))))
         # not_before = now + 1: a token's iat is in whole seconds, and one issued in this very
         # second (iat = now) must be revoked too (the list revokes iat < not_before).
-        db.execute("INSERT INTO revocations (time, client_id, not_before, reason) VALUES (?, ?, ?, ?)",
-                   (now, client_id, now + 1, reason))
+        db.execute(revocations.insert().values(time=now, client_id=client_id, not_before=now + 1, reason=reason))
         self._bump_epoch(db)
 
     def revoke_token(self, jti: str, now: int, admin: str) -> None:
         """One token (by ``jti``) onto the revocation list."""
-        with self._write_transaction() as db:
-            db.execute("INSERT INTO revocations (time, jti, revoked_at, reason) VALUES (?, ?, ?, 'revoke_token')",
-                       (now, jti, now))
+        with self._write("revocations") as db:
+            db.execute(revocations.insert().values(time=now, jti=jti, revoked_at=now, reason="revoke_token"))
             self._bump_epoch(db)
             self._log_admin(db, now, admin, "revoke_token", None, None, {"jti": jti})
 
@@ -475,30 +573,38 @@ class Store:
                            sign: Callable[[int, List[Dict[str, Any]]], str]) -> Tuple[int, str]:
         """The published list ``(epoch, JWS)``: the one signed for the current epoch with key
         ``kid``, else a new one signed now by ``sign(epoch, entries)`` and kept, so that every
-        request for the same epoch gets the same bytes (one ETag). Entries: per client the
-        latest ``not_before``, and every token entry, of the last token lifetime."""
+        request for the same epoch gets the same bytes (one ETag), from every process sharing
+        the database. Entries: per client the latest ``not_before``, and every token entry,
+        of the last token lifetime."""
         cached = self.get_state("revocations_signed")
         epoch = self.revocation_epoch()
         if cached is not None:
             held = json.loads(cached)
             if held["epoch"] == epoch and held["kid"] == kid:
                 return epoch, str(held["jws"])
-        with self._write_transaction() as db:
-            row = db.execute("SELECT value FROM service_state WHERE name = 'revocation_epoch'").fetchone()
-            epoch = int(row["value"]) if row else 0
+        r = revocations.c
+        with self._write("revocations") as db:
+            epoch = int(db.execute(sa.select(service_state.c.value)
+                                   .where(service_state.c.name == "revocation_epoch")).scalar_one_or_none() or 0)
+            cached = db.execute(sa.select(service_state.c.value)
+                                .where(service_state.c.name == "revocations_signed")).scalar_one_or_none()
+            if cached is not None:  # another process may have signed this epoch while we waited
+                held = json.loads(cached)
+                if held["epoch"] == epoch and held["kid"] == kid:
+                    return epoch, str(held["jws"])
             since = now - TOKEN_LIFETIME
             entries: List[Dict[str, Any]] = [
-                {"client_id": r["client_id"], "not_before": r["nb"]} for r in db.execute(
-                    "SELECT client_id, MAX(not_before) AS nb FROM revocations WHERE client_id IS NOT NULL"
-                    " AND not_before > ? GROUP BY client_id ORDER BY MAX(id) DESC LIMIT ?", (since, MAX_REVOCATIONS))
+                {"client_id": cid, "not_before": nb} for cid, nb in db.execute(
+                    sa.select(r.client_id, sa.func.max(r.not_before))
+                    .where(r.client_id.is_not(None), r.not_before > since)
+                    .group_by(r.client_id).order_by(sa.func.max(r.id).desc()).limit(MAX_REVOCATIONS))
             ]
-            entries += [{"jti": r["jti"], "revoked_at": r["t"]} for r in db.execute(
-                "SELECT jti, MAX(revoked_at) AS t FROM revocations WHERE jti IS NOT NULL AND revoked_at > ?"
-                " GROUP BY jti ORDER BY MAX(id) DESC LIMIT ?", (since, MAX_REVOCATIONS - len(entries)))]
+            entries += [{"jti": jti, "revoked_at": t} for jti, t in db.execute(
+                sa.select(r.jti, sa.func.max(r.revoked_at))
+                .where(r.jti.is_not(None), r.revoked_at > since)
+                .group_by(r.jti).order_by(sa.func.max(r.id).desc()).limit(MAX_REVOCATIONS - len(entries)))]
             jws = sign(epoch, entries)
-            db.execute("INSERT INTO service_state (name, value) VALUES ('revocations_signed', ?)"
-                       " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                       (json.dumps({"epoch": epoch, "kid": kid, "jws": jws}),))
+            self._set_state(db, "revocations_signed", json.dumps({"epoch": epoch, "kid": kid, "jws": jws}))
             return epoch, jws
 
     # -- usage
@@ -506,161 +612,154 @@ class Store:
     def usage(self, client_id: str) -> List[Dict[str, Any]]:
         """What the audit log counted for a credential: each distinct allowed request with
         the last time and how often (at most ``MAX_USAGE``, the most recent)."""
-        with self._db() as db:
-            rows = db.execute(
-                "SELECT request, MAX(time) AS last_at, COUNT(*) AS count FROM audit"
-                " WHERE client_id = ? AND allowed = 1 GROUP BY request ORDER BY last_at DESC, request LIMIT ?",
-                (client_id, MAX_USAGE),
-            ).fetchall()
-        return [{"request": json.loads(r["request"]), "last_at": r["last_at"], "count": r["count"]} for r in rows]
-
-    def credential_changes(self, limit: int = 100, before: Optional[int] = None,
-                           client_id: Optional[str] = None) -> List[Dict[str, Any]]:
-        with self._db() as db:
-            rows = self._page(db, "credential_changes", limit, before, client_id)
-        return [dict(r, detail=json.loads(r["detail"]) if r["detail"] else None) for r in rows]
-
-    def list_credentials(self, limit: int = 100, after: Optional[str] = None, status: Optional[str] = None,
-                         environment: Optional[str] = None) -> List[credgate.Credential]:
-        """Credentials newest first (created_at DESC, client_id DESC), ``limit`` of them after
-        the one ``after`` names (the previous page's last); ValueError for an unknown ``after``."""
-        if not 1 <= limit <= MAX_PAGE:
-            raise ValueError(f"limit must be 1 to {MAX_PAGE}")
-        with self._db() as db:
-            start: Tuple[int, str] = (2**63 - 1, "")
-            if after is not None:
-                row = db.execute("SELECT created_at FROM credentials WHERE client_id = ?", (after,)).fetchone()
-                if row is None:
-                    raise ValueError("unknown cursor")
-                start = (int(row["created_at"]), after)
-            rows = db.execute(
-                "SELECT record FROM credentials WHERE (created_at < ? OR (created_at = ? AND client_id < ?)"
-                " OR ? IS NULL) AND (? IS NULL OR status = ?)"
-                " AND (? IS NULL OR json_extract(record, '$.environment') = ?)"
-                " ORDER BY created_at DESC, client_id DESC LIMIT ?",
-                (start[0], start[0], start[1], after, status, status, environment, environment, limit),
-            ).fetchall()
-        return [credgate.Credential.from_json(r["record"]) for r in rows]
-
-    def last_used(self, client_ids: Sequence[str]) -> Dict[str, int]:
-        """The latest allowed audit decision time of each of ``client_ids`` that has one."""
-        if not client_ids:
-            return {}
-        with self._db() as db:
-            marks = ", ".join("?" for _ in client_ids)
-            rows = db.execute(f"SELECT client_id, MAX(time) AS t FROM audit WHERE allowed = 1"
-                              f" AND client_id IN ({marks}) GROUP BY client_id", tuple(client_ids)).fetchall()
-        return {str(r["client_id"]): int(r["t"]) for r in rows}
+        a = audit_table.c
+        last = sa.func.max(a.time)
+        with self._read() as db:
+            rows = db.execute(sa.select(a.request, last, sa.func.count())
+                              .where(a.client_id == client_id, a.allowed == 1).group_by(a.request)
+                              .order_by(last.desc(), a.request).limit(MAX_USAGE)).all()
+        return [{"request": json.loads(req), "last_at": t, "count": n} for req, t, n in rows]
 
     # -- signing keys
 
+    def _add_signing_key(self, db: Connection, key: credgate.SigningKey, now: int) -> None:
+        db.execute(signing_keys.update().where(signing_keys.c.retired_at.is_(None)).values(retired_at=now))
+        db.execute(signing_keys.insert().values(kid=key.kid, seed_hex=key.seed.hex(), created_at=now))
+
     def add_signing_key(self, key: credgate.SigningKey, now: int) -> None:
-        with self._db() as db:
-            db.execute("UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL", (now,))
-            db.execute(
-                "INSERT INTO signing_keys (kid, seed_hex, created_at) VALUES (?, ?, ?)",
-                (key.kid, key.seed.hex(), now),
-            )
+        """``key`` becomes the one active key; the previous one is retired now."""
+        with self._write("signing_keys") as db:
+            self._add_signing_key(db, key, now)
+
+    def ensure_signing_key(self, make: Callable[[], credgate.SigningKey], now: int) -> credgate.SigningKey:
+        """The active signing key; when there is none, ``make()``'s becomes it. One locked
+        operation: processes starting together on an empty database make one key."""
+        with self._write("signing_keys") as db:
+            active = self._active_signing_key(db)
+            if active is not None:
+                return active
+            key = make()
+            self._add_signing_key(db, key, now)
+            return key
+
+    @staticmethod
+    def _active_signing_key(db: Connection) -> Optional[credgate.SigningKey]:
+        k = signing_keys.c
+        row = db.execute(sa.select(k.kid, k.seed_hex).where(k.retired_at.is_(None))
+                         .order_by(k.created_at.desc(), k.kid).limit(1)).first()
+        return credgate.SigningKey(row.kid, bytes.fromhex(row.seed_hex)) if row else None
 
     def active_signing_key(self) -> Optional[credgate.SigningKey]:
-        with self._db() as db:
-            row = db.execute(
-                "SELECT kid, seed_hex FROM signing_keys WHERE retired_at IS NULL"
-                " ORDER BY created_at DESC, rowid DESC LIMIT 1"
-            ).fetchone()
-        return credgate.SigningKey(row["kid"], bytes.fromhex(row["seed_hex"])) if row else None
+        with self._read() as db:
+            return self._active_signing_key(db)
 
     def published_signing_keys(self, now: int, retention: int) -> List[credgate.SigningKey]:
-        """The active key and every key retired less than ``retention`` seconds ago."""
-        with self._db() as db:
+        """The active key and every key retired less than ``retention`` seconds ago, the
+        active first, then the most recently retired."""
+        k = signing_keys.c
+        with self._read() as db:
             rows = db.execute(
-                "SELECT kid, seed_hex FROM signing_keys WHERE retired_at IS NULL OR retired_at + ? > ?"
-                " ORDER BY created_at DESC, rowid DESC",
-                (retention, now),
-            ).fetchall()
-        return [credgate.SigningKey(r["kid"], bytes.fromhex(r["seed_hex"])) for r in rows]
+                sa.select(k.kid, k.seed_hex).where(sa.or_(k.retired_at.is_(None), k.retired_at + retention > now))
+                .order_by(k.retired_at.desc().nulls_first(), k.created_at.desc(), k.kid)).all()
+        return [credgate.SigningKey(r.kid, bytes.fromhex(r.seed_hex)) for r in rows]
 
     # -- logs
 
     def audit(self, record: Dict[str, Any], method: str, path: str) -> None:
-        with self._db() as db:
-            db.execute(
-                "INSERT INTO audit (time, method, path, client_id, org, jti, request, client_ip,"
-                " allowed, status, reason, matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record["time"], method, path, record.get("client_id"), record.get("org"),
-                    record.get("jti"), json.dumps(record["request"]), record["client_ip"],
-                    int(bool(record["allowed"])), record["status"], record["reason"],
-                    record.get("matched"),
-                ),
-            )
+        with self._write() as db:
+            db.execute(audit_table.insert().values(
+                time=record["time"], method=method, path=path, client_id=record.get("client_id"),
+                org=record.get("org"), jti=record.get("jti"), request=json.dumps(record["request"]),
+                client_ip=record["client_ip"], allowed=int(bool(record["allowed"])), status=record["status"],
+                reason=record["reason"], matched=record.get("matched")))
 
     def audit_log(self, limit: int = 100, before: Optional[int] = None,
                   client_id: Optional[str] = None) -> List[Dict[str, Any]]:
-        """Decision records, newest first: ``limit`` (1..500) of them with ids below ``before``."""
-        with self._db() as db:
-            rows = self._page(db, "audit", limit, before, client_id)
-        out = []
-        for r in rows:
-            d = dict(r)
-            d["request"] = json.loads(d["request"])
-            d["allowed"] = bool(d["allowed"])
-            out.append(d)
-        return out
+        """Decision records, newest first: ``limit`` (1..500) of them with ids below ``before``
+        (of ``client_id`` when given)."""
+        with self._read() as db:
+            rows = self._page(db, audit_table, limit, before, client_id)
+        return [dict(r, request=json.loads(r["request"]), allowed=bool(r["allowed"])) for r in rows]
 
     def log_token(self, now: int, client_id: Optional[str], client_ip: str, reason: str,
                   jti: Optional[str] = None) -> None:
-        with self._db() as db:
-            db.execute(
-                "INSERT INTO token_log (time, client_id, client_ip, granted, reason, jti)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (now, stored_client_id(client_id), client_ip, int(reason == "issued"), reason, jti),
-            )
+        with self._write() as db:
+            db.execute(token_log_table.insert().values(
+                time=now, client_id=stored_client_id(client_id), client_ip=client_ip,
+                granted=int(reason == "issued"), reason=reason, jti=jti))
 
     def token_log(self, limit: int = 100, before: Optional[int] = None,
                   client_id: Optional[str] = None) -> List[Dict[str, Any]]:
-        """Token requests, newest first: ``limit`` (1..500) of them with ids below ``before``."""
-        with self._db() as db:
-            rows = self._page(db, "token_log", limit, before, client_id)
+        """Token requests, newest first: ``limit`` (1..500) of them with ids below ``before``
+        (of ``client_id`` when given)."""
+        with self._read() as db:
+            rows = self._page(db, token_log_table, limit, before, client_id)
         return [dict(r, granted=bool(r["granted"])) for r in rows]
 
     # -- demo wallet data
 
     def vaults(self, org: str, limit: int = 100, after: Optional[str] = None) -> List[Dict[str, str]]:
-        with self._db() as db:
-            rows = db.execute("SELECT vault_id, name FROM vaults WHERE org = ? AND (? IS NULL OR vault_id > ?)"
-                              " ORDER BY vault_id LIMIT ?", (org, after, after, limit)).fetchall()
-        return [{"id": r["vault_id"], "name": r["name"]} for r in rows]
+        """The organisation's vaults by id, ``limit`` (1..500) of them after the id ``after``."""
+        _check_limit(limit)
+        v = vaults_table.c
+        q = sa.select(v.vault_id, v.name).where(v.org == org)
+        if after is not None:
+            q = q.where(v.vault_id > after)
+        with self._read() as db:
+            rows = db.execute(q.order_by(v.vault_id).limit(limit)).all()
+        return [{"id": r.vault_id, "name": r.name} for r in rows]
 
     def vault(self, org: str, vault_id: str) -> Optional[Dict[str, str]]:
-        with self._db() as db:
-            r = db.execute("SELECT vault_id, name FROM vaults WHERE org = ? AND vault_id = ?", (org, vault_id)).fetchone()
-        return {"id": r["vault_id"], "name": r["name"]} if r else None
+        v = vaults_table.c
+        with self._read() as db:
+            r = db.execute(sa.select(v.vault_id, v.name).where(v.org == org, v.vault_id == vault_id)).first()
+        return {"id": r.vault_id, "name": r.name} if r else None
 
     def add_vault(self, org: str, vault_id: str, name: str) -> bool:
-        with self._db() as db:
-            cur = db.execute("INSERT OR IGNORE INTO vaults (org, vault_id, name) VALUES (?, ?, ?)", (org, vault_id, name))
-            return cur.rowcount == 1
+        """Add a vault; False when the organisation has one of that id already."""
+        with self._write() as db:
+            added = db.execute(self._insert(vaults_table).values(org=org, vault_id=vault_id, name=name)
+                               .on_conflict_do_nothing().returning(vaults_table.c.vault_id)).first()
+            return added is not None
 
     def key_exists(self, org: str, vault_id: str, key_id: str) -> bool:
-        with self._db() as db:
-            row = db.execute("SELECT 1 FROM wallet_keys WHERE org = ? AND vault_id = ? AND key_id = ?",
-                             (org, vault_id, key_id)).fetchone()
+        w = wallet_keys.c
+        with self._read() as db:
+            row = db.execute(sa.select(sa.literal(1))
+                             .where(w.org == org, w.vault_id == vault_id, w.key_id == key_id)).first()
         return row is not None
 
     def keys(self, org: str, vault_id: str, limit: int = 100, after: Optional[str] = None) -> List[str]:
-        with self._db() as db:
-            rows = db.execute(
-                "SELECT key_id FROM wallet_keys WHERE org = ? AND vault_id = ? AND (? IS NULL OR key_id > ?)"
-                " ORDER BY key_id LIMIT ?", (org, vault_id, after, after, limit)
-            ).fetchall()
-        return [r["key_id"] for r in rows]
+        """The vault's key ids in order, ``limit`` (1..500) of them after the id ``after``."""
+        _check_limit(limit)
+        w = wallet_keys.c
+        q = sa.select(w.key_id).where(w.org == org, w.vault_id == vault_id)
+        if after is not None:
+            q = q.where(w.key_id > after)
+        with self._read() as db:
+            return [str(k) for k in db.execute(q.order_by(w.key_id).limit(limit)).scalars()]
 
     def add_key(self, org: str, vault_id: str, key_id: str) -> None:
         """Add a key; :class:`KeyIdTaken` when the organisation already has a key of that id
         (in this vault or another: the UNIQUE index on (org, key_id) decides)."""
-        with self._write_transaction() as db:
-            row = db.execute("SELECT vault_id FROM wallet_keys WHERE org = ? AND key_id = ?", (org, key_id)).fetchone()
-            if row is not None:
-                raise KeyIdTaken(row["vault_id"])
-            db.execute("INSERT INTO wallet_keys (org, vault_id, key_id) VALUES (?, ?, ?)", (org, vault_id, key_id))
+        w = wallet_keys.c
+        with self._write("wallet_keys") as db:
+            taken = db.execute(sa.select(w.vault_id).where(w.org == org, w.key_id == key_id)).scalar_one_or_none()
+            if taken is not None:
+                raise KeyIdTaken(str(taken))
+            db.execute(wallet_keys.insert().values(org=org, vault_id=vault_id, key_id=key_id))
+
+
+def _sqlite_transactions(engine: Engine) -> None:
+    """SQLAlchemy's documented pysqlite recipe ("Using SQLAlchemy to emit BEGIN in lieu of
+    SQLite's transaction control"): the driver's own implicit BEGIN is off, and each
+    transaction begins with ours, ``BEGIN IMMEDIATE`` for writes (``credgate_write``), so a
+    write transaction holds the lock before its first read, and DDL is transactional."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("credgate_write") else "BEGIN")

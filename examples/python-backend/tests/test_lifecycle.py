@@ -1,11 +1,10 @@
 """The credential lifecycle of issue 10 over HTTP: approvals by two administrator identities,
 secret rotation with overlap, expiry, the published revocation list, usage and suggestions,
-and the migration of version 1 records. Time moves only through the clock file."""
+and hostile input. Time moves only through the clock file. (Version 1 records: test_migrations.py,
+from a pre-Alembic database.)"""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from typing import Any, Dict, List
 
 import credgate
@@ -323,31 +322,6 @@ def test_usage_counted_and_a_suggestion_that_grants_nothing_new(service: Service
         assert r.status_code == 200 and r.json()["status"] == "applied"
         # Never used at all: the advice is to disable it.
         assert admin.get(f"/admin/credentials/{idle['client_id']}/usage").json()["suggestion"]["unused_credential"] is True
-
-
-# -- version 1 records
-
-
-def test_version_1_records_migrate_on_open(service: Service) -> None:
-    cred = create(service)
-    cid, secret = cred["client_id"], cred["client_secret"]
-    service.stop()
-    with sqlite3.connect(service.db) as db:  # back to the version 1 database
-        record = json.loads(db.execute("SELECT record FROM credentials").fetchone()[0])
-        record["secret_sha256"] = record.pop("secrets")[0]["sha256"]
-        db.execute("UPDATE credentials SET record = ?", (json.dumps(record),))
-        db.execute("ALTER TABLE credential_changes DROP COLUMN admin")
-    service.start()
-    token(service, cid, secret)
-    for _ in range(2):  # idempotent: a second open changes nothing
-        with sqlite3.connect(service.db) as db:
-            stored = json.loads(db.execute("SELECT record FROM credentials").fetchone()[0])
-        assert "secret_sha256" not in stored
-        assert [s["created_at"] for s in stored["secrets"]] == [T0]
-        service.restart()
-    with service.admin() as admin:
-        assert admin.post(f"/admin/credentials/{cid}/disable").status_code == 200
-        assert admin.get("/admin/audit").json()["credential_changes"][0]["admin"] == "alice"
 
 
 # -- hostile input on every new route: 400/404/409, never 500
