@@ -175,7 +175,7 @@ function reach(all, ids, everything) {
 }
 
 /** The effective-permissions grid of a `preview` result: what each type and action reaches. */
-export function GrantGrid({ view, caption = "Effective permissions" }) {
+export function GrantGrid({ view, caption = "What each type and action reaches" }) {
   if (!view || view.grants.length === 0) return html`<p class="empty">Nothing: this credential would be allowed nothing.</p>`;
   return html`<table class="grid">
     <caption>${caption}</caption>
@@ -194,12 +194,13 @@ export function GrantGrid({ view, caption = "Effective permissions" }) {
 
 /**
  * A table: `columns` are `[heading, row => cell]`; `empty` is the text shown with no rows.
- * `more` (optional) is a "Load more" button's handler.
+ * `more` (optional) is a "Load more" button's handler; `hideCaption` when a heading already
+ * says the same (the caption still names the table for assistive technology).
  */
-export function DataTable({ caption, columns, rows, empty, rowKey, more, busy = false }) {
+export function DataTable({ caption, columns, rows, empty, rowKey, more, busy = false, hideCaption = false }) {
   return html`<div class="table-wrap">
     <table class="data">
-      <caption>${caption}</caption>
+      <caption class=${hideCaption ? "visually-hidden" : undefined}>${caption}</caption>
       <thead><tr>${columns.map(([heading]) => html`<th scope="col">${heading}</th>`)}</tr></thead>
       <tbody>
         ${rows.map((row) => html`<tr key=${rowKey(row)}>${columns.map(([, cell]) => html`<td>${cell(row)}</td>`)}</tr>`)}

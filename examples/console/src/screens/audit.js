@@ -65,7 +65,7 @@ function Log({ name, clientId }) {
   return html`<section class="card" aria-labelledby=${id}>
     <h2 id=${id}>${log.title}</h2>
     <${ErrorAlert} error=${error} />
-    ${page && html`<${DataTable} caption=${log.title} columns=${log.columns} rows=${page.rows} rowKey=${(r) => r.id} empty=${log.empty} />`}
+    ${page && html`<${DataTable} caption=${log.title} columns=${log.columns} rows=${page.rows} rowKey=${(r) => r.id} empty=${log.empty} hideCaption />`}
     <div class="pager">
       <button type="button" disabled=${cursors.length === 1} onClick=${() => setCursors((c) => c.slice(0, -1))}>Newer</button>
       <button type="button" disabled=${!page?.older} onClick=${() => setCursors((c) => [...c, page.older])}>Older</button>
@@ -88,9 +88,9 @@ export function Audit({ initialClient }) {
         <label for="audit-credential">Credential</label>
         <input id="audit-credential" type="text" value=${field} placeholder="cid_…" autocomplete="off" spellcheck="false"
                aria-describedby="audit-credential-hint" onInput=${(e) => setField(e.currentTarget.value)} />
-        <p id="audit-credential-hint" class="hint">A client ID; leave empty for every credential.</p>
       </div>
       <button type="submit">Filter</button>
+      <p id="audit-credential-hint" class="hint wide">A client ID (<code>cid_…</code>); leave it empty for every credential.</p>
     </form>
     <${Log} key=${`d-${clientId}`} name="decisions" clientId=${clientId} />
     <${Log} key=${`t-${clientId}`} name="token_requests" clientId=${clientId} />

@@ -10,6 +10,7 @@ import { age, ago, allowsEveryIp, formatTime, label, nowSeconds } from "../forma
 import { html } from "../html.js";
 import { ErrorAlert } from "../message.js";
 import { DataTable } from "../components.js";
+import { notice } from "../notice.js";
 import { Page } from "../page.js";
 import { href, navigate } from "../router.js";
 
@@ -43,6 +44,7 @@ export function CredentialList() {
   const [after, setAfter] = useState(null);
   const [busy, setBusy] = useState(true);
   const [error, setError] = useState(null);
+  const [saved] = useState(() => notice.take());
 
   const fetchPage = async (cursor, replace) => {
     setBusy(true);
@@ -79,6 +81,7 @@ export function CredentialList() {
       <${Filter} id="filter-status" text="Status" value=${status} words=${words.statuses} onChange=${setStatus} />
       <${Filter} id="filter-environment" text="Environment" value=${environment} words=${words.environments} onChange=${setEnvironment} />
     </div>
+    <p class="status-line" role="status">${saved}</p>
     <${ErrorAlert} error=${error} />
     <p class="visually-hidden" role="status" aria-live="polite">${busy ? "Loading credentials…" : `${rows.length} shown`}</p>
     <${DataTable} caption="API credentials" columns=${columns} rows=${rows} rowKey=${(c) => c.client_id} busy=${busy}

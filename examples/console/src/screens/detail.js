@@ -4,13 +4,13 @@
 // one-time dialog), and the lifecycle: Disable (with a reason), Enable, Delete (typing the
 // name to confirm). The server decides each change; this screen asks and shows the answer.
 
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 import { admin, DISABLE_REASONS, MAX_DISABLE_COMMENT } from "../api.js";
 import { explain, preview, vocabulary } from "../engine.js";
 import { ago, allowsEveryIp, formatTime, label, nowSeconds } from "../format.js";
 import { html } from "../html.js";
-import { ErrorAlert, Message, Note } from "../message.js";
+import { ErrorAlert, Note } from "../message.js";
 import { DataTable, Dialog, Field, GrantGrid, SecretDialog } from "../components.js";
 import { notice } from "../notice.js";
 import { Page } from "../page.js";
@@ -75,6 +75,7 @@ function DisableDialog({ record, onClose, onDone }) {
 
 function DeleteDialog({ record, onClose, onDone }) {
   const [typed, setTyped] = useState("");
+  const deleted = useRef(false);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
 
@@ -82,6 +83,7 @@ function DeleteDialog({ record, onClose, onDone }) {
     setBusy(true);
     try {
       await admin.remove(record.client_id);
+      deleted.current = true;
       onDone("The credential is deleted: it can never obtain a token again.");
     } catch (e) {
       setError(e);
@@ -89,7 +91,8 @@ function DeleteDialog({ record, onClose, onDone }) {
     }
   };
 
-  return html`<${Dialog} labelledBy="delete-title" onClose=${onClose}>
+  // Deleting removes the buttons that opened this dialog: focus goes to the screen's heading.
+  return html`<${Dialog} labelledBy="delete-title" onClose=${onClose} returnFocus=${() => (deleted.current ? document.querySelector("main h1") : null)}>
     <h2 id="delete-title">Delete credential</h2>
     <p id="delete-warning">Deleting is final: <strong>${record.name}</strong> can never obtain a token again.
       Tokens already issued stay valid until they expire (at most an hour).</p>
@@ -220,7 +223,7 @@ function Secrets({ record, onRotated }) {
   };
   const now = nowSeconds();
   return html`
-    <${DataTable} caption="Secrets" rows=${record.secrets} rowKey=${(s) => s.index}
+    <${DataTable} caption="Secrets" hideCaption rows=${record.secrets} rowKey=${(s) => s.index}
       columns=${[
         ["Secret", (s) => `Secret ${s.index + 1}`],
         ["Created", (s) => formatTime(s.created_at)],

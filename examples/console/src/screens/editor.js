@@ -271,7 +271,7 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
                      aria-describedby=${noteIds(id, notes).join(" ") || undefined}
                      onInput=${(e) => change({ ips: form.ips.map((x) => (x.key === ip.key ? { ...x, value: e.currentTarget.value } : x)) })}
                      onBlur=${() => touch(`ip_allowlist#${ip.key}`)} />
-              <button type="button" class="remove" onClick=${() => removeIp(i)}>Remove IP address ${i + 1}</button>
+              <button type="button" class="remove" onClick=${() => removeIp(i)}>Remove<span class="visually-hidden"> IP address ${i + 1}</span></button>
               ${notes.map((n, j) => html`<${Note} id=${`${id}-note-${j}`} item=${n.item} kind=${n.kind} />`)}
             </li>`;
           })}
@@ -323,7 +323,7 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
                       placeholder=${org ? "whole organisation" : `every ${row.scope}`} maxlength=${limits.resource_chars.max * 4}
                       autocomplete="off" spellcheck="false" aria-invalid=${bad("resource")} aria-describedby=${describedBy}
                       onInput=${(e) => setRow(i, { resource: e.currentTarget.value })} /></td>
-                <td><button type="button" class="remove" onClick=${() => removeRow(i)}>Remove permission ${i + 1}</button></td>
+                <td><button type="button" class="remove" onClick=${() => removeRow(i)}>Remove<span class="visually-hidden"> permission ${i + 1}</span></button></td>
               </tr>`;
             })}
           </tbody>
