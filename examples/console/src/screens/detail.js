@@ -157,6 +157,13 @@ function TryRequest({ record }) {
   </form>`;
 }
 
+/** A change's stored disable reason and comment, in the words the Disable dialog offered. */
+function reasonText(detail) {
+  if (!detail) return "";
+  const reason = DISABLE_REASONS.find(([value]) => value === detail.reason)?.[1] ?? detail.reason ?? "";
+  return [reason, detail.comment].filter(Boolean).join(": ");
+}
+
 function Activity({ clientId, stamp }) {
   const [log, setLog] = useState(null);
   const [error, setError] = useState(null);
@@ -179,6 +186,14 @@ function Activity({ clientId, stamp }) {
         ["Time", (r) => formatTime(r.time)],
         ["Result", (r) => (r.granted ? "Token issued" : html`Refused (<code>${r.reason}</code>)`)],
         ["Client IP", (r) => r.client_ip],
+      ]} />
+    <${DataTable} caption="Recent changes" rows=${log.credential_changes ?? []} rowKey=${(r) => r.id} empty="No changes yet"
+      columns=${[
+        ["Time", (r) => formatTime(r.time)],
+        ["Change", (r) => label(r.action)],
+        ["By", (r) => r.admin ?? ""],
+        ["Status", (r) => (r.from_status === r.status ? label(r.status) : `${label(r.from_status)} → ${label(r.status)}`)],
+        ["Reason", (r) => reasonText(r.detail)],
       ]} />
     <p><a href=${`${href("audit")}?client_id=${encodeURIComponent(clientId)}`}>The full audit of this credential</a></p>`;
 }
@@ -297,7 +312,7 @@ export function CredentialDetail({ clientId }) {
     <button type="button" class="danger" onClick=${() => setDialog("delete")}>Delete</button>`;
 
   return html`<${Page} title=${record.name} actions=${actions}>
-    <p class="back"><a href=${href("credentials")}>All credentials</a></p>
+    <p class="back"><a href=${href("credentials")}>Back to the list</a></p>
     <p class="status-line" role="status" aria-live="polite">${status}</p>
     <${ErrorAlert} error=${error} />
     <dl class="facts">

@@ -99,6 +99,26 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
     setServer(null);
   };
   const touch = (...paths) => setTouched((t) => new Set([...t, ...paths]));
+  // Leaving a field shows its problems, which moves what is below it. When focus left for a
+  // button (a mouse press on "Generate credentials"), the problems wait for that click to
+  // land first, or the button would move away under the pointer and the click be lost.
+  const leave = (event, ...paths) => {
+    if (event.currentTarget.contains?.(event.relatedTarget) && event.type === "focusout") return;
+    if (event.relatedTarget?.tagName !== "BUTTON") {
+      touch(...paths);
+      return;
+    }
+    let done = false;
+    const run = () => {
+      if (done) return;
+      done = true;
+      window.removeEventListener("click", later, true);
+      touch(...paths);
+    };
+    const later = () => setTimeout(run);
+    window.addEventListener("click", later, true);
+    setTimeout(run, 600); // focus moved by keyboard: no click is coming
+  };
 
   const spec = {
     name: form.name,
@@ -234,7 +254,7 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
       </div>
 
       <fieldset class="field" aria-describedby=${noteIds("set-type", setTypeNotes).join(" ") || undefined}
-                onFocusOut=${(e) => !e.currentTarget.contains(e.relatedTarget) && touch("permission_set_type")}>
+                onFocusOut=${(e) => leave(e, "permission_set_type")}>
         <legend>Permission set type</legend>
         <div class="set-types">
           ${words.set_types.map((s) => html`<div class="choice">
@@ -249,12 +269,12 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
       </fieldset>
 
       <${Field} id="name" label="Name" value=${form.name} max=${textLimits.max}
-        onInput=${(name) => change({ name })} onBlur=${() => touch("name")} notes=${notesAt("name")} />
+        onInput=${(name) => change({ name })} onBlur=${(e) => leave(e, "name")} notes=${notesAt("name")} />
       <${Field} id="description" label="Description" optional value=${form.description} max=${textLimits.max}
-        onInput=${(description) => change({ description })} onBlur=${() => touch("description")} notes=${notesAt("description")} />
+        onInput=${(description) => change({ description })} onBlur=${(e) => leave(e, "description")} notes=${notesAt("description")} />
 
       <fieldset class="field" aria-describedby=${noteIds("ip", ipNotes).join(" ") || undefined}
-                onFocusOut=${(e) => !e.currentTarget.contains(e.relatedTarget) && touch("ip_allowlist")}>
+                onFocusOut=${(e) => leave(e, "ip_allowlist")}>
         <legend>IP addresses</legend>
         <div class="choices">
           <label><input type="radio" name="ip-mode" value="all" checked=${form.ipMode === "all"} onChange=${() => setIpMode("all")} /> All IP addresses</label>
@@ -270,7 +290,7 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
                      aria-invalid=${notes.some((n) => n.kind === "problem") ? "true" : undefined}
                      aria-describedby=${noteIds(id, notes).join(" ") || undefined}
                      onInput=${(e) => change({ ips: form.ips.map((x) => (x.key === ip.key ? { ...x, value: e.currentTarget.value } : x)) })}
-                     onBlur=${() => touch(`ip_allowlist#${ip.key}`)} />
+                     onBlur=${(e) => leave(e, `ip_allowlist#${ip.key}`)} />
               <button type="button" class="remove" onClick=${() => removeIp(i)}>Remove<span class="visually-hidden"> IP address ${i + 1}</span></button>
               ${notes.map((n, j) => html`<${Note} id=${`${id}-note-${j}`} item=${n.item} kind=${n.kind} />`)}
             </li>`;
@@ -282,7 +302,7 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
       </fieldset>
 
       <fieldset class="field" aria-describedby=${noteIds("environment", envNotes).join(" ") || undefined}
-                onFocusOut=${(e) => !e.currentTarget.contains(e.relatedTarget) && touch("environment")}>
+                onFocusOut=${(e) => leave(e, "environment")}>
         <legend>Environment</legend>
         <div class="choices">
           ${words.environments.map((env) => html`<label><input type="radio" name="environment" value=${env}
@@ -303,9 +323,9 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
               const base = `perm-${row.key}`;
               const describedBy = noteIds(base, notes).join(" ") || undefined;
               const bad = (control) => (notes.some((n) => n.kind === "problem" && controlOf(n.item.code) === control) ? "true" : undefined);
-              const leave = () => touch(`permissions#${row.key}`, "permissions");
+              const leaveRow = (e) => leave(e, `permissions#${row.key}`, "permissions");
               const org = row.scope === orgScope;
-              return html`<tr key=${row.key} onFocusOut=${(e) => !e.currentTarget.contains(e.relatedTarget) && leave()}>
+              return html`<tr key=${row.key} onFocusOut=${leaveRow}>
                 <th scope="row">${i + 1}</th>
                 <td><select id=${`${base}-type`} aria-label="Type" value=${row.type} aria-invalid=${bad("type")} aria-describedby=${describedBy}
                       onChange=${(e) => setRow(i, { type: e.currentTarget.value })}>
