@@ -75,7 +75,7 @@ export function CredentialList() {
     ["Secret age", (c) => secretAge(c)],
   ];
 
-  return html`<${Page} title="API credentials"
+  return html`<${Page} title="Credentials" heading="API credentials"
       actions=${html`<button type="button" class="primary" onClick=${() => navigate("credentials", "new")}>Create credentials</button>`}>
     <div class="filters" role="group" aria-label="Filters">
       <${Filter} id="filter-status" text="Status" value=${status} words=${words.statuses} onChange=${setStatus} />

@@ -340,7 +340,7 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
                   ${scopesOf(words, row.type).map((s) => html`<option value=${s}>${s}</option>`)}
                 </select></td>
                 <td><input id=${`${base}-resource`} type="text" aria-label="Resource" value=${org ? "" : row.resource} disabled=${org}
-                      placeholder=${org ? "whole organisation" : `every ${row.scope}`} maxlength=${limits.resource_chars.max * 4}
+                      placeholder=${org ? "whole organisation" : `every ${row.scope}`}
                       autocomplete="off" spellcheck="false" aria-invalid=${bad("resource")} aria-describedby=${describedBy}
                       onInput=${(e) => setRow(i, { resource: e.currentTarget.value })} /></td>
                 <td><button type="button" class="remove" onClick=${() => removeRow(i)}>Remove<span class="visually-hidden"> permission ${i + 1}</span></button></td>
