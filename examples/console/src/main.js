@@ -65,6 +65,11 @@ function App() {
     admin.me().then(({ body }) => setMe(body), () => session.clear()).finally(() => setChecking(false));
   }, []);
 
+  // Signed in on the sign-in route (a reload there): go to the list, whose screen it shows.
+  useEffect(() => {
+    if (me && route[0] === "sign-in") navigate("credentials");
+  }, [me, route[0]]);
+
   const signedIn = (who) => {
     setMe(who);
     setNotice(null);
