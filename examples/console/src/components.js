@@ -88,7 +88,7 @@ async function copy(text, field) {
  * until the box is ticked; leaving the page asks first while it is open. The secret lives in
  * this component's props only: never in storage or the URL.
  */
-export function SecretDialog({ clientId, clientSecret, pendingChange, onDone }) {
+export function SecretDialog({ clientId, clientSecret, pendingChange, onDone, returnFocus }) {
   const [stored, setStored] = useState(false);
   const [copied, setCopied] = useState("");
   const idField = useRef(null);
@@ -107,7 +107,7 @@ export function SecretDialog({ clientId, clientSecret, pendingChange, onDone }) 
     setCopied((await copy(text, field.current)) ? `${what} copied.` : `${what} could not be copied: select it and copy it yourself.`);
   };
 
-  return html`<${Dialog} labelledBy="secret-title" locked=${!stored} onClose=${onDone} className="secret-dialog">
+  return html`<${Dialog} labelledBy="secret-title" locked=${!stored} onClose=${onDone} returnFocus=${returnFocus} className="secret-dialog">
     <h2 id="secret-title">Your new credentials</h2>
     ${pendingChange != null && html`<p class="pending" id="secret-pending">
       Waiting for approval by another administrator (change ${pendingChange}): the credentials work once it is approved.
@@ -195,6 +195,8 @@ export function GrantGrid({ view, caption = "What each type and action reaches" 
 
 /**
  * A table: `columns` are `[heading, row => cell]`; `empty` is the text shown with no rows.
+ * Busy buttons here and elsewhere are aria-disabled, not disabled: a disabled button would
+ * drop the keyboard focus to <body> while the request runs.
  * `more` (optional) is a "Load more" button's handler; `hideCaption` when a heading already
  * says the same (the caption still names the table for assistive technology).
  */
@@ -208,6 +210,6 @@ export function DataTable({ caption, columns, rows, empty, rowKey, more, busy = 
       </tbody>
     </table>
     ${rows.length === 0 && !busy && html`<p class="empty">${empty}</p>`}
-    ${more && html`<button type="button" onClick=${more} disabled=${busy}>Load more</button>`}
+    ${more && html`<button type="button" onClick=${() => !busy && more()} aria-disabled=${busy ? "true" : undefined}>Load more</button>`}
   </div>`;
 }

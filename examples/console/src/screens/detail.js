@@ -225,6 +225,7 @@ function Secrets({ record, onRotated }) {
   useEffect(() => (issued ? setLeaveGuard("Leave this page? The new client secret will be lost: it is shown only once.") : undefined), [issued]);
 
   const rotate = async () => {
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -252,10 +253,10 @@ function Secrets({ record, onRotated }) {
           ${GRACE.map(([seconds, text]) => html`<option value=${seconds}>${text}</option>`)}
         </select>
       </div>
-      <button type="button" id="rotate-secret" onClick=${rotate} disabled=${busy}>Rotate secret</button>
+      <button type="button" id="rotate-secret" onClick=${rotate} aria-disabled=${busy ? "true" : undefined}>Rotate secret</button>
     </div>`}
     <${ErrorAlert} error=${error} />
-    ${issued && html`<${SecretDialog} ...${issued} onDone=${() => {
+    ${issued && html`<${SecretDialog} ...${issued} returnFocus=${() => document.getElementById("rotate-secret")} onDone=${() => {
       setIssued(null);
       onRotated("A new secret was issued.");
     }} />`}`;
@@ -284,6 +285,7 @@ export function CredentialDetail({ clientId }) {
     reload();
   };
   const enable = async () => {
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -308,7 +310,7 @@ export function CredentialDetail({ clientId }) {
     <button type="button" onClick=${() => navigate("credentials", clientId, "edit")}>Edit</button>
     ${record.status === "enabled"
       ? html`<button type="button" onClick=${() => setDialog("disable")}>Disable</button>`
-      : html`<button type="button" onClick=${enable} disabled=${busy}>Enable</button>`}
+      : html`<button type="button" onClick=${enable} aria-disabled=${busy ? "true" : undefined}>Enable</button>`}
     <button type="button" class="danger" onClick=${() => setDialog("delete")}>Delete</button>`;
 
   return html`<${Page} title=${record.name} actions=${actions}>

@@ -221,6 +221,7 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
   // ------------------------------------------------------------------ submit
   const submit = async (event) => {
     event.preventDefault();
+    if (busy) return;
     setSubmitted(true);
     if (!valid) {
       setServer(null);
@@ -364,7 +365,7 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
 
       ${result}
       <div class="actions">
-        <button type="submit" class="primary" id="submit-credential" disabled=${busy}>${submitLabel}</button>
+        <button type="submit" class="primary" id="submit-credential" aria-disabled=${busy ? "true" : undefined}>${submitLabel}</button>
       </div>
     </form>
 

@@ -15,6 +15,7 @@ export function SignIn({ onSignedIn, notice }) {
 
   const submit = async (event) => {
     event.preventDefault();
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -37,7 +38,7 @@ export function SignIn({ onSignedIn, notice }) {
         <input id="admin-token" type="password" autocomplete="current-password" value=${token}
                onInput=${(e) => setToken(e.currentTarget.value)} />
       </div>
-      <button type="submit" class="primary" disabled=${busy}>Sign in</button>
+      <button type="submit" class="primary" aria-disabled=${busy ? "true" : undefined}>Sign in</button>
     </form>
   </${Page}>`;
 }
