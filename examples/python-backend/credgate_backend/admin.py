@@ -24,8 +24,8 @@ import credgate
 
 from .config import APPROVAL_POLICIES, Admin
 from .inputs import MAX_JSON_BODY_BYTES, ClientError, parse_json_object, read_body, read_json_object
-from .store import (MAX_PAGE, SPEC_MEMBERS, ChangeDecided, ChangeNotFound, ChangeStale, CredentialGone,
-                    SelfApproval, spec_of)
+from .store import (CLIENT_ID, MAX_PAGE, SPEC_MEMBERS, ChangeDecided, ChangeNotFound, ChangeStale,
+                    CredentialGone, SelfApproval, spec_of)
 
 if TYPE_CHECKING:
     from .app import Service
@@ -38,6 +38,19 @@ Cursor = Annotated[Optional[int], Query(ge=1, le=2**63 - 1)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 ChangeState = Annotated[Literal["pending", "approved", "rejected", "all"], Query()]
 Days = Annotated[Optional[int], Query(ge=1, le=36500)]
+Status = Annotated[Optional[Literal["enabled", "disabled", "deleted"]], Query()]
+Environment = Annotated[Optional[Literal["sandbox", "production"]], Query()]
+# The credentials list's cursor: the previous page's last client id (opaque to clients).
+After = Annotated[Optional[str], Query(pattern=CLIENT_ID.pattern)]
+ClientIdFilter = Annotated[Optional[str], Query(pattern=CLIENT_ID.pattern)]
+
+# Why an administrator disabled a credential (the console's labels; stored with the change).
+DISABLE_REASONS = {
+    "compromised": "The secret may be compromised",
+    "unused": "No longer used",
+    "security_review": "Paused for a security review",
+    "other": "Another reason",
+}
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _JTI = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -97,6 +110,21 @@ def public_record(c: credgate.Credential) -> Dict[str, Any]:
     return r
 
 
+def view(creds: List[credgate.Credential], last_calls: Dict[str, int]) -> List[Dict[str, Any]]:
+    """The admin API's view of records: :func:`public_record` plus ``last_used_at``, the
+    latest of a token issued (any secret's ``last_used_at``) and an allowed API call
+    (``last_calls``: the audit log's latest allowed decision per client)."""
+    out = []
+    for c in creds:
+        r = public_record(c)
+        times = [s["last_used_at"] for s in r["secrets"] if s["last_used_at"] is not None]
+        if c.client_id in last_calls:
+            times.append(last_calls[c.client_id])
+        r["last_used_at"] = max(times) if times else None
+        out.append(r)
+    return out
+
+
 def takes_access_away(d: credgate.SpecDiff) -> bool:
     """Whether an applied update removes anything tokens already issued still carry (their
     ``scope``, ``ips``, ``env``): then those tokens go onto the revocation list."""
@@ -147,16 +175,23 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
         return c
 
     def change(client_id: str, action: str, transition: Callable[[credgate.Credential], credgate.Credential],
-               who: Admin, revoke: Optional[Callable[[credgate.Credential], bool]] = None) -> credgate.Credential:
-        """One record change, read and written in one transaction and logged with who."""
+               who: Admin, revoke: Optional[Callable[[credgate.Credential], bool]] = None,
+               detail: Optional[Dict[str, Any]] = None) -> credgate.Credential:
+        """One record change, read and written in one transaction and logged with who (and
+        ``detail``: why, when the administrator said)."""
         try:
             updated = svc.store.change_credential(client_id, action, transition, svc.settings.now(),
-                                                  admin=who.id, revoke=revoke)
+                                                  admin=who.id, revoke=revoke, detail=detail)
         except credgate.Error as e:
             raise _core_error(e) from None
         if updated is None:
             raise _not_found(f"credential `{client_id[:64]}`")
         return updated
+
+    @app.get("/admin/me")
+    def me(who: Admin = Depends(identify)) -> Dict[str, Any]:
+        """Who this bearer token is: the console's sign-in."""
+        return {"id": who.id, "role": who.role}
 
     # ------------------------------------------------------------ credentials
 
@@ -191,12 +226,22 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
         return _json({"status": "active", **answer}, 201, _NO_STORE)
 
     @app.get("/admin/credentials")
-    def list_credentials(who: Admin = Depends(identify)) -> Dict[str, Any]:
-        return {"credentials": [public_record(c) for c in svc.store.list_credentials()]}
+    def list_credentials(status: Status = None, environment: Environment = None, limit: Limit = 100,
+                         after: After = None, who: Admin = Depends(identify)) -> Dict[str, Any]:
+        """Credentials newest first, filtered by status and environment; the next page starts
+        after ``next.after`` (None: this page is the last)."""
+        try:
+            creds = svc.store.list_credentials(limit, after, status, environment)
+        except ValueError:
+            raise ClientError(f"`after` is not a cursor of this list: `{after}`") from None
+        records = view(creds, svc.store.last_used([c.client_id for c in creds]))
+        return {"credentials": records,
+                "next": {"after": creds[-1].client_id if len(creds) == limit else None}}
 
     @app.get("/admin/credentials/{client_id}")
     def get_credential(client_id: str, who: Admin = Depends(identify)) -> Dict[str, Any]:
-        return public_record(credential(client_id))
+        c = credential(client_id)
+        return view([c], svc.store.last_used([c.client_id]))[0]
 
     @app.patch("/admin/credentials/{client_id}")
     async def update_credential(request: Request, client_id: str, who: Admin = Depends(identify)) -> JSONResponse:
@@ -231,9 +276,19 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
         return _json({"status": "applied", "diff": d.to_dict(), "credential": public_record(updated)})
 
     @app.post("/admin/credentials/{client_id}/disable")
-    def disable(client_id: str, who: Admin = Depends(identify)) -> Dict[str, Any]:
+    async def disable(request: Request, client_id: str, who: Admin = Depends(identify)) -> Dict[str, Any]:
+        """Disable, optionally saying why (``reason``, one of :data:`DISABLE_REASONS`, and a
+        ``comment``): stored with the change, shown in the audit's credential changes."""
+        body = await _optional_object(request)
+        _members(body, ("reason", "comment"))
+        reason, comment = body.get("reason"), body.get("comment")
+        if reason is not None and (not isinstance(reason, str) or reason not in DISABLE_REASONS):
+            raise ClientError(f"`reason` must be one of {', '.join(DISABLE_REASONS)}")
+        if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT):
+            raise ClientError(f"`comment` must be a string of at most {MAX_COMMENT} characters")
+        detail = {"reason": reason, "comment": comment} if reason is not None or comment is not None else None
         return public_record(change(client_id, "disable", lambda c: _LIFECYCLE["disable"](c, svc.settings.now()),
-                                    who, revoke=lambda _: True))
+                                    who, revoke=lambda _: True, detail=detail))
 
     @app.post("/admin/credentials/{client_id}/enable")
     def enable(client_id: str, who: Admin = Depends(identify)) -> Dict[str, Any]:
@@ -425,14 +480,15 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
         token_requests_before: Cursor = None,
         credential_changes_before: Cursor = None,
         admin_actions_before: Cursor = None,
+        client_id: ClientIdFilter = None,
         who: Admin = Depends(identify),
     ) -> Dict[str, Any]:
-        """The newest ``limit`` (1..500) rows of each log, older pages by the ``*_before`` ids
-        that ``next`` gives (None: no older rows)."""
-        decisions = svc.store.audit_log(limit, decisions_before)
-        tokens = svc.store.token_log(limit, token_requests_before)
-        changes = svc.store.credential_changes(limit, credential_changes_before)
-        actions = svc.store.admin_log(limit, admin_actions_before)
+        """The newest ``limit`` (1..500) rows of each log (only those of ``client_id`` when
+        given), older pages by the ``*_before`` ids that ``next`` gives (None: no older rows)."""
+        decisions = svc.store.audit_log(limit, decisions_before, client_id)
+        tokens = svc.store.token_log(limit, token_requests_before, client_id)
+        changes = svc.store.credential_changes(limit, credential_changes_before, client_id)
+        actions = svc.store.admin_log(limit, admin_actions_before, client_id)
         return {
             "decisions": decisions, "token_requests": tokens, "credential_changes": changes,
             "admin_actions": actions,

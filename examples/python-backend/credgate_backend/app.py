@@ -15,11 +15,12 @@ import asyncio
 import hashlib
 import os
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from pathlib import Path
+from typing import Annotated, Any, Dict, List, Optional, Tuple
 
-from fastapi import FastAPI, Request, Security
+from fastapi import FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 import credgate
 from credgate.asgi import CredgateMiddleware, Protect
@@ -29,13 +30,23 @@ from .config import Settings
 from .inputs import BodyTooLarge, ClientError, client_address, read_body, read_json_object
 from .limits import FailureLimiter
 from .admin import add_admin_routes
-from .store import CLIENT_ID, KeyIdTaken, Store
+from .console import PREFIX as CONSOLE, ConsoleFiles, ConsoleHeaders
+from .store import CLIENT_ID, MAX_PAGE, KeyIdTaken, Store
 
 MAX_VAULT_NAME = 100
 # What credgate is given in place of a body that was not read because it is over the limit:
 # the core then refuses the request as it refuses any oversized body (400 invalid_request).
 _OVERSIZED_BODY = bytes(credgate.MAX_BODY_BYTES + 1)
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# How many audit rows one /v1/audit/decisions request reads at most to find a page of the
+# caller's organisation (the store pages by id, not by organisation); a page cut short by
+# this bound still gives `next.before` to go on from.
+_MAX_AUDIT_SCAN = 10 * MAX_PAGE
+
+# Query parameters of the protected lists (ids are at most 64 characters in the core's grammar).
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+AfterId = Annotated[Optional[str], Query(min_length=1, max_length=64)]
+BeforeId = Annotated[Optional[int], Query(ge=1, le=2**63 - 1)]
 
 
 def _json(body: Any, status: int = 200, headers: Optional[Dict[str, str]] = None) -> JSONResponse:
@@ -191,6 +202,23 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             return {"status": "ok", "jwks": svc.remote_keys.status()}
         return {"status": "ok"}
 
+    @app.get("/.well-known/oauth-authorization-server")
+    def authorization_server_metadata() -> JSONResponse:
+        """RFC 8414 metadata: what the token endpoint really supports (credgate's
+        ``parse_token_request``: the client credentials grant, the secret in HTTP Basic or
+        in the form), so OAuth clients find it by the issuer alone."""
+        issuer = svc.settings.issuer
+        base = issuer.rstrip("/")
+        return _json({
+            "issuer": issuer,
+            "token_endpoint": f"{base}/oauth/token",
+            "jwks_uri": f"{base}/.well-known/jwks.json",
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            # No authorization endpoint: no response types (the member is required).
+            "response_types_supported": [],
+        }, headers={"Cache-Control": "max-age=3600"})
+
     @app.get("/.well-known/jwks.json")
     def jwks() -> JSONResponse:
         return _json(credgate.public_jwks(svc.published_keys()), headers={"Cache-Control": "max-age=60"})
@@ -278,8 +306,10 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         return value
 
     @app.get("/v1/vaults")
-    def list_vaults(d: Authorized = guard("vault", "read")) -> Dict[str, Any]:
-        return {"vaults": svc.store.vaults(org(d))}
+    def list_vaults(limit: Limit = 100, after: AfterId = None, d: Authorized = guard("vault", "read")) -> Dict[str, Any]:
+        """The organisation's vaults by id, ``limit`` after the id ``after``."""
+        vaults = svc.store.vaults(org(d), limit, after)
+        return {"vaults": vaults, "next": {"after": vaults[-1]["id"] if len(vaults) == limit else None}}
 
     @app.post("/v1/vaults", status_code=201)
     async def create_vault(request: Request, d: Authorized = guard("vault", "create")) -> JSONResponse:
@@ -301,8 +331,10 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         return _json(v) if v else _json({"error": "not_found"}, 404)
 
     @app.get("/v1/vaults/{vault}/keys")
-    def list_keys(vault: str, d: Authorized = guard("key", "read", vault="vault")) -> Dict[str, Any]:
-        return {"vault": vault, "keys": svc.store.keys(org(d), vault)}
+    def list_keys(vault: str, limit: Limit = 100, after: AfterId = None,
+                  d: Authorized = guard("key", "read", vault="vault")) -> Dict[str, Any]:
+        keys = svc.store.keys(org(d), vault, limit, after)
+        return {"vault": vault, "keys": keys, "next": {"after": keys[-1] if len(keys) == limit else None}}
 
     @app.post("/v1/vaults/{vault}/keys", status_code=201)
     async def create_key(request: Request, vault: str,
@@ -332,8 +364,16 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.get("/v1/vaults/{vault}/balances")
     def vault_balances(vault: str, d: Authorized = guard("balances", "read", vault="vault")) -> Dict[str, Any]:
-        keys = svc.store.keys(org(d), vault)
+        keys = all_keys(org(d), vault)
         return {"vault": vault, "balances": [{"key": k, "asset": "BTC", "amount": "0"} for k in keys]}
+
+    def all_keys(org_id: str, vault: str) -> List[str]:
+        keys: List[str] = []
+        while True:
+            page = svc.store.keys(org_id, vault, MAX_PAGE, keys[-1] if keys else None)
+            keys += page
+            if len(page) < MAX_PAGE:
+                return keys
 
     @app.get("/v1/vaults/{vault}/keys/{key}/balances")
     def key_balances(vault: str, key: str,
@@ -345,13 +385,26 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     # ------------------------------------------------------------ the ASGI middleware
 
     @app.get("/v1/audit/decisions")
-    def audit_decisions(request: Request) -> Dict[str, Any]:
-        """The caller's organisation's latest decisions (at most 100 of the last 500). Guarded
-        by ``CredgateMiddleware`` below rather than a dependency: what a framework without
+    def audit_decisions(request: Request, limit: Limit = 100, before: BeforeId = None) -> Dict[str, Any]:
+        """The caller's organisation's decisions, newest first: ``limit`` of them with ids
+        below ``before``; ``next.before`` goes on (None: no older rows). Guarded by
+        ``CredgateMiddleware`` below rather than a dependency: what a framework without
         dependencies (Starlette, Litestar, a raw ASGI app) would use."""
         auth: Authorized = request.state.credgate
-        rows = [r for r in svc.store.audit_log(500) if r["org"] == auth.claims.org]
-        return {"decisions": rows[:100]}
+        rows: List[Dict[str, Any]] = []
+        cursor, scanned = before, 0
+        while len(rows) < limit and scanned < _MAX_AUDIT_SCAN:
+            page = svc.store.audit_log(MAX_PAGE, cursor)
+            for r in page:
+                scanned += 1
+                cursor = int(r["id"])
+                if r["org"] == auth.claims.org:
+                    rows.append(r)
+                    if len(rows) == limit:
+                        break
+            if len(page) < MAX_PAGE and len(rows) < limit:
+                return {"decisions": rows, "next": {"before": None}}  # the oldest row was read
+        return {"decisions": rows, "next": {"before": cursor}}
 
     async def audit_row(record: Dict[str, Any], scope: Any) -> None:
         await asyncio.to_thread(svc.audit, record, scope["method"], scope["path"])
@@ -367,7 +420,24 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     )
 
     add_admin_routes(app, svc)
+    if svc.settings.console_dir is not None:
+        add_console(app, svc.settings.console_dir)
     return app
+
+
+def add_console(app: FastAPI, folder: Path) -> None:
+    """The console at /console/ (its headers: ``console.py``), and / leading to it."""
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse(f"{CONSOLE}/", status_code=307)
+
+    @app.get(CONSOLE, include_in_schema=False)
+    def console_root() -> RedirectResponse:  # relative URLs in index.html need the slash
+        return RedirectResponse(f"{CONSOLE}/", status_code=307)
+
+    app.mount(f"{CONSOLE}/", ConsoleFiles(directory=folder, html=True), name="console")
+    app.add_middleware(ConsoleHeaders)
 
 
 def app_from_env() -> FastAPI:

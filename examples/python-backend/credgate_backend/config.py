@@ -141,6 +141,8 @@ class Settings:
       routes trust only the keys fetched from it (``credgate.AsyncRemoteKeySet``: a resource
       server that verifies tokens issued elsewhere), not the local signing keys. Not with
       ``CREDGATE_VERIFY_REVOCATIONS`` (the local revocation list is signed with local keys).
+    - ``CREDGATE_CONSOLE_DIR``: the built admin console (a folder holding ``index.html``),
+      served at ``/console/``. Unset = no console.
     """
 
     db_path: Path = Path("credgate-backend.sqlite3")
@@ -158,8 +160,12 @@ class Settings:
     token_failure_refill_seconds: int = 6
     rate_limit_max_keys: int = 10_000
     jwks_url: Optional[str] = None
+    console_dir: Optional[Path] = None
 
     def __post_init__(self) -> None:
+        if self.console_dir is not None and not (self.console_dir / "index.html").is_file():
+            raise ConfigError(f"CREDGATE_CONSOLE_DIR must be a folder holding index.html (build it with"
+                              f" `make build-console`), not `{str(self.console_dir)[:200]}`")
         if self.approval_policy not in APPROVAL_POLICIES:
             raise ConfigError(f"CREDGATE_APPROVAL_POLICY must be always, production or never,"
                               f" not `{self.approval_policy[:20]}`")
@@ -197,6 +203,7 @@ class Settings:
             token_failure_burst=_int(e, "CREDGATE_TOKEN_FAILURE_BURST", cls.token_failure_burst, 1),
             token_failure_refill_seconds=_int(e, "CREDGATE_TOKEN_FAILURE_REFILL", cls.token_failure_refill_seconds, 1),
             jwks_url=e.get("CREDGATE_JWKS_URL") or None,
+            console_dir=Path(e["CREDGATE_CONSOLE_DIR"]) if e.get("CREDGATE_CONSOLE_DIR") else None,
         )
 
     def now(self) -> int:

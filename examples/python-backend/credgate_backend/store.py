@@ -17,7 +17,7 @@ import re
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import credgate
 
@@ -202,8 +202,11 @@ def _change_row(r: sqlite3.Row) -> Dict[str, Any]:
 class Store:
     """One SQLite file; a short-lived connection per operation (safe across threads)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    def __init__(self, path: Union[Path, str]) -> None:
+        # A database URL `sqlite:///<path>` names the same file as the path itself (interim:
+        # the SQLAlchemy store takes any URL).
+        text = str(path)
+        self.path = Path(text[len("sqlite:///"):] if text.startswith("sqlite:///") else text)
         with self._db() as db:
             db.executescript(SCHEMA)
         self._migrate()
@@ -218,6 +221,8 @@ class Store:
             columns = {r["name"] for r in db.execute("PRAGMA table_info(credential_changes)")}
             if "admin" not in columns:
                 db.execute("ALTER TABLE credential_changes ADD COLUMN admin TEXT")
+            if "detail" not in columns:
+                db.execute("ALTER TABLE credential_changes ADD COLUMN detail TEXT")
             rows = db.execute("SELECT client_id, record FROM credentials WHERE instr(record, ?) > 0",
                               ('"secret_sha256"',)).fetchall()
             for row in rows:
@@ -257,12 +262,14 @@ class Store:
             db.close()
 
     @staticmethod
-    def _page(db: sqlite3.Connection, table: str, limit: int, before: Optional[int]) -> List[sqlite3.Row]:
+    def _page(db: sqlite3.Connection, table: str, limit: int, before: Optional[int],
+              client_id: Optional[str] = None) -> List[sqlite3.Row]:
         if not 1 <= limit <= MAX_PAGE:
             raise ValueError(f"limit must be 1 to {MAX_PAGE}")
         rows: List[sqlite3.Row] = db.execute(
-            f"SELECT * FROM {table} WHERE id < ? ORDER BY id DESC LIMIT ?",  # table: a constant
-            (before if before is not None else 2**63 - 1, limit),
+            f"SELECT * FROM {table} WHERE id < ? AND (? IS NULL OR client_id = ?)"  # table: a constant
+            " ORDER BY id DESC LIMIT ?",
+            (before if before is not None else 2**63 - 1, client_id, client_id, limit),
         ).fetchall()
         return rows
 
@@ -286,6 +293,7 @@ class Store:
     def change_credential(
         self, client_id: str, action: str, transition: Callable[[credgate.Credential], credgate.Credential], now: int,
         *, admin: Optional[str] = None, revoke: Optional[Callable[[credgate.Credential], bool]] = None,
+        detail: Optional[Dict[str, Any]] = None,
     ) -> Optional[credgate.Credential]:
         """Apply ``transition`` (a credgate record operation) to the stored record and log the
         change, in one transaction. When ``revoke(before)`` says so, a client entry revoking
@@ -298,18 +306,19 @@ class Store:
                 return None
             before = credgate.Credential.from_json(row["record"])
             after = transition(before)
-            self._write_change(db, before, after, action, now, admin)
+            self._write_change(db, before, after, action, now, admin, detail)
             if revoke is not None and revoke(before):
                 self._revoke_client(db, client_id, now, action)
             return after
 
     @staticmethod
     def _write_change(db: sqlite3.Connection, before: credgate.Credential, after: credgate.Credential,
-                      action: str, now: int, admin: Optional[str]) -> None:
+                      action: str, now: int, admin: Optional[str], detail: Optional[Dict[str, Any]] = None) -> None:
         db.execute("UPDATE credentials SET status = ?, record = ?, updated_at = ? WHERE client_id = ?",
                    (after.status, after.to_json(), after.updated_at, after.client_id))
-        db.execute("INSERT INTO credential_changes (time, client_id, action, from_status, status, admin)"
-                   " VALUES (?, ?, ?, ?, ?, ?)", (now, after.client_id, action, before.status, after.status, admin))
+        db.execute("INSERT INTO credential_changes (time, client_id, action, from_status, status, admin, detail)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?)", (now, after.client_id, action, before.status, after.status, admin,
+                                                     json.dumps(detail) if detail is not None else None))
 
     def secret_used(self, client_id: str, secret: int, now: int) -> None:
         """Record that secret ``secret`` obtained a token now (credgate's ``secret_used``);
@@ -351,10 +360,11 @@ class Store:
         with self._db() as db:
             self._log_admin(db, now, admin, action, client_id, None, detail)
 
-    def admin_log(self, limit: int = 100, before: Optional[int] = None) -> List[Dict[str, Any]]:
+    def admin_log(self, limit: int = 100, before: Optional[int] = None,
+                  client_id: Optional[str] = None) -> List[Dict[str, Any]]:
         """Administrators' actions, newest first (who, when, what, which change)."""
         with self._db() as db:
-            rows = self._page(db, "admin_log", limit, before)
+            rows = self._page(db, "admin_log", limit, before, client_id)
         return [dict(r, detail=json.loads(r["detail"]) if r["detail"] else None) for r in rows]
 
     def create_credential(self, cred: credgate.Credential, admin: str, now: int) -> None:
@@ -504,14 +514,43 @@ class Store:
             ).fetchall()
         return [{"request": json.loads(r["request"]), "last_at": r["last_at"], "count": r["count"]} for r in rows]
 
-    def credential_changes(self, limit: int = 100, before: Optional[int] = None) -> List[Dict[str, Any]]:
+    def credential_changes(self, limit: int = 100, before: Optional[int] = None,
+                           client_id: Optional[str] = None) -> List[Dict[str, Any]]:
         with self._db() as db:
-            return [dict(r) for r in self._page(db, "credential_changes", limit, before)]
+            rows = self._page(db, "credential_changes", limit, before, client_id)
+        return [dict(r, detail=json.loads(r["detail"]) if r["detail"] else None) for r in rows]
 
-    def list_credentials(self) -> List[credgate.Credential]:
+    def list_credentials(self, limit: int = 100, after: Optional[str] = None, status: Optional[str] = None,
+                         environment: Optional[str] = None) -> List[credgate.Credential]:
+        """Credentials newest first (created_at DESC, client_id DESC), ``limit`` of them after
+        the one ``after`` names (the previous page's last); ValueError for an unknown ``after``."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"limit must be 1 to {MAX_PAGE}")
         with self._db() as db:
-            rows = db.execute("SELECT record FROM credentials ORDER BY created_at, client_id").fetchall()
+            start: Tuple[int, str] = (2**63 - 1, "")
+            if after is not None:
+                row = db.execute("SELECT created_at FROM credentials WHERE client_id = ?", (after,)).fetchone()
+                if row is None:
+                    raise ValueError("unknown cursor")
+                start = (int(row["created_at"]), after)
+            rows = db.execute(
+                "SELECT record FROM credentials WHERE (created_at < ? OR (created_at = ? AND client_id < ?)"
+                " OR ? IS NULL) AND (? IS NULL OR status = ?)"
+                " AND (? IS NULL OR json_extract(record, '$.environment') = ?)"
+                " ORDER BY created_at DESC, client_id DESC LIMIT ?",
+                (start[0], start[0], start[1], after, status, status, environment, environment, limit),
+            ).fetchall()
         return [credgate.Credential.from_json(r["record"]) for r in rows]
+
+    def last_used(self, client_ids: Sequence[str]) -> Dict[str, int]:
+        """The latest allowed audit decision time of each of ``client_ids`` that has one."""
+        if not client_ids:
+            return {}
+        with self._db() as db:
+            marks = ", ".join("?" for _ in client_ids)
+            rows = db.execute(f"SELECT client_id, MAX(time) AS t FROM audit WHERE allowed = 1"
+                              f" AND client_id IN ({marks}) GROUP BY client_id", tuple(client_ids)).fetchall()
+        return {str(r["client_id"]): int(r["t"]) for r in rows}
 
     # -- signing keys
 
@@ -556,10 +595,11 @@ class Store:
                 ),
             )
 
-    def audit_log(self, limit: int = 100, before: Optional[int] = None) -> List[Dict[str, Any]]:
+    def audit_log(self, limit: int = 100, before: Optional[int] = None,
+                  client_id: Optional[str] = None) -> List[Dict[str, Any]]:
         """Decision records, newest first: ``limit`` (1..500) of them with ids below ``before``."""
         with self._db() as db:
-            rows = self._page(db, "audit", limit, before)
+            rows = self._page(db, "audit", limit, before, client_id)
         out = []
         for r in rows:
             d = dict(r)
@@ -577,17 +617,19 @@ class Store:
                 (now, stored_client_id(client_id), client_ip, int(reason == "issued"), reason, jti),
             )
 
-    def token_log(self, limit: int = 100, before: Optional[int] = None) -> List[Dict[str, Any]]:
+    def token_log(self, limit: int = 100, before: Optional[int] = None,
+                  client_id: Optional[str] = None) -> List[Dict[str, Any]]:
         """Token requests, newest first: ``limit`` (1..500) of them with ids below ``before``."""
         with self._db() as db:
-            rows = self._page(db, "token_log", limit, before)
+            rows = self._page(db, "token_log", limit, before, client_id)
         return [dict(r, granted=bool(r["granted"])) for r in rows]
 
     # -- demo wallet data
 
-    def vaults(self, org: str) -> List[Dict[str, str]]:
+    def vaults(self, org: str, limit: int = 100, after: Optional[str] = None) -> List[Dict[str, str]]:
         with self._db() as db:
-            rows = db.execute("SELECT vault_id, name FROM vaults WHERE org = ? ORDER BY vault_id", (org,)).fetchall()
+            rows = db.execute("SELECT vault_id, name FROM vaults WHERE org = ? AND (? IS NULL OR vault_id > ?)"
+                              " ORDER BY vault_id LIMIT ?", (org, after, after, limit)).fetchall()
         return [{"id": r["vault_id"], "name": r["name"]} for r in rows]
 
     def vault(self, org: str, vault_id: str) -> Optional[Dict[str, str]]:
@@ -606,10 +648,11 @@ class Store:
                              (org, vault_id, key_id)).fetchone()
         return row is not None
 
-    def keys(self, org: str, vault_id: str) -> List[str]:
+    def keys(self, org: str, vault_id: str, limit: int = 100, after: Optional[str] = None) -> List[str]:
         with self._db() as db:
             rows = db.execute(
-                "SELECT key_id FROM wallet_keys WHERE org = ? AND vault_id = ? ORDER BY key_id", (org, vault_id)
+                "SELECT key_id FROM wallet_keys WHERE org = ? AND vault_id = ? AND (? IS NULL OR key_id > ?)"
+                " ORDER BY key_id LIMIT ?", (org, vault_id, after, after, limit)
             ).fetchall()
         return [r["key_id"] for r in rows]
 
