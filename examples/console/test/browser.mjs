@@ -91,10 +91,13 @@ export async function checkAxe(page, screen) {
   assert.deepEqual(bad, [], `axe on ${screen}:\n${bad.join("\n")}`);
 }
 
-/** A full-page PNG into target/console-test/ for a person to look at. */
-export async function screenshot(page, name) {
+/**
+ * A PNG into target/console-test/ for a person to look at: the whole page, or only the
+ * viewport (`fullPage: false`) for a modal dialog, whose backdrop covers the viewport alone.
+ */
+export async function screenshot(page, name, { fullPage = true } = {}) {
   await mkdir(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
 }
 
 /** Whether the locator's element has the keyboard focus. */
