@@ -405,6 +405,35 @@ test("Try a request explains an allow (by which permission) and a deny (with the
   await tryIt.getByText(denied.narrowest).first().waitFor();
 });
 
+// ------------------------------------------------------------------ Rotate secret
+
+test("Rotate secret shows the new secret once in the same dialog; focus returns to Rotate secret; the new secret works", STEP, async () => {
+  const { page } = alice;
+  await h1(page, NAME).waitFor();
+  const rotate = button(region(page, "Secrets"), "Rotate secret");
+  await rotate.click();
+  const dialog = page.getByRole("dialog", { name: "Your new credentials" });
+  await dialog.waitFor();
+  assert.ok(await focusInside(dialog));
+  assert.equal(await dialog.getByLabel("Client ID", { exact: true }).inputValue(), created.clientId);
+  const secret = await dialog.getByLabel("Client secret", { exact: true }).inputValue();
+  assert.notEqual(secret, created.secret, "a new secret");
+  await page.keyboard.press("Escape");
+  assert.ok(await dialog.isVisible(), "Escape does not close it before the secret is stored");
+  await dialog.getByRole("checkbox", { name: "I have stored the secret", exact: true }).check();
+  await button(dialog, "Done").click();
+  await dialog.waitFor({ state: "hidden" });
+  await page.waitForFunction(() => document.activeElement?.textContent?.trim() === "Rotate secret", null, { timeout: 5_000 })
+    .catch(async () => assert.fail(`focus is on ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200))}, not on Rotate secret`));
+  assert.deepEqual(await pageHolds(page, secret), [], "the new secret is nowhere in the page any more");
+  await region(page, "Secrets").getByRole("cell", { name: "Secret 2", exact: true }).waitFor();
+
+  const fresh = await apiClient(backend, { clientId: created.clientId, secret });
+  assert.equal(fresh.token_status, 200, JSON.stringify(fresh));
+  const old = await apiClient(backend, { clientId: created.clientId, secret: created.secret });
+  assert.equal(old.token_status, 200, `the old secret works through its grace period (${JSON.stringify(old)})`);
+});
+
 // ------------------------------------------------------------------ Edit
 
 test("Edit shows credgate's diff and its verdict before saving, then saves", STEP, async () => {
@@ -488,6 +517,26 @@ test("6. disable it by keyboard only (a reason chosen): the old token still work
   assert.equal(fresh.token_status, 401, JSON.stringify(fresh));
   assert.equal(fresh.token_error, "invalid_client");
   assert.equal(fresh.access_token, null);
+});
+
+// ------------------------------------------------------------------ enable again
+
+test("Enable gives it tokens again; disabling once more leaves it refused", STEP, async () => {
+  const { page } = alice;
+  await button(page, "Enable").click();
+  await button(page, "Disable").waitFor();
+  const enabled = await apiClient(backend, { clientId: created.clientId, secret: created.secret });
+  assert.equal(enabled.token_status, 200, JSON.stringify(enabled));
+
+  await button(page, "Disable").click();
+  const dialog = page.getByRole("dialog", { name: "Disable credential" });
+  await dialog.waitFor();
+  await dialog.getByRole("radio", { name: "Paused for a security review", exact: true }).check();
+  await button(dialog, "Disable credential").click();
+  await dialog.waitFor({ state: "hidden" });
+  await button(page, "Enable").waitFor();
+  const refused = await apiClient(backend, { clientId: created.clientId, secret: created.secret });
+  assert.equal(refused.token_status, 401, JSON.stringify(refused));
 });
 
 // ------------------------------------------------------------------ 7. delete
