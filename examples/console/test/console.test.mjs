@@ -207,6 +207,12 @@ test("2. create a sandbox credential through the form: defaults, rows, counters,
   }).ok);
   assert.deepEqual([...offered].sort(), [...applicable].sort(), `the scopes offered for ${type}`);
   await grid.filter({ hasNotText: gridBefore }).waitFor(); // the live grid followed the edit
+  // …to what credgate's preview says: the edited type and action now reach that one vault only.
+  const reach = credgate.preview({ permissions: edited }).grants.find((g) => `${g.type}:${g.action}` === edited[0].split(":").slice(0, 2).join(":"));
+  assert.deepEqual([reach.org, reach.all_vaults, reach.vaults], [false, false, ["vlt_treasury"]]);
+  const gridRow = grid.getByRole("row").filter({ has: page.getByRole("rowheader", { name: reach.type, exact: true }) })
+    .filter({ has: page.getByRole("cell", { name: reach.action, exact: true }) });
+  await gridRow.filter({ hasText: "vlt_treasury" }).waitFor();
 
   // Add a row, then remove it again.
   await button(page, "Add permission").click();
@@ -687,6 +693,49 @@ test("the Audit screen lists decisions and token requests, filtered by credentia
   assert.equal(await decisionRows().first().textContent(), newest);
   await checkAxe(page, "audit");
   await screenshot(page, "08-audit");
+});
+
+// ------------------------------------------------------------------ the list: filters and pages
+
+test("the list filters by environment and loads more than one page", STEP, async () => {
+  const { page } = alice;
+  for (let n = 1; n <= 50; n += 1) {
+    const made = await adminApi(backend, "alice", "POST", "/admin/credentials", {
+      name: `Batch job ${String(n).padStart(2, "0")}`, description: "a sandbox batch job", permission_set_type: "monitoring",
+      permissions: ["audit:read:org"], ip_allowlist: ["127.0.0.1"], environment: "sandbox",
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+  }
+  const everything = (await adminApi(backend, "alice", "GET", "/admin/credentials?limit=500")).body.credentials;
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Credentials", exact: true }).click();
+  await page.reload();
+  await h1(page, "API credentials").waitFor();
+  const table = page.getByRole("table", { name: "API credentials", exact: true });
+  const rows = () => table.getByRole("row").filter({ has: page.getByRole("cell") });
+  await rows().first().waitFor();
+  const first = await rows().count();
+  assert.ok(first < everything.length, `one page (${first}) is less than all ${everything.length}`);
+  await button(page, "Load more").click();
+  await rows().nth(everything.length - 1).waitFor();
+  assert.equal(await rows().count(), everything.length);
+  assert.equal(await button(page, "Load more").count(), 0, "no more pages");
+
+  await page.getByLabel("Environment", { exact: true }).selectOption({ label: "Production" });
+  const production = everything.filter((c) => c.environment === "production");
+  await rows().nth(production.length).waitFor({ state: "detached" });
+  assert.equal(await rows().count(), production.length);
+  assert.equal(await cellText(table, BOB_NAME, "Environment"), "Production");
+  await page.getByLabel("Environment", { exact: true }).selectOption({ label: "All" });
+});
+
+test("Sign out forgets the token and returns to the sign-in screen", STEP, async () => {
+  const { page } = alice;
+  await button(page, "Sign out").click();
+  await h1(page, "Sign in").waitFor();
+  const kept = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
+  assert.ok(!kept.includes(backend.admins.alice.token), "no admin token stays in the browser");
+  await page.reload();
+  await h1(page, "Sign in").waitFor();
 });
 
 // ------------------------------------------------------------------ the whole run
