@@ -10,12 +10,13 @@
 //
 // Screenshots of each main screen go to target/console-test/ for a person to look at.
 
-import { after, before, test } from "node:test";
+import { after, afterEach, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
 
 import * as credgate from "../../../wasm/pkg/node.js";
 import { adminApi, apiClient, startBackend } from "./backend.mjs";
-import { checkAxe, isFocused, launch, screenshot, tabTo } from "./browser.mjs";
+import { checkAxe, isFocused, launch, screenshot, SCREENSHOTS, tabTo } from "./browser.mjs";
 
 // A hung browser or backend fails the step instead of hanging the run.
 const STEP = { timeout: 60_000 };
@@ -30,9 +31,19 @@ let alice; // { context, page, problems, close }
 let created = {}; // what the one-time dialog showed: clientId, secret; later accessToken
 
 before(async () => {
+  // Only this run's pictures: a screen whose step failed leaves no older picture behind.
+  await rm(SCREENSHOTS, { recursive: true, force: true });
   backend = await startBackend();
   alice = await launch(backend);
 }, STEP);
+
+// Each step answers for the page errors and CSP violations that happened during it.
+let problemsSeen = 0;
+afterEach(() => {
+  const fresh = alice.problems.slice(problemsSeen);
+  problemsSeen = alice.problems.length;
+  assert.deepEqual(fresh, [], "no page error, CSP violation or foreign request during this step");
+});
 
 after(async () => {
   await alice?.close();
