@@ -115,14 +115,14 @@ export function SecretDialog({ clientId, clientSecret, pendingChange, onDone }) 
     <div class="field">
       <label for="secret-client-id">Client ID</label>
       <div class="copy-row">
-        <input id="secret-client-id" ref=${idField} type="text" readonly value=${clientId} />
+        <input id="secret-client-id" ref=${idField} type="text" readOnly value=${clientId} />
         <button type="button" onClick=${copyInto(clientId, idField, "Client ID")}>Copy client ID</button>
       </div>
     </div>
     <div class="field">
       <label for="secret-client-secret">Client secret</label>
       <div class="copy-row">
-        <input id="secret-client-secret" ref=${secretField} type="text" readonly value=${clientSecret}
+        <input id="secret-client-secret" ref=${secretField} type="text" readOnly value=${clientSecret}
                aria-describedby="secret-warning" autocomplete="off" spellcheck="false" />
         <button type="button" onClick=${copyInto(clientSecret, secretField, "Client secret")}>Copy client secret</button>
       </div>
@@ -149,7 +149,8 @@ export const charCount = (text) => [...text].length;
  * by aria-describedby. `notes`: `[{item, kind}]` already filtered to what should show.
  */
 export function Field({ id, label, value, onInput, onBlur, max, hint, notes = [], optional = false, multiline = false, disabled = false }) {
-  const described = [hint && `${id}-hint`, max && `${id}-count`, ...notes.map((_, i) => `${id}-note-${i}`)].filter(Boolean).join(" ");
+  // "(optional)" is a description, not part of the name: the field is named by its label alone.
+  const described = [optional && `${id}-optional`, hint && `${id}-hint`, max && `${id}-count`, ...notes.map((_, i) => `${id}-note-${i}`)].filter(Boolean).join(" ");
   const invalid = notes.some((n) => n.kind === "problem");
   const props = {
     id, value, disabled,
@@ -161,7 +162,7 @@ export function Field({ id, label, value, onInput, onBlur, max, hint, notes = []
   };
   const count = max ? charCount(value) : 0;
   return html`<div class="field">
-    <label for=${id}>${label}${optional && html` <span class="optional">(optional)</span>`}</label>
+    <div class="label-line"><label for=${id}>${label}</label>${optional && html` <span id=${`${id}-optional`} class="optional">(optional)</span>`}</div>
     ${multiline ? html`<textarea rows="3" ...${props}></textarea>` : html`<input type="text" ...${props} />`}
     ${hint && html`<p id=${`${id}-hint`} class="hint">${hint}</p>`}
     ${max && html`<p id=${`${id}-count`} class=${`counter${count > max ? " over" : ""}`} aria-live="polite">${count}/${max}</p>`}

@@ -25,13 +25,17 @@ function Screen({ route, me }) {
   if (section === "credentials" && id && sub === "edit") return html`<${EditCredential} key=${`edit-${id}`} clientId=${id} me=${me} />`;
   if (section === "credentials" && id) return html`<${CredentialDetail} key=${id} clientId=${id} me=${me} />`;
   if (section === "approvals") return html`<${Approvals} me=${me} />`;
-  if (section === "audit") return html`<${Audit} key=${route.join("/")} me=${me} initialClient=${hashQuery().get("client_id") ?? ""} />`;
+  if (section === "audit") return html`<${Audit} me=${me} initialClient=${hashQuery().get("client_id") ?? ""} />`;
   return html`<${CredentialList} me=${me} />`;
 }
 
-function Header({ me, onSignOut, route }) {
+function Header({ me, onSignOut, route, onReload }) {
   const section = route[0] ?? "credentials";
-  const link = (name, text) => html`<a href=${href(name)} aria-current=${section === name ? "page" : undefined}>${text}</a>`;
+  // A link to the screen already shown changes no hash: it reloads that screen instead.
+  const follow = (event) => {
+    if (event.currentTarget.getAttribute("href") === location.hash) onReload();
+  };
+  const link = (name, text) => html`<a href=${href(name)} onClick=${follow} aria-current=${section === name ? "page" : undefined}>${text}</a>`;
   return html`<header class="top">
     <a class="brand" href=${href("credentials")}>credgate console</a>
     <nav aria-label="Console">
@@ -49,6 +53,7 @@ function App() {
   const [me, setMe] = useState(null);
   const [checking, setChecking] = useState(Boolean(session.token()));
   const [notice, setNotice] = useState(null);
+  const [reloads, setReloads] = useState(0);
 
   useEffect(() => onSessionExpired(() => {
     setMe(null);
@@ -59,6 +64,11 @@ function App() {
     if (!session.token()) return;
     admin.me().then(({ body }) => setMe(body), () => session.clear()).finally(() => setChecking(false));
   }, []);
+
+  // Signed in on the sign-in route (a reload there): go to the list, whose screen it shows.
+  useEffect(() => {
+    if (me && route[0] === "sign-in") navigate("credentials");
+  }, [me, route[0]]);
 
   const signedIn = (who) => {
     setMe(who);
@@ -76,8 +86,8 @@ function App() {
     return html`<header class="top"><span class="brand">credgate console</span></header>
       <main id="main"><${SignIn} onSignedIn=${signedIn} notice=${notice} /></main>`;
   }
-  return html`<${Header} me=${me} onSignOut=${signOut} route=${route} />
-    <main id="main"><${Screen} route=${route} me=${me} /></main>`;
+  return html`<${Header} me=${me} onSignOut=${signOut} route=${route} onReload=${() => setReloads((n) => n + 1)} />
+    <main id="main"><${Screen} key=${`${location.hash}#${reloads}`} route=${route} me=${me} /></main>`;
 }
 
 const root = document.getElementById("app");

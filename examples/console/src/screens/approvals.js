@@ -16,15 +16,15 @@ function Codes({ items }) {
   return items.map((t, i) => html`${i ? ", " : ""}<code>${t}</code>`);
 }
 
+/** What a change would do, as more rows of its facts list. */
 function What({ change }) {
   const spec = change.spec;
   if (change.kind === "create") {
-    return html`<dl class="facts">
+    return html`
       <dt>Environment</dt><dd>${label(spec.environment)}</dd>
       <dt>Set type</dt><dd>${label(spec.permission_set_type)}</dd>
       <dt>Permissions</dt><dd><${Codes} items=${spec.permissions} /></dd>
-      <dt>IP addresses</dt><dd>${allowsEveryIp(spec.ip_allowlist) ? "All IP addresses" : html`<${Codes} items=${spec.ip_allowlist} />`}</dd>
-    </dl>`;
+      <dt>IP addresses</dt><dd>${allowsEveryIp(spec.ip_allowlist) ? "All IP addresses" : html`<${Codes} items=${spec.ip_allowlist} />`}</dd>`;
   }
   const d = change.diff;
   if (!d) return null;
@@ -32,11 +32,9 @@ function What({ change }) {
     ["Permissions added", d.permissions?.added], ["Permissions removed", d.permissions?.removed],
     ["IP addresses added", d.ip_allowlist?.added], ["IP addresses removed", d.ip_allowlist?.removed],
   ].filter(([, list]) => list?.length);
-  return html`<p class=${`verdict ${d.grants_new_access ? "grants" : "safe"}`}>${d.grants_new_access ? "Grants new access" : "No new access"}</p>
-    <dl class="facts">
+  return html`<dt>Access</dt><dd><span class=${`verdict ${d.grants_new_access ? "grants" : "safe"}`}>${d.grants_new_access ? "Grants new access" : "No new access"}</span></dd>
       ${rows.map(([title, list]) => html`<dt>${title}</dt><dd><${Codes} items=${list} /></dd>`)}
-      ${d.environment && html`<dt>Environment</dt><dd>${label(d.environment.before)} → ${label(d.environment.after)}</dd>`}
-    </dl>`;
+      ${d.environment && html`<dt>Environment</dt><dd>${label(d.environment.before)} → ${label(d.environment.after)}</dd>`}`;
 }
 
 export function Approvals({ me }) {
@@ -80,8 +78,8 @@ export function Approvals({ me }) {
             <dt>Credential</dt><dd>${c.kind === "create" ? html`<code>${c.client_id}</code>` : html`<a href=${href("credentials", c.client_id)}>${c.client_id}</a>`}</dd>
             <dt>Requested by</dt><dd>${c.requested_by}</dd>
             <dt>When</dt><dd>${formatTime(c.requested_at)}</dd>
+            <${What} change=${c} />
           </dl>
-          <${What} change=${c} />
           ${c.requested_by === me.id
             ? html`<p class="hint">Another administrator must approve this</p>`
             : html`<div class="actions">

@@ -6,7 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 
 import { admin } from "../api.js";
 import { vocabulary } from "../engine.js";
-import { age, ago, allowsEveryIp, formatTime, label, nowSeconds } from "../format.js";
+import { age, ago, formatTime, label, nowSeconds } from "../format.js";
 import { html } from "../html.js";
 import { ErrorAlert } from "../message.js";
 import { DataTable } from "../components.js";
@@ -23,8 +23,6 @@ export function secretAge(credential, now = nowSeconds()) {
 }
 
 export const lastUsed = (credential) => (credential.last_used_at == null ? "Never" : ago(credential.last_used_at));
-
-export const ipSummary = (list) => (allowsEveryIp(list) ? "All IP addresses" : list.join(", "));
 
 function Filter({ id, text, value, words, onChange }) {
   return html`<div class="field inline">
@@ -75,7 +73,7 @@ export function CredentialList() {
     ["Secret age", (c) => secretAge(c)],
   ];
 
-  return html`<${Page} title="API credentials"
+  return html`<${Page} title="Credentials" heading="API credentials"
       actions=${html`<button type="button" class="primary" onClick=${() => navigate("credentials", "new")}>Create credentials</button>`}>
     <div class="filters" role="group" aria-label="Filters">
       <${Filter} id="filter-status" text="Status" value=${status} words=${words.statuses} onChange=${setStatus} />

@@ -23,10 +23,17 @@ const key = () => nextKey++;
 
 const scopesOf = (words, type) => words.types.find((t) => t.type === type)?.scopes ?? [];
 
-/** A permission row from its text (parsed by credgate); an unparseable one keeps its text as the resource would not. */
-function rowFrom(text, words) {
+/**
+ * A permission row from its text, as credgate parses it. Stored records and set-type defaults
+ * always parse; should one not, its parts are kept as they are (never replaced by a default),
+ * so the row says what was there and validation names the problem.
+ */
+function rowFrom(text) {
   const parsed = parsePermission(text);
-  if (parsed.thrown) return { key: key(), type: words.types[0].type, action: words.actions[0], scope: scopesOf(words, words.types[0].type)[0], resource: "" };
+  if (parsed.thrown) {
+    const [type = "", action = "", scope = "", ...rest] = String(text).split(":");
+    return { key: key(), type, action, scope, resource: rest.join(":") };
+  }
   const p = parsed.value.permission;
   return { key: key(), type: p.type, action: p.action, scope: p.scope, resource: p.resource ?? "" };
 }
@@ -73,7 +80,7 @@ function initialState(words, record) {
     ipMode: every ? "all" : "limited",
     ips: every ? [] : record.ip_allowlist.map((value) => ({ key: key(), value })),
     environment: record.environment,
-    rows: record.permissions.map((text) => rowFrom(text, words)),
+    rows: record.permissions.map((text) => rowFrom(text)),
   };
 }
 
@@ -144,13 +151,13 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
   const changes = useMemo(() => (record ? diff({ before: specOf(record), after: spec }) : null), [specKey]);
 
   // A path's problems show once its field was left, after a submit, or when the server sent them.
-  const rowKeyAt = (list, path) => {
+  const rowKeyAt = (path) => {
     const m = /^(permissions|ip_allowlist)\[(\d+)\]$/.exec(path);
     if (!m) return null;
     const item = (m[1] === "permissions" ? form.rows : form.ips)[Number(m[2])];
     return item ? `${m[1]}#${item.key}` : null;
   };
-  const shown = (path) => submitted || serverProblems.length > 0 || touched.has(path) || touched.has(rowKeyAt(null, path));
+  const shown = (path) => submitted || serverProblems.length > 0 || touched.has(path) || touched.has(rowKeyAt(path));
   const notesAt = (path) => [
     ...problems.filter((p) => p.path === path && shown(path)).map((item) => ({ item, kind: "problem" })),
     ...findings.filter((f) => f.path === path).map((item) => ({ item, kind: "advice" })),
@@ -162,7 +169,7 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
     const entry = words.set_types.find((s) => s.set_type === setType);
     const replace = !rowsEdited || form.rows.length === 0 ||
       window.confirm(`Replace the permissions you edited with the ${plural(entry.permissions.length, "default permission")} of ${label(setType)}?`);
-    change(replace ? { setType, rows: entry.permissions.map((text) => rowFrom(text, words)) } : { setType });
+    change(replace ? { setType, rows: entry.permissions.map((text) => rowFrom(text)) } : { setType });
     if (replace) setRowsEdited(false);
   };
 
@@ -340,7 +347,7 @@ function CredentialForm({ record, policy, onSubmit, submitLabel, result }) {
                   ${scopesOf(words, row.type).map((s) => html`<option value=${s}>${s}</option>`)}
                 </select></td>
                 <td><input id=${`${base}-resource`} type="text" aria-label="Resource" value=${org ? "" : row.resource} disabled=${org}
-                      placeholder=${org ? "whole organisation" : `every ${row.scope}`} maxlength=${limits.resource_chars.max * 4}
+                      placeholder=${org ? "whole organisation" : `every ${row.scope}`}
                       autocomplete="off" spellcheck="false" aria-invalid=${bad("resource")} aria-describedby=${describedBy}
                       onInput=${(e) => setRow(i, { resource: e.currentTarget.value })} /></td>
                 <td><button type="button" class="remove" onClick=${() => removeRow(i)}>Remove<span class="visually-hidden"> permission ${i + 1}</span></button></td>
