@@ -17,13 +17,17 @@ import hmac
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Callable, Dict, List, Literal, Optional
 
-from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 import credgate
 
 from .config import APPROVAL_POLICIES, Admin
-from .inputs import MAX_JSON_BODY_BYTES, ClientError, parse_json_object, read_body, read_json_object
+from .inputs import ClientError
+from .models import (CreateCredential, Created, CredentialList, CredentialView, Decide, Disable, Me,
+                     RevokeToken, Rotated, RotateSecret, SetExpiry, SetPolicy, Updated, UpdateCredential, json_body,
+                     openapi_body)
 from .store import (CLIENT_ID, MAX_PAGE, SPEC_MEMBERS, ChangeDecided, ChangeNotFound, ChangeStale,
                     CredentialGone, SelfApproval, spec_of)
 
@@ -44,17 +48,8 @@ Environment = Annotated[Optional[Literal["sandbox", "production"]], Query()]
 After = Annotated[Optional[str], Query(pattern=CLIENT_ID.pattern)]
 ClientIdFilter = Annotated[Optional[str], Query(pattern=CLIENT_ID.pattern)]
 
-# Why an administrator disabled a credential (the console's labels; stored with the change).
-DISABLE_REASONS = {
-    "compromised": "The secret may be compromised",
-    "unused": "No longer used",
-    "security_review": "Paused for a security review",
-    "other": "Another reason",
-}
-
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _JTI = re.compile(r"[A-Za-z0-9_-]{1,128}")
-MAX_COMMENT = 500
 # The lifecycle steps, each credgate's (delete is final: CredentialError after); disable and
 # delete put the client on the revocation list.
 _LIFECYCLE: Dict[str, Callable[[credgate.Credential, int], credgate.Credential]] = {
@@ -82,22 +77,6 @@ def _core_error(e: credgate.Error) -> ClientError:
     if isinstance(e, credgate.ValidationError):
         return ClientError(e.message, error="invalid_spec", extra={"problems": [p.to_dict() for p in e.problems]})
     return _refused(e.code, e.message, 409 if isinstance(e, credgate.CredentialError) else 400)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _members(body: Dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise ClientError(f"unknown member `{unknown[0][:64]}`; this route takes {', '.join(allowed)}")
-
-
-async def _optional_object(request: Request) -> Dict[str, Any]:
-    """A JSON object body, or {} for an empty body."""
-    body = await read_body(request, MAX_JSON_BODY_BYTES)
-    return parse_json_object(body) if body.strip() else {}
 
 
 def public_record(c: credgate.Credential) -> Dict[str, Any]:
@@ -139,13 +118,18 @@ def _next_before(rows: List[Dict[str, Any]], limit: int) -> Optional[int]:
 def add_admin_routes(app: FastAPI, svc: "Service") -> None:
     """The ``/admin`` routes on ``app``."""
 
-    def identify(request: Request) -> Admin:
+    # Declared for OpenAPI (/docs' Authorize button); auto_error=False so that a missing or
+    # malformed header gets this API's own 401 body and challenge below, not FastAPI's.
+    admin_token = HTTPBearer(auto_error=False, scheme_name="AdminToken",
+                             description="an administrator's token (python -m credgate_backend --new-admin ID:ROLE)")
+
+    def identify(credentials: Optional[HTTPAuthorizationCredentials] = Security(admin_token)) -> Admin:
         """The administrator whose bearer token this is: its SHA-256 compared with every
         configured digest in constant time."""
         admins = svc.settings.admins
         if not admins:
             raise ClientError("set CREDGATE_ADMINS to enable the admin API", status=503, error="admin_disabled")
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        scheme, token = (credentials.scheme, credentials.credentials) if credentials else ("", "")
         digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
         found: Optional[Admin] = None
         for a in admins:  # no early exit: every digest is compared
@@ -174,6 +158,10 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
             raise _not_found(f"credential `{client_id[:64]}`")
         return c
 
+    def shown(c: credgate.Credential) -> Dict[str, Any]:
+        """One record's view (:func:`view`), with its last use."""
+        return view([c], svc.store.last_used([c.client_id]))[0]
+
     def change(client_id: str, action: str, transition: Callable[[credgate.Credential], credgate.Credential],
                who: Admin, revoke: Optional[Callable[[credgate.Credential], bool]] = None,
                detail: Optional[Dict[str, Any]] = None) -> credgate.Credential:
@@ -188,27 +176,25 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
             raise _not_found(f"credential `{client_id[:64]}`")
         return updated
 
-    @app.get("/admin/me")
+    @app.get("/admin/me", response_model=Me)
     def me(who: Admin = Depends(identify)) -> Dict[str, Any]:
         """Who this bearer token is: the console's sign-in."""
         return {"id": who.id, "role": who.role}
 
     # ------------------------------------------------------------ credentials
 
-    @app.post("/admin/credentials", status_code=201)
-    async def create_credential(request: Request, who: Admin = Depends(identify)) -> JSONResponse:
+    @app.post("/admin/credentials", status_code=201, response_model=Created,
+              responses={202: {"model": Created, "description": "waiting for another administrator's approval"}},
+              openapi_extra=openapi_body(CreateCredential))
+    def create_credential(who: Admin = Depends(identify),
+                          body: CreateCredential = Depends(json_body(CreateCredential))) -> JSONResponse:
         """Create a credential; its secret is in this response only. When the approval policy
         requires it, the credential waits (202 ``pending_approval``) for another admin."""
-        body = await read_json_object(request)
-        org_name = body.pop("org", svc.settings.default_org)
-        expires_at = body.pop("expires_at", None)
-        if not isinstance(org_name, str):
-            raise ClientError("`org` must be a string")
-        if expires_at is not None and not _is_int(expires_at):
-            raise ClientError("`expires_at` must be an integer (Unix seconds) or null")
+        org_name = body.org if body.org is not None else svc.settings.default_org
+        expires_at = body.expires_at
         now = svc.settings.now()
         try:
-            spec = credgate.CredentialSpec.from_dict(body)
+            spec = credgate.CredentialSpec.from_dict(body.model_dump(include=set(SPEC_MEMBERS)))
             report = credgate.validate_spec(spec)  # an answer: valid, or every problem
             if not report:
                 return _json({"error": "invalid_spec", "problems": [p.to_dict() for p in report.errors]}, 400)
@@ -216,7 +202,7 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
         except credgate.Error as e:  # input that cannot be used at all (input.invalid)
             return _json({"error": e.code, "error_description": e.message}, 400)
         answer = {"client_id": new.client_id, "client_secret": new.client_secret,
-                  "credential": public_record(new.credential)}
+                  "credential": view([new.credential], {})[0]}
         if needs_approval(None, new.credential.environment):
             # Only the record (the secret's digest) waits in the pending change; the secret
             # is shown here, once, to the requester, and the approver never sees it.
@@ -225,7 +211,7 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
         svc.store.create_credential(new.credential, who.id, now)
         return _json({"status": "active", **answer}, 201, _NO_STORE)
 
-    @app.get("/admin/credentials")
+    @app.get("/admin/credentials", response_model=CredentialList)
     def list_credentials(status: Status = None, environment: Environment = None, limit: Limit = 100,
                          after: After = None, who: Admin = Depends(identify)) -> Dict[str, Any]:
         """Credentials newest first, filtered by status and environment; the next page starts
@@ -238,17 +224,18 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
         return {"credentials": records,
                 "next": {"after": creds[-1].client_id if len(creds) == limit else None}}
 
-    @app.get("/admin/credentials/{client_id}")
+    @app.get("/admin/credentials/{client_id}", response_model=CredentialView)
     def get_credential(client_id: str, who: Admin = Depends(identify)) -> Dict[str, Any]:
-        c = credential(client_id)
-        return view([c], svc.store.last_used([c.client_id]))[0]
+        return shown(credential(client_id))
 
-    @app.patch("/admin/credentials/{client_id}")
-    async def update_credential(request: Request, client_id: str, who: Admin = Depends(identify)) -> JSONResponse:
+    @app.patch("/admin/credentials/{client_id}", response_model=Updated,
+               responses={202: {"model": Updated, "description": "waiting for another administrator's approval"}},
+               openapi_extra=openapi_body(UpdateCredential))
+    def update_credential(client_id: str, who: Admin = Depends(identify),
+                          members: UpdateCredential = Depends(json_body(UpdateCredential))) -> JSONResponse:
         """Change members of the spec (the others stay). An update whose ``diff`` grants new
         access waits for approval when the policy says so; any other applies at once."""
-        body = await read_json_object(request)
-        _members(body, SPEC_MEMBERS)
+        body = members.model_dump(exclude_unset=True)  # only the members sent, null ones included
         if not body:
             raise ClientError(f"nothing to change: give some of {', '.join(SPEC_MEMBERS)}")
         cred = credential(client_id)
@@ -273,46 +260,40 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
             updated = change(client_id, "set_spec", apply, who, revoke=lambda _: takes_access_away(d))
         except ChangeStale:
             raise _refused("change.stale", "the credential changed meanwhile; read it and try again", 409) from None
-        return _json({"status": "applied", "diff": d.to_dict(), "credential": public_record(updated)})
+        return _json({"status": "applied", "diff": d.to_dict(), "credential": shown(updated)})
 
-    @app.post("/admin/credentials/{client_id}/disable")
-    async def disable(request: Request, client_id: str, who: Admin = Depends(identify)) -> Dict[str, Any]:
-        """Disable, optionally saying why (``reason``, one of :data:`DISABLE_REASONS`, and a
+    @app.post("/admin/credentials/{client_id}/disable", response_model=CredentialView,
+              openapi_extra=openapi_body(Disable, required=False))
+    def disable(client_id: str, who: Admin = Depends(identify),
+                body: Disable = Depends(json_body(Disable, empty_allowed=True))) -> Dict[str, Any]:
+        """Disable, optionally saying why (``reason``, one of :class:`models.Disable`'s, and a
         ``comment``): stored with the change, shown in the audit's credential changes."""
-        body = await _optional_object(request)
-        _members(body, ("reason", "comment"))
-        reason, comment = body.get("reason"), body.get("comment")
-        if reason is not None and (not isinstance(reason, str) or reason not in DISABLE_REASONS):
-            raise ClientError(f"`reason` must be one of {', '.join(DISABLE_REASONS)}")
-        if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT):
-            raise ClientError(f"`comment` must be a string of at most {MAX_COMMENT} characters")
+        reason, comment = body.reason, body.comment
         detail = {"reason": reason, "comment": comment} if reason is not None or comment is not None else None
-        return public_record(change(client_id, "disable", lambda c: _LIFECYCLE["disable"](c, svc.settings.now()),
+        return shown(change(client_id, "disable", lambda c: _LIFECYCLE["disable"](c, svc.settings.now()),
                                     who, revoke=lambda _: True, detail=detail))
 
-    @app.post("/admin/credentials/{client_id}/enable")
+    @app.post("/admin/credentials/{client_id}/enable", response_model=CredentialView)
     def enable(client_id: str, who: Admin = Depends(identify)) -> Dict[str, Any]:
-        return public_record(change(client_id, "enable", lambda c: _LIFECYCLE["enable"](c, svc.settings.now()), who))
+        return shown(change(client_id, "enable", lambda c: _LIFECYCLE["enable"](c, svc.settings.now()), who))
 
-    @app.delete("/admin/credentials/{client_id}")
+    @app.delete("/admin/credentials/{client_id}", response_model=CredentialView)
     def delete(client_id: str, who: Admin = Depends(identify)) -> Dict[str, Any]:
-        return public_record(change(client_id, "delete", lambda c: _LIFECYCLE["delete"](c, svc.settings.now()),
+        return shown(change(client_id, "delete", lambda c: _LIFECYCLE["delete"](c, svc.settings.now()),
                                     who, revoke=lambda _: True))
 
     # ------------------------------------------------------------ secrets and expiry
 
-    @app.post("/admin/credentials/{client_id}/rotate")
-    async def rotate_secret(request: Request, client_id: str, who: Admin = Depends(identify)) -> JSONResponse:
+    @app.post("/admin/credentials/{client_id}/rotate", response_model=Rotated,
+              openapi_extra=openapi_body(RotateSecret))
+    def rotate_secret(client_id: str, who: Admin = Depends(identify),
+                      body: RotateSecret = Depends(json_body(RotateSecret, empty_allowed=True))) -> JSONResponse:
         """A new secret (shown once) beside the current one, which stays valid for
         ``grace_seconds``. ``compromised: true`` (no grace) also revokes every token issued
         so far, at the edge, through the revocation list."""
-        body = await _optional_object(request)
-        _members(body, ("grace_seconds", "compromised"))
-        compromised = body.get("compromised", False)
-        if not isinstance(compromised, bool):
-            raise ClientError("`compromised` must be true or false")
-        grace: Any = body.get("grace_seconds", 0 if compromised else None)
-        if not _is_int(grace):
+        compromised = body.compromised
+        grace = body.grace_seconds if body.grace_seconds is not None else (0 if compromised else None)
+        if grace is None:
             raise ClientError("`grace_seconds` must be an integer: how long the current secret stays valid")
         seconds: int = grace
         if compromised and seconds != 0:
@@ -327,9 +308,9 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
 
         updated = change(client_id, "rotate_secret", rotate, who, revoke=lambda _: compromised)
         return _json({"client_id": client_id, "client_secret": issued[0], "secret": len(updated.secrets) - 1,
-                      "credential": public_record(updated)}, headers=_NO_STORE)
+                      "credential": shown(updated)}, headers=_NO_STORE)
 
-    @app.post("/admin/credentials/{client_id}/secrets/{index}/revoke")
+    @app.post("/admin/credentials/{client_id}/secrets/{index}/revoke", response_model=CredentialView)
     def revoke_secret(client_id: str, index: SecretIndex, who: Admin = Depends(identify)) -> Dict[str, Any]:
         """Remove one secret at once (the last one cannot go); the client's tokens issued so
         far join the revocation list (which secret obtained a token is not in the token)."""
@@ -340,26 +321,23 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
                 raise _not_found(f"secret {index} (the credential has {len(c.secrets)})")
             return c.revoke_secret(index, now=now)
 
-        return public_record(change(client_id, "revoke_secret", revoke, who, revoke=lambda _: True))
+        return shown(change(client_id, "revoke_secret", revoke, who, revoke=lambda _: True))
 
-    @app.put("/admin/credentials/{client_id}/expiry")
-    async def set_expiry(request: Request, client_id: str, who: Admin = Depends(identify)) -> Dict[str, Any]:
+    @app.put("/admin/credentials/{client_id}/expiry", response_model=CredentialView,
+             openapi_extra=openapi_body(SetExpiry))
+    def set_expiry(client_id: str, who: Admin = Depends(identify),
+                   body: SetExpiry = Depends(json_body(SetExpiry))) -> Dict[str, Any]:
         """``{"expires_at": t}`` (Unix seconds, later than now) or ``{"expires_at": null}``."""
-        body = await read_json_object(request)
-        _members(body, ("expires_at",))
-        if "expires_at" not in body or not (body["expires_at"] is None or _is_int(body["expires_at"])):
-            raise ClientError("`expires_at` must be an integer (Unix seconds) or null (never)")
-        expires_at: Optional[int] = body["expires_at"]
+        expires_at = body.expires_at
         now = svc.settings.now()
-        return public_record(change(client_id, "set_expiry", lambda c: c.set_expiry(expires_at, now=now), who))
+        return shown(change(client_id, "set_expiry", lambda c: c.set_expiry(expires_at, now=now), who))
 
-    @app.post("/admin/tokens/revoke")
-    async def revoke_token(request: Request, who: Admin = Depends(identify)) -> Dict[str, Any]:
+    @app.post("/admin/tokens/revoke", openapi_extra=openapi_body(RevokeToken))
+    def revoke_token(who: Admin = Depends(identify),
+                     body: RevokeToken = Depends(json_body(RevokeToken))) -> Dict[str, Any]:
         """One token (its ``jti``, from the audit log) onto the revocation list."""
-        body = await read_json_object(request)
-        _members(body, ("jti",))
-        jti = body.get("jti")
-        if not isinstance(jti, str) or not _JTI.fullmatch(jti):
+        jti = body.jti
+        if not _JTI.fullmatch(jti):
             raise ClientError("`jti` must be a token id: 1 to 128 characters of A-Z a-z 0-9 _ -")
         svc.store.revoke_token(jti, svc.settings.now(), who.id)
         return {"jti": jti, "revoked": True, "epoch": svc.store.revocation_epoch()}
@@ -405,13 +383,9 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
     def get_policy(who: Admin = Depends(identify)) -> Dict[str, Any]:
         return {"policy": policy(), "policies": list(APPROVAL_POLICIES)}
 
-    @app.put("/admin/approval-policy")
-    async def set_policy(request: Request, who: Admin = Depends(owner)) -> Dict[str, Any]:
-        body = await read_json_object(request)
-        _members(body, ("policy",))
-        value = body.get("policy")
-        if not isinstance(value, str) or value not in APPROVAL_POLICIES:
-            raise ClientError(f"`policy` must be one of {', '.join(APPROVAL_POLICIES)}")
+    @app.put("/admin/approval-policy", openapi_extra=openapi_body(SetPolicy))
+    def set_policy(who: Admin = Depends(owner), body: SetPolicy = Depends(json_body(SetPolicy))) -> Dict[str, Any]:
+        value = body.policy
         svc.store.set_policy(value, who.id, svc.settings.now())
         return {"policy": value}
 
@@ -430,12 +404,8 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
             raise _not_found(f"change {change_id}")
         return row
 
-    async def decide(request: Request, change_id: int, who: Admin, approve: bool) -> Dict[str, Any]:
-        body = await _optional_object(request)
-        _members(body, ("comment",))
-        comment = body.get("comment")
-        if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT):
-            raise ClientError(f"`comment` must be a string of at most {MAX_COMMENT} characters")
+    def decide(body: Decide, change_id: int, who: Admin, approve: bool) -> Dict[str, Any]:
+        comment = body.comment
 
         def revoke(before: Dict[str, Any], after: Dict[str, Any]) -> bool:
             return takes_access_away(credgate.diff(before, after))
@@ -457,13 +427,15 @@ def add_admin_routes(app: FastAPI, svc: "Service") -> None:
         except credgate.Error as e:
             raise _core_error(e) from None
 
-    @app.post("/admin/changes/{change_id}/approve")
-    async def approve(request: Request, change_id: ChangeId, who: Admin = Depends(identify)) -> Dict[str, Any]:
-        return await decide(request, change_id, who, True)
+    decision_body = Depends(json_body(Decide, empty_allowed=True))
 
-    @app.post("/admin/changes/{change_id}/reject")
-    async def reject(request: Request, change_id: ChangeId, who: Admin = Depends(identify)) -> Dict[str, Any]:
-        return await decide(request, change_id, who, False)
+    @app.post("/admin/changes/{change_id}/approve", openapi_extra=openapi_body(Decide, required=False))
+    def approve(change_id: ChangeId, who: Admin = Depends(identify), body: Decide = decision_body) -> Dict[str, Any]:
+        return decide(body, change_id, who, True)
+
+    @app.post("/admin/changes/{change_id}/reject", openapi_extra=openapi_body(Decide, required=False))
+    def reject(change_id: ChangeId, who: Admin = Depends(identify), body: Decide = decision_body) -> Dict[str, Any]:
+        return decide(body, change_id, who, False)
 
     # ------------------------------------------------------------ keys and audit
 

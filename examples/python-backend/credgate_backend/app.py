@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Annotated, Any, Dict, List, Optional, Tuple
 
-from fastapi import FastAPI, Query, Request, Security
+from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
@@ -27,13 +27,13 @@ from credgate.asgi import CredgateMiddleware, Protect
 from credgate.fastapi import Authorized, CredgateBearer
 
 from .config import Settings
-from .inputs import BodyTooLarge, ClientError, client_address, read_body, read_json_object
+from .inputs import BodyTooLarge, ClientError, client_address, read_body
+from .models import AuthorizationServerMetadata, CreateKey, CreateVault, complete_openapi, json_body, openapi_body
 from .limits import FailureLimiter
 from .admin import add_admin_routes
 from .console import PREFIX as CONSOLE, ConsoleFiles, ConsoleHeaders
 from .store import CLIENT_ID, MAX_PAGE, KeyIdTaken, Store
 
-MAX_VAULT_NAME = 100
 # What credgate is given in place of a body that was not read because it is over the limit:
 # the core then refuses the request as it refuses any oversized body (400 invalid_request).
 _OVERSIZED_BODY = bytes(credgate.MAX_BODY_BYTES + 1)
@@ -67,7 +67,7 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = Store(settings.db_path)
+        self.store = Store(settings.database_url)
         self.failures_by_client = self._failure_limiter()
         self.failures_by_address = self._failure_limiter()
         self._lock = threading.Lock()
@@ -179,6 +179,16 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     svc = Service(settings or Settings.from_env())
     app = FastAPI(title="credgate example backend", version=credgate.__version__)
     app.state.service = svc
+    documented = FastAPI.openapi
+
+    def openapi() -> Dict[str, Any]:
+        """FastAPI's document completed by ``models.complete_openapi`` (the routes' bodies are
+        read by a capped dependency, not declared as body parameters)."""
+        if app.openapi_schema is None:
+            app.openapi_schema = complete_openapi(documented(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(Refused)
     async def refused(_: Request, exc: Refused) -> Response:
@@ -202,7 +212,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             return {"status": "ok", "jwks": svc.remote_keys.status()}
         return {"status": "ok"}
 
-    @app.get("/.well-known/oauth-authorization-server")
+    @app.get("/.well-known/oauth-authorization-server", response_model=AuthorizationServerMetadata)
     def authorization_server_metadata() -> JSONResponse:
         """RFC 8414 metadata: what the token endpoint really supports (credgate's
         ``parse_token_request``: the client credentials grant, the secret in HTTP Basic or
@@ -299,24 +309,16 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     def org(auth: Authorized) -> str:
         return auth.claims.org
 
-    def id_from(body: Dict[str, Any]) -> str:
-        value = body.get("id")
-        if not isinstance(value, str):
-            raise ClientError("`id` must be a string")
-        return value
-
     @app.get("/v1/vaults")
     def list_vaults(limit: Limit = 100, after: AfterId = None, d: Authorized = guard("vault", "read")) -> Dict[str, Any]:
         """The organisation's vaults by id, ``limit`` after the id ``after``."""
         vaults = svc.store.vaults(org(d), limit, after)
         return {"vaults": vaults, "next": {"after": vaults[-1]["id"] if len(vaults) == limit else None}}
 
-    @app.post("/v1/vaults", status_code=201)
-    async def create_vault(request: Request, d: Authorized = guard("vault", "create")) -> JSONResponse:
-        body = await read_json_object(request)
-        vault_id, name = id_from(body), body.get("name", "")
-        if not isinstance(name, str) or len(name) > MAX_VAULT_NAME:
-            raise ClientError(f"`name` must be a string of at most {MAX_VAULT_NAME} characters")
+    @app.post("/v1/vaults", status_code=201, openapi_extra=openapi_body(CreateVault))
+    def create_vault(d: Authorized = guard("vault", "create"),
+                     body: CreateVault = Depends(json_body(CreateVault))) -> JSONResponse:
+        vault_id, name = body.id, body.name
         try:
             credgate.Request("vault", "read", vault=vault_id)  # the core's id grammar
         except credgate.RequestError as e:
@@ -336,11 +338,10 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         keys = svc.store.keys(org(d), vault, limit, after)
         return {"vault": vault, "keys": keys, "next": {"after": keys[-1] if len(keys) == limit else None}}
 
-    @app.post("/v1/vaults/{vault}/keys", status_code=201)
-    async def create_key(request: Request, vault: str,
-                         d: Authorized = guard("key", "create", vault="vault")) -> JSONResponse:
-        body = await read_json_object(request)
-        key_id = id_from(body)
+    @app.post("/v1/vaults/{vault}/keys", status_code=201, openapi_extra=openapi_body(CreateKey))
+    def create_key(vault: str, d: Authorized = guard("key", "create", vault="vault"),
+                   body: CreateKey = Depends(json_body(CreateKey))) -> JSONResponse:
+        key_id = body.id
         try:
             credgate.Request("key", "read", vault=vault, key=key_id)
         except credgate.RequestError as e:

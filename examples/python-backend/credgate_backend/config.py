@@ -1,18 +1,25 @@
-"""Configuration: the settings read from ``CREDGATE_*`` variables, the checks that refuse a
-dangerous or malformed configuration at start-up (an admin list that does not parse, a proxy
-trusted without saying which), and the service's clock."""
+"""Configuration: the settings read from ``CREDGATE_*`` variables (pydantic-settings), the
+checks that refuse a dangerous or malformed configuration at start-up (an admin list that does
+not parse, a proxy trusted without saying which, a console folder without its page), and the
+service's clock. It must never print or log a secret it holds: admin tokens are configured by
+digest only, and the database URL's password is hidden wherever the settings are shown."""
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
-import os
 import re
 import secrets
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Mapping, Optional, Tuple, Union
+from typing import Annotated, Any, Iterator, List, Mapping, Optional, Tuple, Type, Union
+
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
@@ -97,25 +104,70 @@ def parse_trusted_proxies(text: str) -> Tuple[Network, ...]:
     return tuple(networks)
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
-    text = env.get(name, "")
-    if not text:
-        return default
+# Which ``Settings.from_env`` mapping the settings are read from (None: ``os.environ``).
+_ENVIRON: ContextVar[Optional[Mapping[str, str]]] = ContextVar("credgate_environ", default=None)
+
+
+class _Environment(EnvSettingsSource):
+    """The ``CREDGATE_*`` variables of ``os.environ``, or of the mapping given to
+    ``Settings.from_env`` (which must not see the process environment at all)."""
+
+    def _load_env_vars(self) -> Mapping[str, Optional[str]]:
+        given = _ENVIRON.get()
+        if given is None:
+            return super()._load_env_vars()
+        # As the library reads os.environ with these settings: names compared in lower case,
+        # an empty value counts as unset.
+        return {name.lower(): value for name, value in given.items() if value != ""}
+
+
+def _env_name(field_name: str) -> str:
+    """The variable a setting is read from."""
+    return _ALIASES.get(field_name, "CREDGATE_" + field_name.upper())
+
+
+_ALIASES = {"db_path": "CREDGATE_DB", "default_org": "CREDGATE_ORG",
+            "token_failure_refill_seconds": "CREDGATE_TOKEN_FAILURE_REFILL"}
+# The least value of each integer setting.
+_MINIMUM = {"revocations_refresh": 0, "key_retention": 0, "token_failure_burst": 1,
+            "token_failure_refill_seconds": 1, "rate_limit_max_keys": 1}
+_DATABASES = ("sqlite", "postgresql")
+
+
+def _message(error: ValidationError) -> str:
+    """The start-up refusal for a validation error: our own :class:`ConfigError`'s message,
+    else pydantic's, named by the variable (a wrong type: a path that is not one...)."""
+    first = error.errors()[0]
+    raised = (first.get("ctx") or {}).get("error")
+    if isinstance(raised, ConfigError):
+        return str(raised)
+    where = str(first["loc"][0]) if first["loc"] else ""
+    name = where if where.startswith("CREDGATE_") else _env_name(where) if where else "the settings"
+    return f"{name}: {first['msg'].lower()}"
+
+
+def _flag(value: Any) -> Any:
+    """A switch: unset, empty or ``0`` is off, any other text on (as the service always read it)."""
+    return value not in ("", "0") if isinstance(value, str) else value
+
+
+def hide_password(url: str) -> str:
+    """``url`` with its password, if any, replaced by ``***`` (for messages, logs and repr)."""
     try:
-        value = int(text)
-    except ValueError:
-        raise ConfigError(f"{name} must be an integer, not `{text}`") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}")
-    return value
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "<not a database URL>"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Service settings. ``from_env`` reads them from ``CREDGATE_*`` variables; constructing
-    them runs the start-up checks (:class:`ConfigError`).
+class Settings(BaseSettings):
+    """Service settings, read from ``CREDGATE_*`` variables (pydantic-settings; ``from_env``
+    reads them from a given mapping instead). Constructing them runs the start-up checks: a
+    refusal is a :class:`ConfigError` saying what to set, never a traceback.
 
     - ``CREDGATE_DB``: SQLite file (default ``credgate-backend.sqlite3`` in the working folder).
+    - ``CREDGATE_DATABASE_URL``: the database as an SQLAlchemy URL (``sqlite:///<path>`` or
+      ``postgresql+psycopg://user:password@host/db``); default ``sqlite:///`` + ``CREDGATE_DB``.
+      Its password never appears in ``repr``, ``str`` or a message.
     - ``CREDGATE_ISSUER`` / ``CREDGATE_AUDIENCE``: the tokens' ``iss`` and ``aud``.
     - ``CREDGATE_ADMINS``: the administrators, ``id:role:sha256`` comma-separated
       (``parse_admins``; ``python -m credgate_backend --new-admin alice:owner`` makes one).
@@ -134,38 +186,99 @@ class Settings:
       the system clock. For tests and demos only (e.g. to let an hour pass at once).
     - ``CREDGATE_KEY_RETENTION``: seconds a retired signing key stays published (default
       3600, the token lifetime, so every token it signed still verifies).
+    - ``CREDGATE_ORG``: the organisation of a credential created without ``org``.
     - ``CREDGATE_TOKEN_FAILURE_BURST`` / ``CREDGATE_TOKEN_FAILURE_REFILL``: the failed-token-
       request limit per client id and per address: a bucket of 10 attempts, one more every
-      6 seconds (``limits.py``).
+      6 seconds (``limits.py``); ``CREDGATE_RATE_LIMIT_MAX_KEYS``: how many buckets are kept.
     - ``CREDGATE_JWKS_URL``: an ``http(s)`` URL of the issuer's JWKS. Set, the protected
       routes trust only the keys fetched from it (``credgate.AsyncRemoteKeySet``: a resource
       server that verifies tokens issued elsewhere), not the local signing keys. Not with
       ``CREDGATE_VERIFY_REVOCATIONS`` (the local revocation list is signed with local keys).
     - ``CREDGATE_CONSOLE_DIR``: the built admin console (a folder holding ``index.html``),
       served at ``/console/``. Unset = no console.
+
+    An empty variable counts as unset.
     """
 
-    db_path: Path = Path("credgate-backend.sqlite3")
+    model_config = SettingsConfigDict(
+        env_prefix="CREDGATE_", case_sensitive=False, env_ignore_empty=True, enable_decoding=False,
+        frozen=True, extra="ignore", populate_by_name=True,
+    )
+
+    db_path: Path = Field(Path("credgate-backend.sqlite3"), validation_alias="CREDGATE_DB")
+    database_url: str = Field("", repr=False)
     issuer: str = "http://127.0.0.1:8000"
     audience: str = "credgate-example-api"
-    admins: Tuple[Admin, ...] = ()
+    admins: Annotated[Tuple[Admin, ...], NoDecode] = ()
     approval_policy: str = "production"
     revocations_refresh: int = 60
     verify_revocations: bool = False
-    trusted_proxies: Tuple[Network, ...] = ()
+    trust_proxy: bool = False
+    trusted_proxies: Annotated[Tuple[Network, ...], NoDecode] = ()
     clock_file: Optional[Path] = None
     key_retention: int = 3600
-    default_org: str = "org_demo"
+    default_org: str = Field("org_demo", validation_alias="CREDGATE_ORG")
     token_failure_burst: int = 10
-    token_failure_refill_seconds: int = 6
+    token_failure_refill_seconds: int = Field(6, validation_alias="CREDGATE_TOKEN_FAILURE_REFILL")
     rate_limit_max_keys: int = 10_000
     jwks_url: Optional[str] = None
     console_dir: Optional[Path] = None
+    # Read only to be refused with a pointer to CREDGATE_ADMINS; never shown.
+    admin_token: Optional[str] = Field(None, repr=False, exclude=True)
 
-    def __post_init__(self) -> None:
-        if self.console_dir is not None and not (self.console_dir / "index.html").is_file():
-            raise ConfigError(f"CREDGATE_CONSOLE_DIR must be a folder holding index.html (build it with"
-                              f" `make build-console`), not `{str(self.console_dir)[:200]}`")
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as e:
+            raise ConfigError(_message(e)) from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: Type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> Tuple[PydanticBaseSettingsSource, ...]:
+        # Keyword arguments, then the environment; no .env file nor secrets folder: the
+        # deployment says what it sets, in the environment.
+        return init_settings, _Environment(settings_cls)
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _admins(cls, value: Any) -> Any:
+        return parse_admins(value) if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> Any:
+        return parse_trusted_proxies(value) if isinstance(value, str) else value
+
+    @field_validator("verify_revocations", "trust_proxy", mode="before")
+    @classmethod
+    def _switch(cls, value: Any) -> Any:
+        return _flag(value)
+
+    @field_validator(*_MINIMUM, mode="before")
+    @classmethod
+    def _integer(cls, value: Any, info: ValidationInfo) -> Any:
+        name, field_name = _env_name(str(info.field_name)), str(info.field_name)
+        if isinstance(value, str):
+            try:
+                value = int(value)
+            except ValueError:
+                raise ConfigError(f"{name} must be an integer, not `{value[:20]}`") from None
+        if isinstance(value, int) and value < _MINIMUM[field_name]:
+            raise ConfigError(f"{name} must be at least {_MINIMUM[field_name]}")
+        return value
+
+    @model_validator(mode="after")
+    def _checks(self) -> "Settings":
+        if self.admin_token:
+            raise ConfigError("CREDGATE_ADMIN_TOKEN (one shared admin secret) is replaced by CREDGATE_ADMINS:"
+                              " one `id:role:sha256-of-token` entry per administrator; create each with"
+                              f" {SUGGEST_TOKEN}")
+        if self.trust_proxy and not self.trusted_proxies:
+            raise ConfigError("CREDGATE_TRUST_PROXY is set but CREDGATE_TRUSTED_PROXIES is empty: list the"
+                              " addresses of your reverse proxies (e.g. 10.0.0.5,10.1.0.0/16)")
         if self.approval_policy not in APPROVAL_POLICIES:
             raise ConfigError(f"CREDGATE_APPROVAL_POLICY must be always, production or never,"
                               f" not `{self.approval_policy[:20]}`")
@@ -175,36 +288,37 @@ class Settings:
             if self.verify_revocations:
                 raise ConfigError("CREDGATE_VERIFY_REVOCATIONS checks the local revocation list, signed with the"
                                   " local keys; with CREDGATE_JWKS_URL the routes trust other keys: unset one")
+        if self.console_dir is not None and not (self.console_dir / "index.html").is_file():
+            raise ConfigError(f"CREDGATE_CONSOLE_DIR must be a folder holding index.html (build it with"
+                              f" `make build-console`), not `{str(self.console_dir)[:200]}`")
+        if not self.database_url:
+            # Frozen: the derived default is set once, here, before anyone reads it.
+            object.__setattr__(self, "database_url", f"sqlite:///{self.db_path}")
+        try:
+            backend = make_url(self.database_url).get_backend_name()
+        except (ArgumentError, ValueError):
+            raise ConfigError("CREDGATE_DATABASE_URL is not a database URL: give"
+                              " `sqlite:///<path>` or `postgresql+psycopg://user:password@host/database`") from None
+        if backend not in _DATABASES:
+            raise ConfigError(f"CREDGATE_DATABASE_URL must name SQLite or PostgreSQL, not `{backend[:40]}`"
+                              f" ({hide_password(self.database_url)})")
+        return self
+
+    def __repr_args__(self) -> Iterator[Tuple[Optional[str], Any]]:
+        # The database URL is shown with its password hidden, never as configured.
+        for name, value in super().__repr_args__():
+            yield name, value
+            if name == "db_path":
+                yield "database_url", hide_password(self.database_url)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
-        e = os.environ if env is None else env
-        clock = e.get("CREDGATE_CLOCK_FILE")
-        proxies = parse_trusted_proxies(e.get("CREDGATE_TRUSTED_PROXIES", ""))
-        if e.get("CREDGATE_TRUST_PROXY", "") not in ("", "0") and not proxies:
-            raise ConfigError("CREDGATE_TRUST_PROXY is set but CREDGATE_TRUSTED_PROXIES is empty: list the"
-                              " addresses of your reverse proxies (e.g. 10.0.0.5,10.1.0.0/16)")
-        if e.get("CREDGATE_ADMIN_TOKEN"):
-            raise ConfigError("CREDGATE_ADMIN_TOKEN (one shared admin secret) is replaced by CREDGATE_ADMINS:"
-                              " one `id:role:sha256-of-token` entry per administrator; create each with"
-                              f" {SUGGEST_TOKEN}")
-        return cls(
-            db_path=Path(e.get("CREDGATE_DB", "credgate-backend.sqlite3")),
-            issuer=e.get("CREDGATE_ISSUER", cls.issuer),
-            audience=e.get("CREDGATE_AUDIENCE", cls.audience),
-            admins=parse_admins(e.get("CREDGATE_ADMINS", "")),
-            approval_policy=e.get("CREDGATE_APPROVAL_POLICY") or cls.approval_policy,
-            revocations_refresh=_int(e, "CREDGATE_REVOCATIONS_REFRESH", cls.revocations_refresh, 0),
-            verify_revocations=e.get("CREDGATE_VERIFY_REVOCATIONS", "") not in ("", "0"),
-            trusted_proxies=proxies,
-            clock_file=Path(clock) if clock else None,
-            key_retention=_int(e, "CREDGATE_KEY_RETENTION", 3600, 0),
-            default_org=e.get("CREDGATE_ORG", cls.default_org),
-            token_failure_burst=_int(e, "CREDGATE_TOKEN_FAILURE_BURST", cls.token_failure_burst, 1),
-            token_failure_refill_seconds=_int(e, "CREDGATE_TOKEN_FAILURE_REFILL", cls.token_failure_refill_seconds, 1),
-            jwks_url=e.get("CREDGATE_JWKS_URL") or None,
-            console_dir=Path(e["CREDGATE_CONSOLE_DIR"]) if e.get("CREDGATE_CONSOLE_DIR") else None,
-        )
+        """The settings of ``env`` (only its variables), or of ``os.environ``."""
+        held = _ENVIRON.set(env)
+        try:
+            return cls()
+        finally:
+            _ENVIRON.reset(held)
 
     def now(self) -> int:
         """The current time in Unix seconds (the clock file when configured)."""
