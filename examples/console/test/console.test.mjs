@@ -607,8 +607,13 @@ test("an approval between two administrators: bob's production credential waits,
     await dialog.getByText("Waiting for approval by another administrator").waitFor();
     const clientId = await dialog.getByLabel("Client ID", { exact: true }).inputValue();
     const secret = await dialog.getByLabel("Client secret", { exact: true }).inputValue();
-    await dialog.getByRole("checkbox", { name: "I have stored the secret", exact: true }).check();
-    await button(dialog, "Done").click();
+    // By keyboard: Space ticks the box, Enter on "Done" closes the dialog.
+    const stored = dialog.getByRole("checkbox", { name: "I have stored the secret", exact: true });
+    await tabTo(page, stored);
+    await page.keyboard.press("Space");
+    assert.ok(await stored.isChecked());
+    await tabTo(page, button(dialog, "Done"));
+    await page.keyboard.press("Enter");
     await dialog.waitFor({ state: "hidden" });
 
     const pending = await apiClient(backend, { clientId, secret });
