@@ -27,7 +27,7 @@ export CARGO_TERM_COLOR ?= never
 -include wasm/wasm.mk
 -include python/python.mk
 -include host-wasmtime/wasmtime.mk
--include examples/admin-page/admin.mk
+-include examples/console/console.mk
 -include tests/vectors/vectors.mk
 -include fuzz/fuzz.mk
 
@@ -68,7 +68,7 @@ demo-native:
 	$(CARGO) run -q -p credgate-core --example story
 
 ## test: every test on every host: fmt, clippy, unit/property/interop tests, conformance, bindings
-test: lint check-vectors test-native conformance test-wasm test-python test-wasmtime test-admin test-repo fuzz-smoke
+test: lint check-vectors test-native conformance test-wasm test-python test-wasmtime test-console test-repo fuzz-smoke
 	@echo "make test: all green"
 
 ## test-repo: the repository as users meet it: LICENSE, CHANGELOG, SECURITY, package metadata and READMEs, make help, make backend
