@@ -24,7 +24,7 @@
 //! | [`oauth`] | the token endpoint logic (SPEC §7) |
 //! | [`bearer`] | RFC 6750 headers and challenges |
 //! | [`check`] | the edge path and audit records (SPEC §8) |
-//! | [`preview`], [`lint`] | admin-page previews and advice |
+//! | [`preview`], [`lint`] | the credential console's previews and advice |
 //! | [`usage`] | least privilege from observed usage: attribution, unused permissions, `suggest` |
 //! | [`explain`], [`diff`] | why a decision, and what a new version of a spec grants (SPEC §10, §11) |
 //! | [`facade`] | the typed operations every host calls, their outcomes (docs/OUTCOMES.md), JSON in and out |
