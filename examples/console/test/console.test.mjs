@@ -294,6 +294,35 @@ test("2. create a sandbox credential through the form: defaults, rows, counters,
   await advice.locator('[title="lint.all_addresses"]').first().waitFor({ state: "detached" });
   await checkAxe(page, "create");
 
+  // The server judges again (the Python package, the same core), and the page shows its
+  // problems where it shows its own. The first submit reaches the real backend with two
+  // members changed on the way, so the refusal is the server's own answer, not the page's.
+  let rewritten = false;
+  const rewrite = async (route) => {
+    if (rewritten || route.request().method() !== "POST") return route.fallback();
+    rewritten = true;
+    const body = { ...route.request().postDataJSON(), name: "abc", ip_allowlist: ["300.1.2.3"] };
+    await route.fulfill({ response: await route.fetch({ postData: JSON.stringify(body) }) });
+  };
+  await page.route("**/admin/credentials", rewrite);
+  await button(page, "Generate credentials").click();
+  const refused = page.getByRole("alert").filter({ hasText: "The server refused this credential: 2 problems" });
+  await refused.waitFor();
+  await page.unroute("**/admin/credentials", rewrite);
+  const serverSaid = credgate.validateSpec({ ...spec, name: "abc", ip_allowlist: ["300.1.2.3"] }).errors;
+  assert.deepEqual(serverSaid.map((e) => e.code).sort(), ["ip.invalid", "name.length"]);
+  for (const [field, error] of [[name, serverSaid.find((e) => e.code === "name.length")],
+                                [again, serverSaid.find((e) => e.code === "ip.invalid")]]) {
+    await refused.locator(`[data-code="${error.code}"]`).waitFor();
+    const atField = await describedProblem(page, field, error.code);
+    assert.ok(atField, `the field is described by the server's ${error.code}`);
+    await atField.filter({ hasText: error.message.replaceAll("`", "") }).waitFor();
+    assert.ok(!(await atField.textContent()).includes("`"), "no literal backticks");
+  }
+  await refused.locator("code", { hasText: "300.1.2.3" }).waitFor();
+  await screenshot(page, "03b-create-server-problems");
+
+  // Submitting again, unchanged, sends the form as it is and creates the credential.
   await button(page, "Generate credentials").click();
   const dialog = page.getByRole("dialog", { name: "Your new credentials" });
   await dialog.waitFor();
