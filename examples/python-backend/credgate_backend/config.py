@@ -21,6 +21,8 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, Pydanti
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .store import DatabaseUrlError, database_url
+
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 ROLES = ("owner", "administrator")
@@ -131,7 +133,6 @@ _ALIASES = {"db_path": "CREDGATE_DB", "default_org": "CREDGATE_ORG",
 # The least value of each integer setting.
 _MINIMUM = {"revocations_refresh": 0, "key_retention": 0, "token_failure_burst": 1,
             "token_failure_refill_seconds": 1, "rate_limit_max_keys": 1}
-_DATABASES = ("sqlite", "postgresql")
 
 
 def _message(error: ValidationError) -> str:
@@ -295,13 +296,9 @@ class Settings(BaseSettings):
             # Frozen: the derived default is set once, here, before anyone reads it.
             object.__setattr__(self, "database_url", f"sqlite:///{self.db_path}")
         try:
-            backend = make_url(self.database_url).get_backend_name()
-        except (ArgumentError, ValueError):
-            raise ConfigError("CREDGATE_DATABASE_URL is not a database URL: give"
-                              " `sqlite:///<path>` or `postgresql+psycopg://user:password@host/database`") from None
-        if backend not in _DATABASES:
-            raise ConfigError(f"CREDGATE_DATABASE_URL must name SQLite or PostgreSQL, not `{backend[:40]}`"
-                              f" ({hide_password(self.database_url)})")
+            database_url(self.database_url)
+        except DatabaseUrlError as e:
+            raise ConfigError(f"CREDGATE_DATABASE_URL {e.problem}") from None
         return self
 
     def __repr_args__(self) -> Iterator[Tuple[Optional[str], Any]]:

@@ -188,25 +188,36 @@ def stored_client_id(client_id: Optional[str]) -> Optional[str]:
     return "malformed:sha256=" + hashlib.sha256(client_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+class DatabaseUrlError(ValueError):
+    """A URL this store cannot open. ``problem`` is what is wrong, worded to follow the URL's
+    name (the settings put ``CREDGATE_DATABASE_URL`` before it); it never holds a password."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"the database URL {problem}")
+        self.problem = problem
+
+
 def database_url(url: Union[str, Path]) -> sa.URL:
     """The SQLAlchemy URL of a database: a ``Path`` is a SQLite file; a string is a URL,
     ``sqlite:///path`` or ``postgresql[+psycopg]://…`` (psycopg 3 is the driver either way).
-    Anything else raises ``ValueError`` (the password is never repeated in the message)."""
+    Anything else raises :class:`DatabaseUrlError`. This is the one place that says which
+    URLs the service accepts: the settings ask it at start-up."""
     if isinstance(url, Path):
         return sa.URL.create("sqlite", database=str(url))
     try:
         parsed = sa.make_url(url)
-    except ArgumentError:
-        raise ValueError(f"the database URL must look like sqlite:///path or postgresql+psycopg://user@host/db,"
-                         f" not `{url.split('@')[-1][:80]}`") from None
+    except (ArgumentError, ValueError):
+        raise DatabaseUrlError("is not a database URL: give `sqlite:///<path>` or"
+                               " `postgresql+psycopg://user:password@host/database`") from None
     if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
         return parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
         if not parsed.database or parsed.database == ":memory:":
             # An in-memory database lives in one connection: each operation would see a new, empty one.
-            raise ValueError("a SQLite database URL needs a file: sqlite:///path/to/file.sqlite3")
+            raise DatabaseUrlError("needs a file for SQLite: `sqlite:///path/to/file.sqlite3`")
         return parsed
-    raise ValueError(f"unsupported database `{parsed.drivername[:40]}`: use sqlite:///path or postgresql+psycopg://…")
+    raise DatabaseUrlError(f"must name SQLite or PostgreSQL, not `{parsed.drivername[:40]}`"
+                           f" ({parsed.render_as_string(hide_password=True)[:200]})")
 
 
 class KeyIdTaken(Exception):

@@ -51,6 +51,7 @@ def test_only_the_given_mapping_is_read(monkeypatch: pytest.MonkeyPatch) -> None
     ({"CREDGATE_ADMIN_TOKEN": "old-secret"}, "is replaced by CREDGATE_ADMINS"),
     ({"CREDGATE_DATABASE_URL": "mysql://u@h/db"}, "CREDGATE_DATABASE_URL must name SQLite or PostgreSQL"),
     ({"CREDGATE_DATABASE_URL": "not a url"}, "CREDGATE_DATABASE_URL is not a database URL"),
+    ({"CREDGATE_DATABASE_URL": "sqlite:///:memory:"}, "CREDGATE_DATABASE_URL needs a file for SQLite"),
     ({"CREDGATE_CONSOLE_DIR": "/no/such/folder"}, "CREDGATE_CONSOLE_DIR must be a folder holding index.html"),
 ])
 def test_refusals_name_the_variable(env: dict, says: str) -> None:  # type: ignore[type-arg]
