@@ -297,11 +297,12 @@ test("2. create a sandbox credential through the form: defaults, rows, counters,
   // The server judges again (the Python package, the same core), and the page shows its
   // problems where it shows its own. The first submit reaches the real backend with two
   // members changed on the way, so the refusal is the server's own answer, not the page's.
+  const tampered = { name: "abc", ip_allowlist: ["300.1.2.3"] };
   let rewritten = false;
   const rewrite = async (route) => {
     if (rewritten || route.request().method() !== "POST") return route.fallback();
     rewritten = true;
-    const body = { ...route.request().postDataJSON(), name: "abc", ip_allowlist: ["300.1.2.3"] };
+    const body = { ...route.request().postDataJSON(), ...tampered };
     await route.fulfill({ response: await route.fetch({ postData: JSON.stringify(body) }) });
   };
   await page.route("**/admin/credentials", rewrite);
@@ -309,7 +310,7 @@ test("2. create a sandbox credential through the form: defaults, rows, counters,
   const refused = page.getByRole("alert").filter({ hasText: "The server refused this credential: 2 problems" });
   await refused.waitFor();
   await page.unroute("**/admin/credentials", rewrite);
-  const serverSaid = credgate.validateSpec({ ...spec, name: "abc", ip_allowlist: ["300.1.2.3"] }).errors;
+  const serverSaid = credgate.validateSpec({ ...spec, ...tampered }).errors;
   assert.deepEqual(serverSaid.map((e) => e.code).sort(), ["ip.invalid", "name.length"]);
   for (const [field, error] of [[name, serverSaid.find((e) => e.code === "name.length")],
                                 [again, serverSaid.find((e) => e.code === "ip.invalid")]]) {
